@@ -1,0 +1,42 @@
+package chorus.shared;
+
+import java.util.UUID;
+
+/**
+ * Every event-bus address Chorus uses, in one place. Request/reply addresses are
+ * served by whichever node runs the owning role; topics are published to.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  // persistence role (request/reply)
+  public static final String APPEND = "chorus.persistence.append";
+  public static final String CONNECT_CONTEXT = "chorus.persistence.connect-context";
+  public static final String HISTORY = "chorus.persistence.history";
+  public static final String CREATE_BOT = "chorus.persistence.bot.create";
+  public static final String CREATE_CONVERSATION = "chorus.persistence.conversation.create";
+  public static final String DATABASE_PING = "chorus.persistence.ping";
+  public static final String CLAIM_REPLY_JOB = "chorus.persistence.reply-job.claim";
+  public static final String DUE_REPLY_JOBS = "chorus.persistence.reply-job.due";
+  public static final String FAIL_REPLY_JOB = "chorus.persistence.reply-job.fail";
+
+  // ai role: a reply job is waiting (point to point: one AI verticle takes it)
+  public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";
+
+  // presence role
+  public static final String PRESENCE_SOCKET_OPENED = "chorus.presence.socket-opened";
+  public static final String PRESENCE_SOCKET_CLOSED = "chorus.presence.socket-closed";
+  public static final String PRESENCE_QUERY = "chorus.presence.query";
+
+  private static final String CONVERSATION_TOPIC_PREFIX = "chorus.conversation.";
+
+  /**
+   * The topic on which everything that happens in a conversation is published.
+   * A gateway node subscribes once per conversation it holds sockets for, never
+   * once per socket, so cluster-wide registrations grow with (node, conversation)
+   * pairs rather than with sockets.
+   */
+  public static String conversationTopic(UUID conversationId) {
+    return CONVERSATION_TOPIC_PREFIX + conversationId;
+  }
+}

@@ -1,0 +1,6 @@
+package chorus.shared.bus;
+
+import java.util.List;
+
+/** Jobs that need a worker. */
+public record DueReplyJobsResult(List<ReplyJobReady> jobs) {}

@@ -1,0 +1,6 @@
+package chorus.shared.bus;
+
+import java.util.List;
+
+/** Which of these users are online, and on which nodes. */
+public record PresenceQuery(List<String> userIds) {}

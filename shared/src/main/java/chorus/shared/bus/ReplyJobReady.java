@@ -1,0 +1,6 @@
+package chorus.shared.bus;
+
+import java.util.UUID;
+
+/** A reply job was committed and waits for an AI verticle. */
+public record ReplyJobReady(UUID jobId, UUID conversationId) {}
