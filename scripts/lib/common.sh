@@ -1,0 +1,40 @@
+# Sourced by the scripts: the node jar, the Java toolchain, and the development JWT key.
+
+CHORUS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CHORUS_JAR="$CHORUS_ROOT/verticles/node/target/chorus-node.jar"
+
+# Installs a JDK 17 and Maven from Debian packages when they are missing.
+ensure_toolchain() {
+  if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+    echo "chorus: installing a JDK and Maven from Debian packages" >&2
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jdk-headless maven >/dev/null
+  fi
+}
+
+# Builds the node's fat jar when it is missing or older than any source, pom or resource.
+ensure_jar() {
+  ensure_toolchain
+  if [ -f "$CHORUS_JAR" ] && [ -z "$(find "$CHORUS_ROOT/pom.xml" "$CHORUS_ROOT/shared" "$CHORUS_ROOT/verticles" \
+        -path '*/target' -prune -o -path '*/src/test' -prune -o -type f -newer "$CHORUS_JAR" -print -quit)" ]; then
+    return 0
+  fi
+  echo "chorus: building the node jar" >&2
+  (cd "$CHORUS_ROOT" && mvn -B -q -DskipTests -pl verticles/node -am package) >&2
+}
+
+# Exports CHORUS_JWT_SECRET from a per-checkout random development key, unless a key is
+# already configured through the environment. Nothing in the repository holds a key.
+ensure_dev_jwt_key() {
+  if [ -n "${CHORUS_JWT_SECRET:-}" ] || [ -n "${CHORUS_JWT_PUBLIC_KEY:-}" ]; then
+    return 0
+  fi
+  local file="$CHORUS_ROOT/.chorus/dev-jwt-secret"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$(dirname "$file")"
+    (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > "$file")
+  fi
+  CHORUS_JWT_SECRET=$(cat "$file")
+  export CHORUS_JWT_SECRET
+}

@@ -1,0 +1,51 @@
+package chorus.gateway;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** What the gateway reads from the node config (see config/node.json and README.md). */
+public record GatewayConfig(
+    String nodeId,
+    String host,
+    int port,
+    JsonObject jwt,
+    String cookieName,
+    Set<String> allowedOrigins,
+    int maxFrameBytes,
+    int maxContentChars,
+    int maxHttpBodyBytes,
+    int maxPendingFrames,
+    int historyPageSize,
+    long requestTimeoutMs,
+    long gapFillDelayMs,
+    long subscriptionSettleMs) {
+
+  public static GatewayConfig from(JsonObject config) {
+    JsonObject node = config.getJsonObject("node", new JsonObject());
+    JsonObject http = config.getJsonObject("http", new JsonObject());
+    JsonObject auth = config.getJsonObject("auth", new JsonObject());
+    JsonObject limits = config.getJsonObject("limits", new JsonObject());
+    JsonObject delivery = config.getJsonObject("delivery", new JsonObject());
+    return new GatewayConfig(
+        node.getString("id", "node"),
+        http.getString("host", "0.0.0.0"),
+        http.getInteger("port", 8080),
+        config.getJsonObject("jwt", new JsonObject()),
+        auth.getString("cookieName", "lykke_auth"),
+        commaSeparated(auth.getString("allowedOrigins", "")),
+        limits.getInteger("maxFrameBytes", 65536),
+        limits.getInteger("maxContentChars", 5000),
+        limits.getInteger("maxHttpBodyBytes", 262144),
+        limits.getInteger("maxPendingFrames", 32),
+        limits.getInteger("historyPageSize", 100),
+        limits.getLong("requestTimeoutMs", 10_000L),
+        delivery.getLong("gapFillDelayMs", 50L),
+        delivery.getLong("subscriptionSettleMs", 1000L));
+  }
+
+  private static Set<String> commaSeparated(String value) {
+    return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+  }
+}

@@ -1,0 +1,96 @@
+package chorus.gateway;
+
+import chorus.gateway.auth.Authenticator;
+import chorus.gateway.auth.JwtKeys;
+import chorus.gateway.feed.ConversationFeeds;
+import chorus.gateway.profile.ConversationProfile;
+import chorus.gateway.profile.SocketServices;
+import chorus.gateway.rest.RestApi;
+import chorus.shared.Addresses;
+import chorus.shared.bus.PayloadCodecs;
+import chorus.shared.bus.Ping;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** HTTP and WebSocket front door of a node: authentication, wire profiles, per-socket state, REST, health. */
+public final class GatewayVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  private HttpServer server;
+  private ConversationFeeds feeds;
+
+  @Override
+  public Future<?> start() {
+    PayloadCodecs.install(vertx);
+    GatewayConfig config = GatewayConfig.from(config());
+    Authenticator authenticator;
+    try {
+      authenticator = new Authenticator(JwtKeys.create(vertx, config.jwt()), config.cookieName(), config.allowedOrigins());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
+    feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.requestTimeoutMs());
+    PresenceReporter presence = new PresenceReporter(vertx.eventBus(), config.nodeId(), config.requestTimeoutMs());
+    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions);
+    ConversationProfile conversationProfile = new ConversationProfile(services);
+
+    Router router = Router.router(vertx);
+    router.get("/api/v1/conversations/:conversation_id/ws")
+        .handler(ctx -> conversationProfile.handle(ctx.request(), ctx.pathParam("conversation_id")));
+    new RestApi(vertx, config, authenticator, requestOptions).mount(router);
+    mountHealth(router);
+    router.route().last().handler(ctx -> ctx.response().setStatusCode(404)
+        .putHeader("content-type", "application/json").end(RestApi.error("NOT_FOUND", "no such endpoint").encode()));
+    router.errorHandler(413, ctx -> ctx.response().setStatusCode(413)
+        .putHeader("content-type", "application/json").end(RestApi.error("BODY_TOO_LARGE", "request body too large").encode()));
+    router.errorHandler(500, ctx -> RestApi.fail(ctx, ctx.failure() == null ? new IllegalStateException("failed") : ctx.failure()));
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port())
+        // frames and whole messages over the limit are refused by the codec; see ConversationSocket for the close
+        .setMaxWebSocketFrameSize(config.maxFrameBytes())
+        .setMaxWebSocketMessageSize(config.maxFrameBytes())
+        // compression stays off: an inflated message could exceed every limit set above
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setCompressionSupported(false);
+    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+      server = s;
+      log.info("gateway listening on {}:{} node={}", config.host(), s.actualPort(), config.nodeId());
+    });
+  }
+
+  private void mountHealth(Router router) {
+    router.get("/health/live").handler(HealthCheckHandler.create(vertx));
+    HealthChecks ready = HealthChecks.create(vertx);
+    ready.register("database", 3000, promise -> vertx.eventBus()
+        .request(Addresses.DATABASE_PING, new Ping(), new DeliveryOptions().setSendTimeout(2500))
+        .onSuccess(reply -> promise.tryComplete(Status.OK()))
+        .onFailure(e -> promise.tryComplete(Status.KO(new JsonObject().put("reason", "database unreachable: " + e.getMessage())))));
+    ready.register("cluster", promise -> promise.complete(vertx.isClustered()
+        ? Status.OK() : Status.KO(new JsonObject().put("reason", "not clustered"))));
+    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return feeds == null ? Future.succeededFuture() : feeds.closeAll();
+  }
+}

@@ -1,0 +1,222 @@
+package chorus.gateway.feed;
+
+import chorus.shared.Addresses;
+import chorus.shared.bus.HistoryPage;
+import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.MessageAppended;
+import chorus.shared.domain.StoredMessage;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's subscriptions to conversation topics: ONE event-bus consumer per
+ * conversation that has at least one socket here, shared by all those sockets. The
+ * cluster-wide cost (a Hazelcast write) is paid when a node gains its first socket on a
+ * conversation and when it loses its last, never per socket.
+ *
+ * <p>Each feed turns what arrives (bus events, and this node's own append results, in any
+ * order, possibly twice) into the conversation's messages in seq order, each once: later
+ * seqs wait for the missing ones, which are read from the database if they do not arrive
+ * within {@code gapFillDelayMs}. All state is touched only on the owning verticle's event loop.
+ */
+public final class ConversationFeeds {
+  private static final Logger log = LoggerFactory.getLogger(ConversationFeeds.class);
+
+  private final Vertx vertx;
+  private final int pageSize;
+  private final long gapFillDelayMs;
+  private final long subscriptionSettleMs;
+  private final DeliveryOptions requestOptions;
+  private final Map<UUID, Feed> feeds = new HashMap<>();
+
+  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long requestTimeoutMs) {
+    this.vertx = vertx;
+    this.pageSize = pageSize;
+    this.gapFillDelayMs = gapFillDelayMs;
+    this.subscriptionSettleMs = subscriptionSettleMs;
+    this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeoutMs);
+  }
+
+  /**
+   * Adds a listener and brings it up to date: everything committed after its cursor is
+   * replayed from the database, then it receives the live stream, with no gap or duplicate
+   * at the seam. The future completes once the listener is live.
+   */
+  public Future<Void> attach(UUID conversationId, FeedListener listener) {
+    Feed existing = feeds.get(conversationId);
+    Feed feed = existing != null ? existing : new Feed(conversationId, listener.cursor());
+    feeds.put(conversationId, feed);
+    feed.listeners.add(listener);
+    Future<Void> caughtUp;
+    if (listener.cursor() >= feed.deliveredSeq) {
+      // the feed is at or behind this listener: everything it delivers from now on is new to it
+      listener.goLive();
+      caughtUp = feed.subscribed.future();
+    } else {
+      caughtUp = feed.subscribed.future().compose(v -> replay(feed, listener)).onSuccess(v -> listener.goLive());
+    }
+    return caughtUp.onFailure(e -> detach(conversationId, listener));
+  }
+
+  public void detach(UUID conversationId, FeedListener listener) {
+    Feed feed = feeds.get(conversationId);
+    if (feed != null && feed.listeners.remove(listener) && feed.listeners.isEmpty()) {
+      feeds.remove(conversationId);
+      feed.close();
+    }
+  }
+
+  /** A message this node knows was committed (an append result): delivered in order like a bus event. */
+  public void offer(StoredMessage message) {
+    Feed feed = feeds.get(message.conversationId());
+    if (feed != null) {
+      feed.offer(message);
+    }
+  }
+
+  /** Number of conversations this node is subscribed to. */
+  public int subscriptions() {
+    return feeds.size();
+  }
+
+  public Future<Void> closeAll() {
+    feeds.values().forEach(Feed::close);
+    feeds.clear();
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> replay(Feed feed, FeedListener listener) {
+    if (listener.cursor() >= feed.deliveredSeq) {
+      return Future.succeededFuture();
+    }
+    return history(feed.conversationId, listener.cursor()).compose(page -> {
+      page.messages().forEach(listener::emit);
+      if (page.hasMore() && !page.messages().isEmpty()) {
+        return replay(feed, listener);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<HistoryPage> history(UUID conversationId, long afterSeq) {
+    return vertx.eventBus()
+        .<HistoryPage>request(Addresses.HISTORY, new HistoryRequest(conversationId, null, afterSeq, null, pageSize), requestOptions)
+        .map(Message::body);
+  }
+
+  private final class Feed {
+    final UUID conversationId;
+    final Set<FeedListener> listeners = new LinkedHashSet<>();
+    final TreeMap<Long, StoredMessage> waiting = new TreeMap<>();
+    final Promise<Void> subscribed = Promise.promise();
+    final MessageConsumer<Object> consumer;
+    long deliveredSeq;
+    long gapTimer = -1;
+    long settleTimer = -1;
+    boolean closed;
+
+    Feed(UUID conversationId, long startSeq) {
+      this.conversationId = conversationId;
+      this.deliveredSeq = startSeq;
+      this.consumer = vertx.eventBus().consumer(Addresses.conversationTopic(conversationId), this::onEvent);
+      // Messages committed after the socket's context was loaded but before this node's
+      // registration reached every publisher would go unseen until a later message revealed
+      // the gap. Once the registration has settled cluster-wide, read what was committed
+      // after our start once, so no such message waits for a successor to be noticed.
+      consumer.completion().onComplete(ar -> {
+        if (ar.succeeded()) {
+          subscribed.tryComplete();
+          settleTimer = vertx.setTimer(subscriptionSettleMs, t -> catchUp());
+        } else {
+          log.warn("subscription to conversation {} failed: {}", conversationId, ar.cause().toString());
+          subscribed.tryFail(ar.cause());
+        }
+      });
+    }
+
+    void onEvent(Message<Object> event) {
+      if (event.body() instanceof MessageAppended appended) {
+        offer(appended.message());
+      }
+    }
+
+    void offer(StoredMessage message) {
+      long seq = message.seq();
+      if (closed || seq <= deliveredSeq) {
+        return;
+      }
+      if (seq > deliveredSeq + 1) {
+        waiting.put(seq, message);
+        scheduleGapFill();
+        return;
+      }
+      deliver(message);
+      StoredMessage next;
+      while ((next = waiting.remove(deliveredSeq + 1)) != null) {
+        deliver(next);
+      }
+      waiting.headMap(deliveredSeq, true).clear();
+    }
+
+    private void deliver(StoredMessage message) {
+      deliveredSeq = message.seq();
+      for (FeedListener listener : listeners.toArray(FeedListener[]::new)) {
+        listener.accept(message);
+      }
+    }
+
+    private void scheduleGapFill() {
+      if (gapTimer == -1) {
+        gapTimer = vertx.setTimer(gapFillDelayMs, t -> {
+          gapTimer = -1;
+          if (!waiting.isEmpty() && waiting.firstKey() > deliveredSeq + 1) {
+            catchUp();
+          }
+        });
+      }
+    }
+
+    /** Reads what was committed after deliveredSeq and offers it, page by page. */
+    Future<Void> catchUp() {
+      if (closed) {
+        return Future.succeededFuture();
+      }
+      return history(conversationId, deliveredSeq).compose(page -> {
+        page.messages().forEach(this::offer);
+        if (page.hasMore() && !page.messages().isEmpty() && !closed) {
+          return catchUp();
+        }
+        if (!waiting.isEmpty()) {
+          scheduleGapFill();
+        }
+        return Future.<Void>succeededFuture();
+      }).recover(e -> {
+        log.warn("catching up conversation {} failed, retrying: {}", conversationId, e.toString());
+        if (!waiting.isEmpty()) {
+          scheduleGapFill();
+        }
+        return Future.failedFuture(e);
+      });
+    }
+
+    void close() {
+      closed = true;
+      vertx.cancelTimer(gapTimer);
+      vertx.cancelTimer(settleTimer);
+      consumer.unregister();
+      subscribed.tryFail("feed closed");
+    }
+  }
+}

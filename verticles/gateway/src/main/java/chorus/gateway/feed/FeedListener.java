@@ -1,0 +1,50 @@
+package chorus.gateway.feed;
+
+import chorus.shared.domain.StoredMessage;
+
+/**
+ * One socket's view of a conversation: it receives the conversation's messages in seq
+ * order, each once, from its starting cursor on. While it catches up from the database
+ * the live messages are held back, then merged; the seq filter drops what it already has.
+ */
+public abstract class FeedListener {
+  private long cursor;
+  private boolean live;
+  private java.util.ArrayDeque<StoredMessage> held = new java.util.ArrayDeque<>();
+
+  protected FeedListener(long cursor) {
+    this.cursor = cursor;
+  }
+
+  /** The seq of the last message this listener has been given. */
+  public final long cursor() {
+    return cursor;
+  }
+
+  final void accept(StoredMessage message) {
+    if (live) {
+      emit(message);
+    } else {
+      held.add(message);
+    }
+  }
+
+  final void emit(StoredMessage message) {
+    if (message.seq() <= cursor) {
+      return;
+    }
+    cursor = message.seq();
+    onMessage(message);
+  }
+
+  final void goLive() {
+    live = true;
+    for (StoredMessage message : held) {
+      emit(message);
+    }
+    held = null;
+  }
+
+  /** Called on the gateway's event loop, in seq order, once per message. */
+  protected abstract void onMessage(StoredMessage message);
+}

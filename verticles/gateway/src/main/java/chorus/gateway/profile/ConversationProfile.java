@@ -1,0 +1,85 @@
+package chorus.gateway.profile;
+
+import chorus.gateway.LogRedaction;
+import chorus.gateway.auth.AuthFailure;
+import chorus.gateway.auth.Principal;
+import chorus.shared.Addresses;
+import chorus.shared.Failures;
+import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ConnectContextRequest;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The conversation profile ({@code /api/v1/conversations/{conversation_id}/ws}, seed 000):
+ * authenticate, load user + conversation + bot once (one query), acknowledge, then
+ * {@code user_message} in, {@code message_received} / {@code assistant_message} out.
+ */
+public final class ConversationProfile {
+  static final Logger log = LoggerFactory.getLogger(ConversationProfile.class);
+  public static final String NAME = "conversation";
+
+  private final SocketServices services;
+
+  public ConversationProfile(SocketServices services) {
+    this.services = services;
+  }
+
+  public void handle(HttpServerRequest request, String conversationIdParam) {
+    String uri = LogRedaction.uri(request.uri());
+    // Authenticate before the upgrade completes, then report every refusal the way the
+    // document does: an error frame on the open socket, then a close with a 4xxx code.
+    Future<Principal> principal = services.authenticator().authenticate(request);
+    request.toWebSocket().onSuccess(ws -> principal
+        .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
+        .onSuccess(accepted -> new ConversationSocket(services, ws, accepted.user(), accepted.context()).start())
+        .onFailure(e -> refuse(ws, e, uri)))
+        .onFailure(e -> log.debug("websocket upgrade failed for {}: {}", uri, e.toString()));
+  }
+
+  private Future<ConnectContext> load(String conversationIdParam, Principal user) {
+    UUID conversationId;
+    try {
+      conversationId = UUID.fromString(conversationIdParam);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new NotFound());
+    }
+    return services.vertx().eventBus()
+        .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions())
+        .map(Message::body)
+        .recover(e -> Failures.codeOf(e) == Failures.NOT_FOUND ? Future.failedFuture(new NotFound()) : Future.failedFuture(e));
+  }
+
+  private void refuse(ServerWebSocket ws, Throwable failure, String uri) {
+    JsonObject frame;
+    short code;
+    if (failure instanceof AuthFailure auth) {
+      frame = Frames.error(auth.code(), auth.getMessage());
+      code = auth.forbidden() ? CloseCodes.FORBIDDEN : CloseCodes.AUTH_FAILED;
+    } else if (failure instanceof NotFound) {
+      frame = Frames.error("NOT_FOUND", "conversation not found");
+      code = CloseCodes.FORBIDDEN;
+    } else {
+      log.warn("connect failed for {}: {}", uri, failure.toString());
+      frame = Frames.error("UNAVAILABLE", "the service cannot take this connection now; retry shortly");
+      code = CloseCodes.INTERNAL_ERROR;
+    }
+    log.info("ws refused profile={} code={} reason={} node={}", NAME, code, frame.getString("code"), services.config().nodeId());
+    ws.writeTextMessage(frame.encode()).eventually(() -> ws.close(code, frame.getString("code")));
+  }
+
+  private record Accepted(Principal user, ConnectContext context) {}
+
+  /** Missing or not the caller's: the two are indistinguishable on purpose. */
+  private static final class NotFound extends RuntimeException {
+    NotFound() {
+      super("not found", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package chorus.gateway.profile;
+
+import chorus.gateway.auth.Principal;
+import chorus.gateway.feed.FeedListener;
+import chorus.shared.Addresses;
+import chorus.shared.Failures;
+import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.ConnectContext;
+import chorus.shared.domain.Role;
+import chorus.shared.domain.StoredMessage;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/**
+ * One accepted socket of the conversation profile. User, conversation and bot were loaded
+ * once at connect and are cached here. Frames are handled one after another, so a
+ * client's messages are stored in the order it sent them.
+ */
+final class ConversationSocket extends FeedListener {
+  private static final int MAX_CLIENT_MESSAGE_ID_CHARS = 200;
+
+  private final SocketServices services;
+  private final ServerWebSocket ws;
+  private final Principal user;
+  private final ConnectContext context;
+  private final UUID conversationId;
+  private final String socketId = UUID.randomUUID().toString();
+  private Future<Void> presence = Future.succeededFuture();
+  private Future<Void> inbound = Future.succeededFuture();
+  private int pendingFrames;
+  private boolean closed;
+
+  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context) {
+    super(context.conversation().lastSeq());
+    this.services = services;
+    this.ws = ws;
+    this.user = user;
+    this.context = context;
+    this.conversationId = context.conversation().id();
+  }
+
+  void start() {
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(this::onBinary);
+    ws.exceptionHandler(this::onSocketError);
+    ws.closeHandler(v -> onClosed());
+    ConversationProfile.log.info("ws open profile={} user={} conversation={} node={} socket={}",
+        ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), socketId);
+    presence = services.presence().opened(user.userId(), socketId, ConversationProfile.NAME);
+    send(new JsonObject()
+        .put("type", "connection_ack")
+        .put("conversation_id", conversationId.toString())
+        .put("user_id", user.userId())
+        .put("last_seq", context.conversation().lastSeq())
+        .put("conversation", Frames.conversation(context.conversation()))
+        .put("bot", Frames.botSummary(context.bot()))
+        .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
+        .put("timestamp", Frames.now()));
+    services.feeds().attach(conversationId, this).onFailure(e -> {
+      error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
+      ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
+    });
+  }
+
+  @Override
+  protected void onMessage(StoredMessage message) {
+    send(render(message));
+  }
+
+  private JsonObject render(StoredMessage message) {
+    String type = message.role() == Role.USER ? "message_received" : "assistant_message";
+    return new JsonObject().put("type", type).put("message", Frames.message(message));
+  }
+
+  private void onText(String text) {
+    if (pendingFrames >= services.config().maxPendingFrames()) {
+      error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
+      return;
+    }
+    pendingFrames++;
+    inbound = inbound.transform(ignored -> handleText(text)).onComplete(ar -> pendingFrames--);
+  }
+
+  private Future<Void> handleText(String text) {
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      error("INVALID_JSON", "frame is not a JSON object");
+      return Future.succeededFuture();
+    }
+    Object type = frame.getValue("type");
+    if ("user_message".equals(type)) {
+      return userMessage(frame);
+    }
+    if ("ping".equals(type)) {
+      send(new JsonObject().put("type", "pong").put("timestamp", Frames.now()));
+      return Future.succeededFuture();
+    }
+    error("UNKNOWN_TYPE", type instanceof String name ? "unknown message type: " + truncate(name) : "missing message type");
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> userMessage(JsonObject frame) {
+    Object content = frame.getValue("content");
+    Object clientId = frame.getValue("message_id");
+    if (!(content instanceof String text) || text.isBlank()) {
+      error("INVALID_MESSAGE", "content is required and must be a non-empty string");
+      return Future.succeededFuture();
+    }
+    int max = services.config().maxContentChars();
+    if (text.codePointCount(0, text.length()) > max) {
+      error("MESSAGE_TOO_LONG", "content is longer than " + max + " characters");
+      return Future.succeededFuture();
+    }
+    if (clientId != null && !(clientId instanceof String id && !id.isEmpty() && id.length() <= MAX_CLIENT_MESSAGE_ID_CHARS)) {
+      error("INVALID_MESSAGE", "message_id must be a non-empty string of at most " + MAX_CLIENT_MESSAGE_ID_CHARS + " characters");
+      return Future.succeededFuture();
+    }
+    AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), text, (String) clientId);
+    return services.vertx().eventBus()
+        .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
+        .map(Message::body)
+        .onSuccess(result -> {
+          if (result.duplicate()) {
+            // a retry of a stored message: acknowledge it again, to this socket only
+            send(render(result.message()));
+          } else {
+            // delivered in seq order to every socket here, this one included, exactly once
+            services.feeds().offer(result.message());
+          }
+        })
+        .onFailure(e -> {
+          if (Failures.codeOf(e) == Failures.NOT_FOUND) {
+            error("NOT_FOUND", "conversation not found");
+          } else {
+            ConversationProfile.log.warn("append failed on conversation {}: {}", conversationId, e.toString());
+            error("MESSAGE_ERROR", "the message could not be stored; send it again with the same message_id");
+          }
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private void onBinary(Buffer ignored) {
+    error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
+  }
+
+  private void onSocketError(Throwable failure) {
+    // Vert.x reports an over-long message here and leaves the socket open: close it as RFC 6455 says
+    String text = String.valueOf(failure.getMessage());
+    if (text.contains("exceeds") || text.contains("too big") || text.contains("Max frame length")) {
+      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
+    } else {
+      ConversationProfile.log.debug("socket {} error: {}", socketId, failure.toString());
+    }
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    services.feeds().detach(conversationId, this);
+    services.presence().closed(presence, user.userId(), socketId);
+    ConversationProfile.log.info("ws close profile={} user={} conversation={} node={} socket={} code={}",
+        ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), socketId, ws.closeStatusCode());
+  }
+
+  private void error(String code, String text) {
+    send(Frames.error(code, text));
+  }
+
+  private void send(JsonObject frame) {
+    if (!closed && !ws.isClosed()) {
+      ws.writeTextMessage(frame.encode());
+    }
+  }
+
+  private static String truncate(String value) {
+    return value.length() > 64 ? value.substring(0, 64) + "..." : value;
+  }
+}

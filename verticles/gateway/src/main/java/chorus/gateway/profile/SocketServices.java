@@ -1,0 +1,17 @@
+package chorus.gateway.profile;
+
+import chorus.gateway.GatewayConfig;
+import chorus.gateway.PresenceReporter;
+import chorus.gateway.auth.Authenticator;
+import chorus.gateway.feed.ConversationFeeds;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+/** What every wire profile's sockets use, built once per gateway verticle. */
+public record SocketServices(
+    Vertx vertx,
+    GatewayConfig config,
+    Authenticator authenticator,
+    ConversationFeeds feeds,
+    PresenceReporter presence,
+    DeliveryOptions requestOptions) {}

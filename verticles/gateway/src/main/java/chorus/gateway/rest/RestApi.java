@@ -1,0 +1,220 @@
+package chorus.gateway.rest;
+
+import chorus.gateway.GatewayConfig;
+import chorus.gateway.auth.AuthFailure;
+import chorus.gateway.auth.Authenticator;
+import chorus.gateway.auth.Principal;
+import chorus.gateway.profile.Frames;
+import chorus.shared.Addresses;
+import chorus.shared.Failures;
+import chorus.shared.bus.CreateBot;
+import chorus.shared.bus.CreateConversation;
+import chorus.shared.bus.HistoryPage;
+import chorus.shared.bus.HistoryRequest;
+import chorus.shared.domain.Bot;
+import chorus.shared.domain.BotKind;
+import chorus.shared.domain.Conversation;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The REST endpoints for setting things up and reading history. Bearer token; errors are JSON 4xx. */
+public final class RestApi {
+  private static final Logger log = LoggerFactory.getLogger(RestApi.class);
+  private static final int MAX_NAME_CHARS = 200;
+  private static final int MAX_PERSONALITY_CHARS = 20_000;
+
+  private final Vertx vertx;
+  private final GatewayConfig config;
+  private final Authenticator authenticator;
+  private final DeliveryOptions requestOptions;
+
+  public RestApi(Vertx vertx, GatewayConfig config, Authenticator authenticator, DeliveryOptions requestOptions) {
+    this.vertx = vertx;
+    this.config = config;
+    this.authenticator = authenticator;
+    this.requestOptions = requestOptions;
+  }
+
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxHttpBodyBytes());
+    router.post("/api/v1/bots").handler(body).handler(this::createBot);
+    router.post("/api/v1/conversations").handler(body).handler(this::createConversation);
+    router.get("/api/v1/conversations/:id/messages").handler(this::listMessages);
+  }
+
+  private void createBot(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      JsonObject body = jsonBody(ctx);
+      String name = requiredString(body, "name", MAX_NAME_CHARS);
+      BotKind kind;
+      try {
+        kind = BotKind.fromWire(optionalString(body, "kind", 16, "llm"));
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest("INVALID_FIELD", "kind must be 'llm' or 'survey'");
+      }
+      String personality = optionalString(body, "personality", MAX_PERSONALITY_CHARS, "");
+      Object settings = body.getValue("settings", new JsonObject());
+      if (!(settings instanceof JsonObject settingsJson)) {
+        throw new BadRequest("INVALID_FIELD", "settings must be a JSON object");
+      }
+      Object isPublic = body.getValue("public", false);
+      if (!(isPublic instanceof Boolean publicFlag)) {
+        throw new BadRequest("INVALID_FIELD", "public must be a boolean");
+      }
+      CreateBot command = new CreateBot(user.userId(), user.name(), user.role(), name, kind, personality, settingsJson.getMap(), publicFlag);
+      return vertx.eventBus().<Bot>request(Addresses.CREATE_BOT, command, requestOptions).map(Message::body);
+    }).onSuccess(bot -> reply(ctx, 201, Frames.bot(bot))).onFailure(e -> fail(ctx, e));
+  }
+
+  private void createConversation(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      JsonObject body = jsonBody(ctx);
+      UUID botId = uuid(requiredString(body, "bot_id", 64), "bot_id");
+      String title = optionalString(body, "title", MAX_NAME_CHARS, null);
+      CreateConversation command = new CreateConversation(user.userId(), user.name(), user.role(), botId, title);
+      return vertx.eventBus().<Conversation>request(Addresses.CREATE_CONVERSATION, command, requestOptions).map(Message::body);
+    }).onSuccess(conversation -> reply(ctx, 201, Frames.conversation(conversation))).onFailure(e -> fail(ctx, e));
+  }
+
+  private void listMessages(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      UUID conversationId = uuidOrNotFound(ctx.pathParam("id"));
+      Long afterSeq = longParam(ctx, "after_seq");
+      Long beforeSeq = longParam(ctx, "before_seq");
+      if (afterSeq != null && beforeSeq != null) {
+        throw new BadRequest("INVALID_PARAMETER", "give after_seq or before_seq, not both");
+      }
+      Long limit = longParam(ctx, "limit");
+      int pageLimit = limit == null ? config.historyPageSize() : (int) Math.max(1, Math.min(limit, Integer.MAX_VALUE));
+      HistoryRequest request = new HistoryRequest(conversationId, user.userId(), afterSeq, beforeSeq, pageLimit);
+      return vertx.eventBus().<HistoryPage>request(Addresses.HISTORY, request, requestOptions).map(Message::body);
+    }).onSuccess(page -> {
+      JsonArray messages = new JsonArray();
+      page.messages().forEach(m -> messages.add(Frames.message(m)));
+      reply(ctx, 200, new JsonObject().put("messages", messages).put("has_more", page.hasMore()));
+    }).onFailure(e -> fail(ctx, e));
+  }
+
+  private Future<Principal> authenticated(RoutingContext ctx) {
+    return authenticator.authenticate(ctx.request());
+  }
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().length() == 0) {
+      throw new BadRequest("INVALID_JSON", "a JSON object body is required");
+    }
+    try {
+      return ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw new BadRequest("INVALID_JSON", "body is not a JSON object");
+    }
+  }
+
+  private static String requiredString(JsonObject body, String field, int maxChars) {
+    String value = optionalString(body, field, maxChars, null);
+    if (value == null || value.isBlank()) {
+      throw new BadRequest("MISSING_FIELD", field + " is required");
+    }
+    return value;
+  }
+
+  private static String optionalString(JsonObject body, String field, int maxChars, String fallback) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof String text)) {
+      throw new BadRequest("INVALID_FIELD", field + " must be a string");
+    }
+    if (text.length() > maxChars) {
+      throw new BadRequest("INVALID_FIELD", field + " is longer than " + maxChars + " characters");
+    }
+    return text;
+  }
+
+  private static UUID uuid(String value, String field) {
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("INVALID_FIELD", field + " must be a UUID");
+    }
+  }
+
+  private static UUID uuidOrNotFound(String value) {
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw new NotFound();
+    }
+  }
+
+  private static Long longParam(RoutingContext ctx, String name) {
+    String value = ctx.request().getParam(name);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed < 0) {
+        throw new NumberFormatException();
+      }
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw new BadRequest("INVALID_PARAMETER", name + " must be a non-negative integer");
+    }
+  }
+
+  static void reply(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  /** Every failure becomes a JSON body {"code", "message"} with the matching 4xx/5xx status. */
+  public static void fail(RoutingContext ctx, Throwable e) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (e instanceof AuthFailure auth) {
+      reply(ctx, auth.forbidden() ? 403 : 401, error(auth.code(), auth.getMessage()));
+    } else if (e instanceof BadRequest bad) {
+      reply(ctx, 400, error(bad.code, bad.getMessage()));
+    } else if (e instanceof NotFound || Failures.codeOf(e) == Failures.NOT_FOUND) {
+      reply(ctx, 404, error("NOT_FOUND", "not found"));
+    } else if (Failures.codeOf(e) == Failures.INVALID) {
+      reply(ctx, 400, error("INVALID_REQUEST", e.getMessage()));
+    } else {
+      log.warn("request {} {} failed: {}", ctx.request().method(), ctx.request().path(), e.toString());
+      reply(ctx, 503, error("UNAVAILABLE", "the service could not complete the request; retry shortly"));
+    }
+  }
+
+  public static JsonObject error(String code, String message) {
+    return new JsonObject(Map.of("code", code, "message", message));
+  }
+
+  static final class BadRequest extends RuntimeException {
+    final String code;
+
+    BadRequest(String code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+  }
+
+  static final class NotFound extends RuntimeException {
+    NotFound() {
+      super("not found", null, false, false);
+    }
+  }
+}
