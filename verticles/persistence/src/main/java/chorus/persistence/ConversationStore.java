@@ -1,0 +1,66 @@
+package chorus.persistence;
+
+import static chorus.persistence.RequestFailure.require;
+
+import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ConnectContextRequest;
+import chorus.shared.bus.CreateBot;
+import chorus.shared.bus.CreateConversation;
+import chorus.shared.bus.Ping;
+import chorus.shared.domain.Bot;
+import chorus.shared.domain.Conversation;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.UUID;
+
+/** Users, bots and conversations: set-up calls and the context a socket loads once. */
+final class ConversationStore {
+  private final Pool pool;
+
+  ConversationStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<ConnectContext> connectContext(ConnectContextRequest request) {
+    require(request.conversationId(), "conversationId");
+    require(request.userId(), "userId");
+    return pool.preparedQuery(Sql.CONNECT_CONTEXT).execute(Tuple.of(request.conversationId(), request.userId()))
+        .map(rows -> {
+          Row row = single(rows, "no such conversation");
+          return new ConnectContext(Rows.user(row, "u_"), Rows.conversation(row, "c_"), Rows.bot(row, "b_"));
+        });
+  }
+
+  Future<Bot> createBot(CreateBot request) {
+    require(request.ownerId(), "ownerId");
+    require(request.name(), "name");
+    require(request.kind(), "kind");
+    Tuple params = Tuple.of(request.ownerId(), request.ownerName(), request.ownerRole(), UUID.randomUUID(),
+        request.name(), request.kind().wire(), request.personality(), Rows.json(request.settings()), request.isPublic());
+    return pool.preparedQuery(Sql.CREATE_BOT).execute(params).map(rows -> Rows.bot(single(rows, "bot not created"), ""));
+  }
+
+  Future<Conversation> createConversation(CreateConversation request) {
+    require(request.ownerId(), "ownerId");
+    require(request.botId(), "botId");
+    Tuple params = Tuple.of(request.ownerId(), request.ownerName(), request.ownerRole(), UUID.randomUUID(),
+        request.botId(), request.title());
+    return pool.preparedQuery(Sql.CREATE_CONVERSATION).execute(params)
+        .map(rows -> Rows.conversation(single(rows, "no such bot"), ""));
+  }
+
+  Future<Ping> ping() {
+    return pool.query(Sql.PING).execute().map(rows -> new Ping());
+  }
+
+  /** The one row a lookup by key returns; none means NOT_FOUND (missing and not-yours look the same). */
+  private static Row single(RowSet<Row> rows, String notFound) {
+    if (rows.size() == 0) {
+      throw RequestFailure.notFound(notFound);
+    }
+    return rows.iterator().next();
+  }
+}

@@ -1,0 +1,94 @@
+package chorus.persistence;
+
+import static chorus.persistence.RequestFailure.require;
+
+import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.HistoryPage;
+import chorus.shared.bus.HistoryRequest;
+import chorus.shared.domain.StoredMessage;
+import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Writes and reads messages. Each call is one statement, so a successful future means committed. */
+final class MessageStore {
+  private final Pool pool;
+  private final PersistenceConfig config;
+
+  MessageStore(Pool pool, PersistenceConfig config) {
+    this.pool = pool;
+    this.config = config;
+  }
+
+  /** Stores a message in one round trip; see {@link Sql#APPEND} for the statement's shape. */
+  Future<AppendResult> append(AppendMessage request) {
+    require(request.conversationId(), "conversationId");
+    require(request.role(), "role");
+    require(request.content(), "content");
+    Tuple params = Tuple.of(UUID.randomUUID(), request.conversationId(), request.requesterId(),
+        request.role().wire(), request.senderId(), request.content(), Rows.json(request.meta()),
+        request.clientMessageId(), request.wantsReply(), request.replyToMessageId(), request.replyJobId(),
+        request.leaseOwner(), UUID.randomUUID());
+    return pool.preparedQuery(Sql.APPEND).execute(params)
+        // a concurrent twin stored the same client id first: run again, now it is found as a duplicate
+        .recover(failure -> violated(failure, Sql.CLIENT_ID_CONSTRAINT)
+            ? pool.preparedQuery(Sql.APPEND).execute(params)
+            : Future.failedFuture(failure))
+        .recover(failure -> Future.failedFuture(violated(failure, Sql.ONE_REPLY_CONSTRAINT)
+            ? RequestFailure.conflict("that message already has a reply")
+            : failure))
+        .map(MessageStore::appendResult);
+  }
+
+  private static AppendResult appendResult(RowSet<Row> rows) {
+    Row row = rows.iterator().next(); // the statement always returns exactly one row
+    return switch (row.getString("outcome")) {
+      case "stored" -> new AppendResult(Rows.message(row, ""), false, row.getUUID("reply_job_id"));
+      case "duplicate" -> new AppendResult(Rows.message(row, ""), true, row.getUUID("reply_job_id"));
+      case "not_held" -> throw RequestFailure.conflict("the reply job is finished or leased to another node");
+      default -> throw RequestFailure.notFound("no such conversation");
+    };
+  }
+
+  /**
+   * A page of history by seq. Forward (after a seq, or from the start) unless only
+   * {@code beforeSeq} is given. One extra row is fetched to learn whether more exist.
+   */
+  Future<HistoryPage> history(HistoryRequest request) {
+    require(request.conversationId(), "conversationId");
+    int limit = config.historyLimit(request.limit());
+    boolean backward = request.beforeSeq() != null && request.afterSeq() == null;
+    long lower = request.afterSeq() == null ? 0L : request.afterSeq();
+    long upper = request.beforeSeq() == null ? Long.MAX_VALUE : request.beforeSeq();
+    Tuple params = Tuple.of(request.conversationId(), request.requesterId(), lower, upper, limit + 1);
+    return pool.preparedQuery(backward ? Sql.HISTORY_BACKWARD : Sql.HISTORY_FORWARD).execute(params)
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw RequestFailure.notFound("no such conversation");
+          }
+          List<StoredMessage> messages = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            if (Rows.hasMessage(row, "m_")) {
+              messages.add(Rows.message(row, "m_"));
+            }
+          }
+          boolean hasMore = messages.size() > limit;
+          if (hasMore) {
+            // the extra row is the one farthest in the direction walked
+            messages.remove(backward ? 0 : messages.size() - 1);
+          }
+          return new HistoryPage(List.copyOf(messages), hasMore);
+        });
+  }
+
+  static boolean violated(Throwable failure, String constraint) {
+    return failure instanceof PgException pg && "23505".equals(pg.getSqlState()) && constraint.equals(pg.getConstraint());
+  }
+}

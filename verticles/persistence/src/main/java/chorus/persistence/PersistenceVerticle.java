@@ -1,0 +1,148 @@
+package chorus.persistence;
+
+import chorus.shared.Addresses;
+import chorus.shared.Failures;
+import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.ClaimReplyJob;
+import chorus.shared.bus.ConnectContextRequest;
+import chorus.shared.bus.CreateBot;
+import chorus.shared.bus.CreateConversation;
+import chorus.shared.bus.DueReplyJobs;
+import chorus.shared.bus.FailReplyJob;
+import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.MessageAppended;
+import chorus.shared.bus.PayloadCodecs;
+import chorus.shared.bus.Ping;
+import chorus.shared.bus.ReplyJobReady;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.DatabaseException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persistence role: owns the PostgreSQL pool and the schema, and answers the
+ * request/reply addresses of {@link Addresses} (append, history, connect context, set-up,
+ * reply jobs). Every request is one SQL statement; a reply is only sent after its commit.
+ */
+public class PersistenceVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
+
+  /**
+   * Statements in flight on one connection. The pool lends a connection per statement,
+   * so this only matters for a borrowed connection; kept small so one connection's
+   * backlog never hides a slow statement behind hundreds of others.
+   */
+  private static final int PIPELINING_LIMIT = 16;
+
+  private PersistenceConfig config;
+  private Pool pool;
+  private MessageStore messages;
+  private ConversationStore conversations;
+  private ReplyJobStore replyJobs;
+
+  public PersistenceVerticle() {}
+
+  @Override
+  public Future<?> start() {
+    PayloadCodecs.install(vertx);
+    config = PersistenceConfig.from(config());
+    Future<?> migrated = config.migrate()
+        ? vertx.executeBlocking(() -> Migrations.migrate(config))
+            .onSuccess(result -> log.info("schema at version {} ({} migrations applied)",
+                result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion,
+                result.migrationsExecuted))
+        : Future.succeededFuture();
+    return migrated.compose(done -> {
+      pool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(config.poolSize()))
+          .connectingTo(config.connectOptions().setCachePreparedStatements(true).setPipeliningLimit(PIPELINING_LIMIT))
+          .using(vertx)
+          .build();
+      messages = new MessageStore(pool, config);
+      conversations = new ConversationStore(pool);
+      replyJobs = new ReplyJobStore(pool, config);
+      return Future.all(List.of(
+          serve(Addresses.APPEND, AppendMessage.class, this::append),
+          serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
+          serve(Addresses.CONNECT_CONTEXT, ConnectContextRequest.class, conversations::connectContext),
+          serve(Addresses.CREATE_BOT, CreateBot.class, conversations::createBot),
+          serve(Addresses.CREATE_CONVERSATION, CreateConversation.class, conversations::createConversation),
+          serve(Addresses.DATABASE_PING, Ping.class, ping -> conversations.ping()),
+          serve(Addresses.CLAIM_REPLY_JOB, ClaimReplyJob.class, replyJobs::claim),
+          serve(Addresses.DUE_REPLY_JOBS, DueReplyJobs.class, replyJobs::due),
+          serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail)));
+    }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  /**
+   * Append, then tell the cluster: the new message on its conversation's topic, and a new
+   * reply job to one AI verticle (fire and forget: the sweep of due jobs catches a lost one).
+   * A duplicate announces nothing, it was announced the first time.
+   */
+  private Future<AppendResult> append(AppendMessage request) {
+    return messages.append(request).onSuccess(result -> {
+      if (result.duplicate()) {
+        return;
+      }
+      var eventBus = vertx.eventBus();
+      eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message()));
+      if (result.replyJobId() != null) {
+        eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
+      }
+    });
+  }
+
+  /** Registers a request/reply consumer; the future completes when the registration has reached the cluster. */
+  private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
+    return vertx.eventBus().<Object>consumer(address, message -> {
+      Object body = message.body();
+      if (!type.isInstance(body)) {
+        message.fail(Failures.INVALID, "expected a " + type.getSimpleName());
+        return;
+      }
+      Future<R> result;
+      try {
+        result = handler.apply(type.cast(body));
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(failure -> fail(message, address, failure));
+    }).completion();
+  }
+
+  /** Maps a failure to its code. Expected refusals are not logged; database trouble is (never message contents). */
+  private static void fail(Message<?> message, String address, Throwable failure) {
+    if (failure instanceof RequestFailure refusal) {
+      message.fail(refusal.code, refusal.getMessage());
+    } else if (failure instanceof DatabaseException db && "23505".equals(db.getSqlState())) {
+      message.fail(Failures.CONFLICT, "already exists");
+    } else if (failure instanceof DatabaseException db && isBadInput(db.getSqlState())) {
+      log.debug("{}: rejected by the database: {}", address, db.getMessage());
+      message.fail(Failures.INVALID, "invalid request (" + db.getSqlState() + ")");
+    } else {
+      log.warn("{}: database unavailable or statement failed", address, failure);
+      message.fail(Failures.UNAVAILABLE, "database unavailable");
+    }
+  }
+
+  /**
+   * SQLSTATE classes that mean the request itself is wrong: integrity (23: unknown
+   * referenced row, check violated; a duplicate key is a CONFLICT, handled before) and data exceptions (22: value out of range...).
+   */
+  private static boolean isBadInput(String sqlState) {
+    return sqlState != null && (sqlState.startsWith("23") || sqlState.startsWith("22"));
+  }
+}

@@ -1,0 +1,242 @@
+package chorus.persistence;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Every SQL statement of the persistence verticle. Each request is answered by ONE
+ * statement (one round trip, autocommit, so the reply to the caller follows the commit).
+ * Parameters are cast explicitly so that PostgreSQL never has to guess a type.
+ */
+final class Sql {
+  private Sql() {}
+
+  // Column lists, selected as "<alias>.<column> AS <prefix><column>" so that a join of
+  // several entities has no name clash; Rows reads them back with the same prefix.
+  static final List<String> MESSAGE_COLUMNS = List.of("id", "conversation_id", "seq", "role", "sender_id",
+      "content", "meta", "client_message_id", "reply_to_message_id", "created_at");
+  static final List<String> BOT_COLUMNS = List.of("id", "owner_id", "name", "kind", "personality",
+      "settings", "is_public", "created_at");
+  static final List<String> CONVERSATION_COLUMNS = List.of("id", "bot_id", "owner_id", "title", "status",
+      "last_seq", "created_at", "updated_at");
+  static final List<String> USER_COLUMNS = List.of("id", "name", "role");
+
+  static String columns(List<String> columns, String alias, String prefix) {
+    return columns.stream().map(c -> alias + "." + c + " AS " + prefix + c).collect(Collectors.joining(", "));
+  }
+
+  /** The constraint whose violation means "this client message id was stored meanwhile": retry once. */
+  static final String CLIENT_ID_CONSTRAINT = "messages_conversation_client_id_key";
+  /** The unique index that allows one reply per message. */
+  static final String ONE_REPLY_CONSTRAINT = "messages_one_reply_key";
+
+  /**
+   * Store one message, in one statement. Parameters:
+   * $1 message id, $2 conversation id, $3 requester id (null = trusted caller), $4 role,
+   * $5 sender id, $6 content, $7 meta, $8 client message id, $9 wants reply,
+   * $10 reply-to message id, $11 reply job id (an AI reply), $12 lease owner, $13 id of the reply job to create.
+   *
+   * <p>Shape, and why:
+   * <ul>
+   * <li>{@code existing}: a repeat of a stored client id is answered with the stored row and
+   *     writes nothing (the {@code conv} update is guarded by NOT EXISTS existing).</li>
+   * <li>{@code held}: an AI reply is only stored while its job is pending or leased to
+   *     $12; FOR UPDATE re-reads the newest job row and keeps it until commit, so a
+   *     concurrent claim by another node cannot slip between the check and the write.</li>
+   * <li>{@code conv}: bumping last_seq takes the conversation's row lock, which serializes
+   *     appends per conversation: seq = new last_seq is gap-free, and since everything is
+   *     one statement, any failure rolls the bump back too. Ownership is checked here.</li>
+   * <li>{@code job}: the reply job is created in the same commit as the user message.</li>
+   * <li>{@code done}: the answered job is closed in the same commit as its reply.</li>
+   * <li>The result is one row: the stored message, the existing one (duplicate), or why
+   *     nothing was written (not_found / not_held).</li>
+   * </ul>
+   * Two concurrent appends with one client id both miss {@code existing} (same snapshot
+   * age); the second then hits the unique constraint and is run again by the caller, which
+   * now finds the first one's row.
+   */
+  static final String APPEND = """
+      WITH existing AS (
+        SELECT %1$s, j.id AS reply_job_id
+        FROM messages m
+        JOIN conversations c ON c.id = m.conversation_id AND ($3::text IS NULL OR c.owner_id = $3::text)
+        LEFT JOIN reply_jobs j ON j.user_message_id = m.id
+        WHERE m.conversation_id = $2::uuid AND m.client_message_id = $8::text
+      ), held AS (
+        SELECT user_message_id
+        FROM reply_jobs
+        WHERE id = $11::uuid AND conversation_id = $2::uuid
+          AND (status = 'pending' OR (status = 'running' AND lease_owner = $12::text))
+        FOR UPDATE
+      ), conv AS (
+        UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
+        FROM bots b
+        WHERE c.id = $2::uuid AND b.id = c.bot_id
+          AND ($3::text IS NULL OR c.owner_id = $3::text)
+          AND NOT EXISTS (SELECT 1 FROM existing)
+          AND ($11::uuid IS NULL OR EXISTS (SELECT 1 FROM held))
+        RETURNING c.id, c.last_seq, b.kind
+      ), ins AS (
+        INSERT INTO messages (id, conversation_id, seq, role, sender_id, content, meta, client_message_id, reply_to_message_id)
+        SELECT $1::uuid, conv.id, conv.last_seq, $4::text, $5::text, $6::text, $7::jsonb, $8::text,
+               COALESCE((SELECT user_message_id FROM held), $10::uuid)
+        FROM conv
+        RETURNING *
+      ), job AS (
+        INSERT INTO reply_jobs (id, conversation_id, user_message_id)
+        SELECT $13::uuid, ins.conversation_id, ins.id
+        FROM ins, conv
+        WHERE $9::boolean AND ins.role = 'user' AND conv.kind = 'llm'
+        RETURNING id
+      ), done AS (
+        UPDATE reply_jobs j
+        SET status = 'done', reply_message_id = ins.id, lease_owner = NULL, lease_until = NULL, updated_at = now()
+        FROM ins
+        WHERE j.id = $11::uuid
+        RETURNING j.id
+      )
+      SELECT 'stored' AS outcome, %2$s, (SELECT id FROM job) AS reply_job_id FROM ins i
+      UNION ALL
+      SELECT 'duplicate', %3$s, e.reply_job_id FROM existing e
+      UNION ALL
+      SELECT CASE WHEN $11::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held) THEN 'not_held' ELSE 'not_found' END,
+             %4$s, NULL
+      WHERE NOT EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM existing)
+      """.formatted(
+      columns(MESSAGE_COLUMNS, "m", ""),
+      columns(MESSAGE_COLUMNS, "i", ""),
+      columns(MESSAGE_COLUMNS, "e", ""),
+      MESSAGE_COLUMNS.stream().map(c -> "NULL").collect(Collectors.joining(", ")));
+
+  /**
+   * What a socket caches for its lifetime, in one query; $1 conversation, $2 user. The
+   * owner condition makes "missing" and "not yours" the same zero rows.
+   */
+  static final String CONNECT_CONTEXT = """
+      SELECT %s, %s, %s
+      FROM conversations c
+      JOIN bots b ON b.id = c.bot_id
+      JOIN users u ON u.id = c.owner_id
+      WHERE c.id = $1::uuid AND c.owner_id = $2::text
+      """.formatted(
+      columns(CONVERSATION_COLUMNS, "c", "c_"),
+      columns(BOT_COLUMNS, "b", "b_"),
+      columns(USER_COLUMNS, "u", "u_"));
+
+  /**
+   * One page of history, oldest first; $1 conversation, $2 requester (null = trusted),
+   * $3 exclusive lower seq, $4 exclusive upper seq, $5 row limit (page size + 1 to learn
+   * hasMore). Starting FROM the conversation row tells "not found / not yours" (no row)
+   * from "empty page" (one row with NULL message columns), in the same round trip.
+   */
+  private static final String HISTORY = """
+      SELECT %s
+      FROM conversations c
+      LEFT JOIN LATERAL (
+        SELECT * FROM messages
+        WHERE conversation_id = c.id AND seq > $3::bigint AND seq < $4::bigint
+        ORDER BY seq %s
+        LIMIT $5::int
+      ) m ON true
+      WHERE c.id = $1::uuid AND ($2::text IS NULL OR c.owner_id = $2::text)
+      ORDER BY m.seq
+      """;
+  /** The first messages after the lower bound (walking forward). */
+  static final String HISTORY_FORWARD = HISTORY.formatted(columns(MESSAGE_COLUMNS, "m", "m_"), "ASC");
+  /** The newest messages under the upper bound (walking back); still returned oldest first. */
+  static final String HISTORY_BACKWARD = HISTORY.formatted(columns(MESSAGE_COLUMNS, "m", "m_"), "DESC");
+
+  /**
+   * The caller's user row is created or refreshed on the way, so that no separate
+   * "register" call is needed; $1 id, $2 name, $3 role (null keeps the stored one).
+   */
+  private static final String UPSERT_OWNER = """
+      owner AS (
+        INSERT INTO users (id, name, role) VALUES ($1::text, COALESCE($2::text, ''), COALESCE($3::text, 'user'))
+        ON CONFLICT (id) DO UPDATE
+        SET name = COALESCE(NULLIF(EXCLUDED.name, ''), users.name),
+            role = COALESCE($3::text, users.role),
+            updated_at = now()
+        RETURNING id
+      )""";
+
+  /** Upsert the owner and insert the bot; $4 bot id, $5 name, $6 kind, $7 personality, $8 settings, $9 public. */
+  static final String CREATE_BOT = """
+      WITH %s
+      INSERT INTO bots (id, owner_id, name, kind, personality, settings, is_public)
+      SELECT $4::uuid, owner.id, $5::text, $6::text, COALESCE($7::text, ''), $8::jsonb, $9::boolean
+      FROM owner
+      RETURNING %s
+      """.formatted(UPSERT_OWNER, String.join(", ", BOT_COLUMNS));
+
+  /**
+   * Upsert the owner and insert the conversation, only when the bot exists and is public
+   * or the owner's; $4 conversation id, $5 bot id, $6 title. No row = NOT_FOUND.
+   */
+  static final String CREATE_CONVERSATION = """
+      WITH %s
+      INSERT INTO conversations (id, bot_id, owner_id, title)
+      SELECT $4::uuid, b.id, owner.id, COALESCE($6::text, '')
+      FROM owner
+      JOIN bots b ON b.id = $5::uuid AND (b.is_public OR b.owner_id = owner.id)
+      RETURNING %s
+      """.formatted(UPSERT_OWNER, String.join(", ", CONVERSATION_COLUMNS));
+
+  /** Readiness: one round trip. */
+  static final String PING = "SELECT 1";
+
+  /**
+   * Take the lease and load what the AI needs, in one statement; $1 job, $2 node id,
+   * $3 lease millis, $4 history limit. The UPDATE is the atomic claim (a row lock plus
+   * the status/lease condition re-checked on the newest row version); the joins read
+   * the bot and the last $4 messages up to the user message. One row per history
+   * message; no row = the job is held elsewhere, finished, or missing.
+   */
+  static final String CLAIM_REPLY_JOB = """
+      WITH job AS (
+        UPDATE reply_jobs
+        SET status = 'running', lease_owner = $2::text, lease_until = now() + $3::bigint * interval '1 millisecond',
+            attempts = attempts + 1, updated_at = now()
+        WHERE id = $1::uuid
+          AND (status IN ('pending', 'failed') OR (status = 'running' AND lease_until < now()))
+        RETURNING id, conversation_id, user_message_id, attempts
+      )
+      SELECT job.id AS job_id, job.conversation_id AS job_conversation_id,
+             job.user_message_id AS job_user_message_id, job.attempts AS job_attempts,
+             %s, %s
+      FROM job
+      JOIN conversations c ON c.id = job.conversation_id
+      JOIN bots b ON b.id = c.bot_id
+      JOIN messages um ON um.id = job.user_message_id
+      LEFT JOIN LATERAL (
+        SELECT * FROM messages
+        WHERE conversation_id = job.conversation_id AND seq <= um.seq
+        ORDER BY seq DESC
+        LIMIT $4::int
+      ) m ON true
+      ORDER BY m.seq
+      """.formatted(columns(BOT_COLUMNS, "b", "b_"), columns(MESSAGE_COLUMNS, "m", "m_"));
+
+  /**
+   * Jobs nobody works on, oldest first; $1 pending-age millis, $2 max. Each branch of
+   * the OR matches one partial index (pending by created_at, running by lease_until).
+   */
+  static final String DUE_REPLY_JOBS = """
+      SELECT id, conversation_id
+      FROM reply_jobs
+      WHERE (status = 'pending' AND created_at < now() - $1::bigint * interval '1 millisecond')
+         OR (status = 'running' AND lease_until < now())
+      ORDER BY created_at
+      LIMIT $2::int
+      """;
+
+  /**
+   * Give a job back as failed (claimable again) with its error; only the lease holder may
+   * ($1 job, $2 node id, $3 error). Zero rows = the lease was lost.
+   */
+  static final String FAIL_REPLY_JOB = """
+      UPDATE reply_jobs
+      SET status = 'failed', last_error = $3::text, lease_owner = NULL, lease_until = NULL, updated_at = now()
+      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+      """;
+}
