@@ -73,7 +73,10 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void mountHealth(Router router) {
-    router.get("/health/live").handler(HealthCheckHandler.create(vertx));
+    // live: this process answers HTTP on its event loop, so it is not wedged
+    HealthChecks live = HealthChecks.create(vertx);
+    live.register("event-loop", promise -> promise.complete(Status.OK()));
+    router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(live));
     HealthChecks ready = HealthChecks.create(vertx);
     ready.register("database", 3000, promise -> vertx.eventBus()
         .request(Addresses.DATABASE_PING, new Ping(), new DeliveryOptions().setSendTimeout(2500))

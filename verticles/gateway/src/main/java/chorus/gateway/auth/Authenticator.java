@@ -60,7 +60,8 @@ public final class Authenticator {
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(new AuthFailure("AUTH_FAILED", "invalid or expired token", false)))
         .compose(user -> {
-          JsonObject claims = user.principal();
+          // vertx-auth-jwt keeps the decoded claims in the user's attributes, the raw token in its principal
+          JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
           // vertx-auth-jwt accepts a token without exp; a token that never expires is refused here
           if (!(claims.getValue("exp") instanceof Number)) {
             return Future.failedFuture(new AuthFailure("AUTH_FAILED", "token has no expiry (exp)", false));

@@ -155,7 +155,7 @@ final class ConversationSocket extends FeedListener {
   private void onSocketError(Throwable failure) {
     // Vert.x reports an over-long message here and leaves the socket open: close it as RFC 6455 says
     String text = String.valueOf(failure.getMessage());
-    if (text.contains("exceeds") || text.contains("too big") || text.contains("Max frame length")) {
+    if (text.contains("max message size") || text.contains("Max frame length")) {
       ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
     } else {
       ConversationProfile.log.debug("socket {} error: {}", socketId, failure.toString());
