@@ -1,0 +1,130 @@
+package chorus.node;
+
+import chorus.ai.AiVerticle;
+import chorus.gateway.GatewayVerticle;
+import chorus.persistence.PersistenceVerticle;
+import chorus.presence.PresenceVerticle;
+import chorus.shared.bus.PayloadCodecs;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Chorus node: a clustered Vert.x (Hazelcast) running the verticles of its roles.
+ * Used by Main, and by the tests to run several real nodes in one JVM.
+ */
+public final class ChorusNode {
+  private static final Logger log = LoggerFactory.getLogger(ChorusNode.class);
+
+  private final Vertx vertx;
+  private final HazelcastClusterManager clusterManager;
+  private final String nodeId;
+  private final GatewayVerticle gateway;
+
+  private ChorusNode(Vertx vertx, HazelcastClusterManager clusterManager, String nodeId, GatewayVerticle gateway) {
+    this.vertx = vertx;
+    this.clusterManager = clusterManager;
+    this.nodeId = nodeId;
+    this.gateway = gateway;
+  }
+
+  /** Fills in what the config leaves to the node (its id), so every verticle sees the same values. */
+  public static JsonObject complete(JsonObject config) {
+    JsonObject completed = config.copy();
+    JsonObject node = completed.getJsonObject("node");
+    if (node.getString("id", "").isBlank()) {
+      node.put("id", "node-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+    return completed;
+  }
+
+  public static Future<ChorusNode> start(JsonObject rawConfig, Set<NodeRole> roles, VertxOptions vertxOptions) {
+    return start(rawConfig, roles, vertxOptions, null);
+  }
+
+  /** @param metrics a metrics SPI implementation for this node's Vert.x, or null */
+  public static Future<ChorusNode> start(JsonObject rawConfig, Set<NodeRole> roles, VertxOptions vertxOptions, VertxMetricsFactory metrics) {
+    JsonObject config = complete(rawConfig);
+    String nodeId = config.getJsonObject("node").getString("id");
+    JsonObject cluster = config.getJsonObject("cluster", new JsonObject());
+    HazelcastClusterManager clusterManager;
+    try {
+      clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cluster, nodeId));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    vertxOptions.getEventBusOptions().setHost(cluster.getString("host", "127.0.0.1")).setPort(0);
+    GatewayVerticle gateway = roles.contains(NodeRole.GATEWAY) ? new GatewayVerticle() : null;
+    VertxBuilder builder = Vertx.builder().with(vertxOptions).withClusterManager(clusterManager);
+    if (metrics != null) {
+      vertxOptions.setMetricsOptions(new MetricsOptions().setEnabled(true));
+      builder.with(vertxOptions).withMetrics(metrics);
+    }
+    return builder.buildClustered().compose(vertx -> {
+      PayloadCodecs.install(vertx);
+      DeploymentOptions options = new DeploymentOptions().setConfig(config);
+      HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
+      // persistence first (it migrates the schema), the gateway last (it opens the door)
+      Future<?> deployed = Future.succeededFuture();
+      for (NodeRole role : NodeRole.values()) {
+        if (roles.contains(role)) {
+          Supplier<Deployable> verticle = switch (role) {
+            case PERSISTENCE -> PersistenceVerticle::new;
+            case PRESENCE -> () -> new PresenceVerticle(hazelcast);
+            case AI -> AiVerticle::new;
+            case GATEWAY -> () -> gateway;
+          };
+          deployed = deployed.compose(v -> vertx.deployVerticle(verticle.get(), options)
+              .onFailure(e -> log.error("could not start the {} role: {}", role.name().toLowerCase(), e.getMessage())));
+        }
+      }
+      return deployed
+          .map(v -> new ChorusNode(vertx, clusterManager, nodeId, gateway))
+          .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
+    });
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public HazelcastInstance hazelcast() {
+    return clusterManager.getHazelcastInstance();
+  }
+
+  /** The HTTP port the gateway bound, or -1 without the gateway role. */
+  public int httpPort() {
+    return gateway == null ? -1 : gateway.actualPort();
+  }
+
+  /** Clean stop: verticles stop, sockets close, the member leaves the cluster. */
+  public Future<Void> close() {
+    return vertx.close();
+  }
+
+  /**
+   * Dies without saying goodbye, as a SIGKILL would look to the rest of the cluster: the
+   * Hazelcast member is terminated (no graceful leave), then the local resources go.
+   */
+  public Future<Void> kill() {
+    clusterManager.getHazelcastInstance().getLifecycleService().terminate();
+    return vertx.close().otherwiseEmpty();
+  }
+}

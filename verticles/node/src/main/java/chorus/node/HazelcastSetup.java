@@ -1,0 +1,58 @@
+package chorus.node;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.TcpIpConfig;
+import io.vertx.core.json.JsonObject;
+import java.io.FileNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Hazelcast member config: config/cluster.xml, then the cluster section of the node config on top. */
+final class HazelcastSetup {
+  private HazelcastSetup() {}
+
+  /** The member attribute through which the presence role maps a Hazelcast member to a Chorus node id. */
+  static final String NODE_ATTRIBUTE = "chorus.node";
+
+  static Config build(JsonObject cluster, String nodeId) {
+    String file = cluster.getString("configFile", "config/cluster.xml");
+    Config config;
+    try {
+      config = new FileSystemXmlConfig(file);
+    } catch (FileNotFoundException e) {
+      throw new IllegalStateException("Hazelcast config not found: " + file + " (set cluster.configFile / CHORUS_CLUSTER_CONFIG_FILE)", e);
+    }
+    config.setClusterName(cluster.getString("name", "chorus"));
+    String host = cluster.getString("host", "127.0.0.1");
+    config.setProperty("hazelcast.local.localAddress", host);
+    config.getNetworkConfig().setPort(cluster.getInteger("port", 5701));
+    TcpIpConfig tcpIp = config.getNetworkConfig().getJoin().getTcpIpConfig();
+    if (tcpIp.isEnabled()) {
+      tcpIp.setMembers(expandMembers(cluster.getString("members", host)));
+    }
+    config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, nodeId);
+    return config;
+  }
+
+  /** "127.0.0.1:5701-5703,10.0.0.5" -> 127.0.0.1:5701, 127.0.0.1:5702, 127.0.0.1:5703, 10.0.0.5 */
+  static List<String> expandMembers(String members) {
+    List<String> expanded = new ArrayList<>();
+    for (String member : members.split(",")) {
+      String trimmed = member.trim();
+      int colon = trimmed.lastIndexOf(':');
+      int dash = trimmed.indexOf('-', Math.max(colon, 0));
+      if (colon > 0 && dash > colon) {
+        String host = trimmed.substring(0, colon);
+        int from = Integer.parseInt(trimmed.substring(colon + 1, dash));
+        int to = Integer.parseInt(trimmed.substring(dash + 1));
+        for (int port = from; port <= to; port++) {
+          expanded.add(host + ":" + port);
+        }
+      } else if (!trimmed.isEmpty()) {
+        expanded.add(trimmed);
+      }
+    }
+    return expanded;
+  }
+}

@@ -1,0 +1,103 @@
+package chorus.node;
+
+import chorus.gateway.auth.JwtKeys;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar chorus-node.jar [--roles gateway,persistence,ai,presence] [--config config/node.json]}
+ * runs a node; {@code java -jar chorus-node.jar token USER_ID [--admin] [--ttl SECONDS] [--name NAME]}
+ * prints a development token signed with the configured key.
+ */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> arguments = new ArrayList<>(List.of(args));
+    String configPath = option(arguments, "--config", NodeConfig.DEFAULT_PATH);
+    if (!arguments.isEmpty() && arguments.get(0).equals("token")) {
+      arguments.remove(0);
+      System.exit(printToken(arguments, configPath));
+    }
+    if (!arguments.isEmpty() && arguments.get(0).equals("run")) {
+      arguments.remove(0);
+    }
+    String roles = option(arguments, "--roles", null);
+    if (!arguments.isEmpty()) {
+      System.err.println("unknown arguments: " + arguments + "\nusage: chorus-node [run] [--roles gateway,persistence,ai,presence] [--config FILE]\n"
+          + "       chorus-node token USER_ID [--admin] [--ttl SECONDS] [--name NAME] [--config FILE]");
+      System.exit(2);
+    }
+    JsonObject config = loadConfig(configPath);
+    Set<NodeRole> nodeRoles = NodeRole.parse(roles != null ? roles : config.getJsonObject("node").getString("roles"));
+    ChorusNode node = await(ChorusNode.start(config, nodeRoles, new VertxOptions()), 120);
+    log.info("node {} started with roles {} (http port {})", node.nodeId(), nodeRoles, node.httpPort());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("node {} stopping", node.nodeId());
+      try {
+        await(node.close(), 60);
+      } catch (Exception e) {
+        log.warn("node {} did not stop cleanly: {}", node.nodeId(), e.toString());
+      }
+    }, "chorus-shutdown"));
+  }
+
+  private static int printToken(List<String> arguments, String configPath) throws Exception {
+    boolean admin = arguments.remove("--admin");
+    int ttl = Integer.parseInt(option(arguments, "--ttl", "86400"));
+    String name = option(arguments, "--name", null);
+    if (arguments.size() != 1) {
+      System.err.println("usage: chorus-node token USER_ID [--admin] [--ttl SECONDS] [--name NAME]");
+      return 2;
+    }
+    String userId = arguments.get(0);
+    JsonObject jwt = loadConfig(configPath).getJsonObject("jwt");
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject claims = new JsonObject().put("sub", userId).put("name", name != null ? name : userId).put("role", admin ? "admin" : "user");
+      System.out.println(JwtKeys.sign(vertx, jwt, claims, ttl));
+      return 0;
+    } catch (IllegalStateException e) {
+      System.err.println("cannot sign a token: " + e.getMessage());
+      return 1;
+    } finally {
+      vertx.close();
+    }
+  }
+
+  private static JsonObject loadConfig(String path) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return await(NodeConfig.load(vertx, path), 30);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  private static String option(List<String> arguments, String name, String fallback) {
+    int index = arguments.indexOf(name);
+    if (index < 0) {
+      return fallback;
+    }
+    if (index + 1 >= arguments.size()) {
+      throw new IllegalArgumentException(name + " needs a value");
+    }
+    String value = arguments.remove(index + 1);
+    arguments.remove(index);
+    return value;
+  }
+
+  private static <T> T await(Future<T> future, int seconds) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+  }
+}

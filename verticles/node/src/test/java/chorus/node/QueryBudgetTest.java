@@ -1,0 +1,62 @@
+package chorus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chorus.node.support.Await;
+import chorus.node.support.SqlQueryCounter;
+import chorus.node.support.TestCluster;
+import chorus.node.support.WsClient;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The document claims 3 queries to connect and 2-3 per message. Counted at the database
+ * client: connecting costs one query (plus one deferred read when the node is new to the
+ * conversation), storing a message costs one round trip, and a whole exchange (user
+ * message, taking the reply job, the reply) costs three.
+ */
+class QueryBudgetTest {
+
+  @Test
+  void connectAndStoreWithinBudget() {
+    SqlQueryCounter counter = new SqlQueryCounter();
+    try (TestCluster cluster = TestCluster.create(3, config -> config.getJsonObject("ai").put("sweepIntervalMs", 600_000))) {
+      // no AI role yet: what is counted is the gateway's and the user messages' own cost
+      cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE), counter);
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Budget", "Counts queries.");
+
+      counter.reset();
+      WsClient ws = cluster.openConversation(0, conversationId, token);
+      assertEquals(1, counter.count(), () -> "connect: " + counter.statements());
+      // once the subscription has settled, one read closes the join race; then nothing more
+      Await.until("settle read", Duration.ofSeconds(5), () -> counter.count() == 2);
+      ws.expectSilence(Duration.ofMillis(500));
+      assertEquals(2, counter.count(), () -> "connect: " + counter.statements());
+
+      counter.reset();
+      int messages = 20;
+      for (int i = 0; i < messages; i++) {
+        ws.userMessage("message " + i, "budget-" + i);
+        ws.next("message_received");
+      }
+      assertEquals(messages, counter.count(), () -> "store: " + counter.statements());
+
+      // now the whole exchange: a worker joins, answers the 20 waiting jobs and one more
+      cluster.addNode(EnumSet.of(NodeRole.AI));
+      for (int i = 0; i < messages; i++) {
+        ws.next("assistant_message");
+      }
+      Await.until("replies stored", Duration.ofSeconds(5), () -> counter.count() >= messages + messages * 2);
+      counter.reset();
+      ws.userMessage("one more", "budget-last");
+      ws.next("message_received");
+      ws.next("assistant_message");
+      ws.expectSilence(Duration.ofMillis(500));
+      assertTrue(counter.count() <= 3, () -> "exchange: " + counter.statements());
+      ws.close();
+    }
+  }
+}
