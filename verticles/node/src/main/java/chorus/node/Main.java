@@ -18,11 +18,16 @@ import org.slf4j.LoggerFactory;
  * prints a development token signed with the configured key.
  */
 public final class Main {
-  private static final Logger log = LoggerFactory.getLogger(Main.class);
+  private static Logger log;
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    // before the first logger exists: use config/logback.xml unless told otherwise
+    if (System.getProperty("logback.configurationFile") == null && new java.io.File("config/logback.xml").isFile()) {
+      System.setProperty("logback.configurationFile", "config/logback.xml");
+    }
+    log = LoggerFactory.getLogger(Main.class);
     List<String> arguments = new ArrayList<>(List.of(args));
     String configPath = option(arguments, "--config", NodeConfig.DEFAULT_PATH);
     if (!arguments.isEmpty() && arguments.get(0).equals("token")) {

@@ -41,6 +41,7 @@ public final class TestCluster implements AutoCloseable {
   private final int hazelcastBasePort;
   private final int maxNodes;
   private final List<ChorusNode> nodes = new ArrayList<>();
+  private final java.util.Set<ChorusNode> killed = new java.util.HashSet<>();
   private final HttpClient http = CLIENTS.createHttpClient();
 
   private TestCluster(JsonObject config, int hazelcastBasePort, int maxNodes) {
@@ -100,10 +101,17 @@ public final class TestCluster implements AutoCloseable {
     nodeConfig.getJsonObject("cluster").put("port", hazelcastBasePort + nodes.size());
     ChorusNode node = Await.result(ChorusNode.start(nodeConfig, roles, new VertxOptions(), metrics), Duration.ofSeconds(90));
     nodes.add(node);
-    int expected = (int) nodes.stream().filter(n -> n.vertx() != null).count();
+    int expected = nodes.size() - killed.size();
     Await.until("cluster of " + expected + " members", Duration.ofSeconds(30),
         () -> node.hazelcast().getCluster().getMembers().size() >= expected);
     return node;
+  }
+
+  /** Kills a node as SIGKILL would look to the others: its Hazelcast member vanishes without leaving. */
+  public void kill(int index) {
+    ChorusNode node = nodes.get(index);
+    killed.add(node);
+    Await.result(node.kill(), Duration.ofSeconds(30));
   }
 
   public ChorusNode node(int index) {
@@ -223,7 +231,9 @@ public final class TestCluster implements AutoCloseable {
   public void close() {
     List<Future<Void>> closing = new ArrayList<>();
     for (ChorusNode node : nodes) {
-      closing.add(node.close().otherwiseEmpty());
+      if (!killed.contains(node)) {
+        closing.add(node.close().otherwiseEmpty());
+      }
     }
     Await.result(Future.join(closing).mapEmpty(), Duration.ofSeconds(60));
     nodes.clear();

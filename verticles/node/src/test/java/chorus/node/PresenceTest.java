@@ -1,0 +1,121 @@
+package chorus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chorus.node.support.Await;
+import chorus.node.support.TestCluster;
+import chorus.node.support.WsClient;
+import chorus.shared.Addresses;
+import chorus.shared.bus.PresenceQuery;
+import chorus.shared.bus.PresenceSnapshot;
+import io.vertx.core.eventbus.Message;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Presence, cluster-wide: who has at least one socket open and on which nodes, asked from
+ * any node; forgotten when a socket closes, and when its node dies without saying goodbye.
+ */
+class PresenceTest {
+  static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.create(5, config -> {});
+    cluster.addNode(EnumSet.allOf(NodeRole.class));
+    cluster.addNode(EnumSet.of(NodeRole.GATEWAY));
+    cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  private static PresenceSnapshot ask(int fromNode, String... users) {
+    return Await.result(cluster.node(fromNode).vertx().eventBus()
+        .<PresenceSnapshot>request(Addresses.PRESENCE_QUERY, new PresenceQuery(List.of(users)))
+        .map(Message::body));
+  }
+
+  @Test
+  void socketsOnTwoNodesAreSeenFromAThirdUntilTheLastCloses() {
+    String user = TestCluster.newUserId();
+    String token = cluster.token(user);
+    String conversationId = cluster.newConversation(token, "Presence", "Watches.");
+    String stranger = TestCluster.newUserId();
+
+    WsClient onNode1 = cluster.openConversation(1, conversationId, token);
+    WsClient onNode2 = cluster.openConversation(2, conversationId, token);
+    Await.until("two nodes listed", Duration.ofSeconds(5), () -> ask(0, user).nodesByUser().getOrDefault(user, List.of()).size() == 2);
+    PresenceSnapshot both = ask(0, user, stranger);
+    assertEquals(List.of("test-node-1", "test-node-2"), both.nodesByUser().get(user));
+    assertFalse(both.isOnline(stranger));
+
+    onNode1.close();
+    Await.until("node 1 forgotten", Duration.ofSeconds(5), () -> ask(0, user).nodesByUser().get(user).equals(List.of("test-node-2")));
+    assertTrue(ask(1, user).isOnline(user));
+
+    onNode2.close();
+    Await.until("offline", Duration.ofSeconds(5), () -> !ask(0, user).isOnline(user));
+    assertFalse(ask(2, user).isOnline(user));
+  }
+
+  @Test
+  void aKilledNodesSocketsAreForgottenWithinTenSeconds() {
+    // this test kills node 2, so it must run on a cluster of its own
+    try (TestCluster own = TestCluster.create(5, config -> {})) {
+      own.addNode(EnumSet.allOf(NodeRole.class));
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+      String user = TestCluster.newUserId();
+      String token = own.token(user);
+      String conversationId = own.newConversation(token, "Ghost", "Never lingers.");
+      String survivor = TestCluster.newUserId();
+      String survivorToken = own.token(survivor);
+      String survivorConversation = own.newConversation(survivorToken, "Stays", "Stays online.");
+
+      own.openConversation(2, conversationId, token);
+      WsClient sameUserElsewhere = own.openConversation(1, conversationId, token);
+      WsClient other = own.openConversation(1, survivorConversation, survivorToken);
+      PresenceQuery query = new PresenceQuery(List.of(user, survivor));
+      Await.until("both online", Duration.ofSeconds(5), () -> snapshot(own, query).nodesByUser().getOrDefault(user, List.of()).size() == 2);
+
+      long killedAt = System.nanoTime();
+      own.kill(2);
+      Await.until("the dead node's sockets forgotten", Duration.ofSeconds(10),
+          () -> snapshot(own, query).nodesByUser().get(user).equals(List.of("test-node-1")));
+      long seconds = Duration.ofNanos(System.nanoTime() - killedAt).toSeconds();
+      assertTrue(seconds < 10, "took " + seconds + " s");
+      assertEquals(List.of("test-node-1"), snapshot(own, query).nodesByUser().get(survivor));
+
+      sameUserElsewhere.close();
+      Await.until("offline once the last socket closes", Duration.ofSeconds(5), () -> !snapshot(own, query).isOnline(user));
+      other.close();
+    }
+  }
+
+  /**
+   * Asks with a short timeout and asks again on failure: right after a node dies, a request
+   * may still be routed to its presence verticle until the cluster drops its registrations.
+   */
+  private static PresenceSnapshot snapshot(TestCluster cluster, PresenceQuery query) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return Await.result(cluster.node(0).vertx().eventBus()
+            .<PresenceSnapshot>request(Addresses.PRESENCE_QUERY, query, new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(1000))
+            .map(Message::body), Duration.ofSeconds(2));
+      } catch (AssertionError e) {
+        if (attempt >= 5) {
+          throw e;
+        }
+      }
+    }
+  }
+}
