@@ -19,6 +19,8 @@ public final class Addresses {
   public static final String CLAIM_REPLY_JOB = "chorus.persistence.reply-job.claim";
   public static final String DUE_REPLY_JOBS = "chorus.persistence.reply-job.due";
   public static final String FAIL_REPLY_JOB = "chorus.persistence.reply-job.fail";
+  public static final String CHANGE_MEMBERSHIP = "chorus.persistence.membership.change";
+  public static final String CO_MEMBERS = "chorus.persistence.membership.co-members";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";
@@ -27,6 +29,11 @@ public final class Addresses {
   public static final String PRESENCE_SOCKET_OPENED = "chorus.presence.socket-opened";
   public static final String PRESENCE_SOCKET_CLOSED = "chorus.presence.socket-closed";
   public static final String PRESENCE_QUERY = "chorus.presence.query";
+  /**
+   * Published by the presence role when a user goes online (first socket anywhere) or
+   * offline (last socket gone, or its node died): one consumer per gateway node.
+   */
+  public static final String PRESENCE_CHANGES = "chorus.presence.changes";
 
   private static final String CONVERSATION_TOPIC_PREFIX = "chorus.conversation.";
 

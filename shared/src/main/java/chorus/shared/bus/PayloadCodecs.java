@@ -17,7 +17,9 @@ public final class PayloadCodecs {
       ReplyJobReady.class, ClaimReplyJob.class, ReplyWork.class,
       DueReplyJobs.class, DueReplyJobsResult.class, FailReplyJob.class,
       SocketOpened.class, SocketClosed.class, PresenceQuery.class, PresenceSnapshot.class,
-      Ping.class);
+      Ping.class,
+      ChangeMembership.class, MembershipChanged.class, CoMembersRequest.class, CoMembers.class,
+      PresenceChanged.class, TypingChanged.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

@@ -1,22 +1,35 @@
 package chorus.ai;
 
 import io.vertx.core.json.JsonObject;
+import java.util.Locale;
 
-/** The ai section of the node config (defaults as in config/node.json). */
+/**
+ * What the AI role reads from the node config: {@code node.id}, the {@code ai} section, and
+ * the event-bus request timeout from {@code limits}. Defaults are those of config/node.json.
+ *
+ * @param provider the reply provider's name; blank means the development default, {@code local}
+ * @param leaseMs how long a claimed job is ours before another node may take it over
+ * @param sweepIntervalMs how often due jobs are swept, and how old a pending job must be to count as due
+ * @param historyMessages how many messages, up to and including the user's, a provider is given
+ */
 record AiConfig(String nodeId, String provider, long leaseMs, long sweepIntervalMs, int historyMessages, long requestTimeoutMs) {
+  static final String DEFAULT_PROVIDER = "local";
 
   static AiConfig from(JsonObject config) {
+    JsonObject node = config.getJsonObject("node", new JsonObject());
     JsonObject ai = config.getJsonObject("ai", new JsonObject());
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
+    String provider = ai.getString("provider", "").strip().toLowerCase(Locale.ROOT);
     AiConfig parsed = new AiConfig(
-        config.getJsonObject("node", new JsonObject()).getString("id", "node"),
-        ai.getString("provider", "local"),
+        node.getString("id", "").isBlank() ? "node" : node.getString("id"),
+        provider.isEmpty() ? DEFAULT_PROVIDER : provider,
         ai.getLong("leaseMs", 30_000L),
         ai.getLong("sweepIntervalMs", 5_000L),
         ai.getInteger("historyMessages", 20),
         limits.getLong("requestTimeoutMs", 10_000L));
-    if (parsed.leaseMs <= 0 || parsed.sweepIntervalMs <= 0 || parsed.historyMessages <= 0) {
-      throw new IllegalArgumentException("ai.leaseMs, ai.sweepIntervalMs and ai.historyMessages must be positive");
+    if (parsed.leaseMs <= 0 || parsed.sweepIntervalMs <= 0 || parsed.historyMessages <= 0 || parsed.requestTimeoutMs <= 0) {
+      throw new IllegalArgumentException(
+          "ai.leaseMs, ai.sweepIntervalMs, ai.historyMessages and limits.requestTimeoutMs must be positive");
     }
     return parsed;
   }

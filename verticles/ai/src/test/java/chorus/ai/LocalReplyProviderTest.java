@@ -1,7 +1,6 @@
 package chorus.ai;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.shared.bus.ReplyWork;
@@ -9,7 +8,7 @@ import chorus.shared.domain.Bot;
 import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,43 +23,59 @@ class LocalReplyProviderTest {
     return new StoredMessage(UUID.randomUUID(), conversation, seq, role, "u", content, Map.of(), null, null, Instant.EPOCH);
   }
 
-  private ReplyWork work(String personality, List<StoredMessage> history) {
-    Bot bot = new Bot(UUID.randomUUID(), "owner", "Ada", BotKind.LLM, personality, Map.of(), false, Instant.EPOCH);
-    return new ReplyWork(UUID.randomUUID(), conversation, history.get(history.size() - 1).id(), 1, bot, history);
+  private ReplyWork work(String botName, String personality, List<StoredMessage> history) {
+    Bot bot = new Bot(UUID.randomUUID(), "owner", botName, BotKind.LLM, personality, Map.of(), false, Instant.EPOCH);
+    UUID userMessage = history.isEmpty() ? UUID.randomUUID() : history.get(history.size() - 1).id();
+    return new ReplyWork(UUID.randomUUID(), conversation, userMessage, 1, bot, history);
   }
 
   @Test
-  void theReplyQuotesTheMessageAndThePersonality() {
-    GeneratedReply reply = provider.reply(work("You are a patient maths tutor. You explain.", List.of(message(1, Role.USER, "What is   7 x 8?"))));
+  void theReplyShowsTheMessageTheNameAndThePersonality() {
+    GeneratedReply reply = provider.reply(work("Ada", "You are a patient maths tutor. You explain.",
+        List.of(message(1, Role.USER, "What is   7 x 8?"))));
     assertEquals("Ada here. You said: \"What is 7 x 8?\". Speaking as a patient maths tutor, this is message 1 of our conversation.",
         reply.content());
-    assertEquals("local", reply.meta().get("provider"));
-    assertEquals("stop", reply.meta().get("finish_reason"));
+    assertEquals(Map.of("provider", "local", "model", "local-echo-1", "finish_reason", "stop"), reply.meta());
   }
 
   @Test
-  void itIsDeterministicAndRemembersEarlierMessages() {
+  void theSameWorkGivesTheSameReplyAndHistoryShowsInIt() {
     List<StoredMessage> history = List.of(message(1, Role.USER, "hi"), message(2, Role.ASSISTANT, "hello"), message(3, Role.USER, "again"));
-    ReplyWork work = work("", history);
+    ReplyWork work = work("Ada", "", history);
     GeneratedReply first = provider.reply(work);
     assertEquals(first, provider.reply(work));
-    assertTrue(first.content().contains("a helpful assistant"), first.content());
-    assertTrue(first.content().contains("message 3 of our conversation and I remember your 1 earlier message."), first.content());
+    assertEquals(first, provider.reply(new ReplyWork(work.jobId(), work.conversationId(), work.userMessageId(), 2, work.bot(), List.copyOf(history))));
+    assertEquals("Ada here. You said: \"again\". Speaking as a helpful assistant, "
+        + "this is message 3 of our conversation and I remember your 1 earlier message.", first.content());
   }
 
   @Test
-  void longMessagesAreTruncatedInTheQuote() {
-    GeneratedReply reply = provider.reply(work("Brief.", List.of(message(1, Role.USER, "x".repeat(1000)))));
-    assertTrue(reply.content().contains("x".repeat(200) + "..."));
-    assertTrue(reply.content().length() < 400);
+  void itAnswersTheJobsUserMessageEvenWhenItIsNotLast() {
+    StoredMessage asked = message(7, Role.USER, "the question");
+    List<StoredMessage> history = List.of(message(5, Role.USER, "a"), message(6, Role.USER, "b"), asked, message(8, Role.USER, "later"));
+    ReplyWork work = new ReplyWork(UUID.randomUUID(), conversation, asked.id(), 1, work("Bo", "Pirate! Says arr.", history).bot(), history);
+    assertEquals("Bo here. You said: \"the question\". Speaking as Pirate, this is message 7 of our conversation "
+        + "and I remember your 2 earlier messages.", provider.reply(work).content());
   }
 
   @Test
-  void configDefaultsAndValidation() {
-    AiConfig defaults = AiConfig.from(new JsonObject());
-    assertEquals("local", defaults.provider());
-    assertEquals(30_000L, defaults.leaseMs());
-    assertThrows(IllegalArgumentException.class,
-        () -> AiConfig.from(new JsonObject().put("ai", new JsonObject().put("leaseMs", 0))));
+  void longMessagesAndPersonalitiesAreShortened() {
+    GeneratedReply reply = provider.reply(work("Ada", "y".repeat(1000), List.of(message(1, Role.USER, "x".repeat(1000)))));
+    assertTrue(reply.content().contains("\"" + "x".repeat(200) + "...\""), reply.content());
+    assertTrue(reply.content().contains("Speaking as " + "y".repeat(200) + "..., "), reply.content());
+    assertTrue(reply.content().length() < 600, reply.content());
+  }
+
+  @Test
+  void aMissingUserMessageFailsTheFutureInsteadOfThrowing() {
+    Future<GeneratedReply> generated = provider.generate(work("Ada", "", List.of()));
+    assertTrue(generated.failed());
+    assertTrue(generated.cause() instanceof IllegalStateException);
+  }
+
+  @Test
+  void aBlankBotNameAndPersonalityGetDefaults() {
+    GeneratedReply reply = provider.reply(work(" ", "  \n ", List.of(message(1, Role.USER, "hey"))));
+    assertTrue(reply.content().startsWith("Assistant here. You said: \"hey\". Speaking as a helpful assistant, "), reply.content());
   }
 }

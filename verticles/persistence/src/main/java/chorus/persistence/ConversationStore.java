@@ -2,7 +2,11 @@ package chorus.persistence;
 
 import static chorus.persistence.RequestFailure.require;
 
+import chorus.shared.bus.ChangeMembership;
+import chorus.shared.bus.CoMembers;
+import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.CreateConversation;
@@ -14,6 +18,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /** Users, bots and conversations: set-up calls and the context a socket loads once. */
@@ -50,6 +56,30 @@ final class ConversationStore {
         request.botId(), request.title());
     return pool.preparedQuery(Sql.CREATE_CONVERSATION).execute(params)
         .map(rows -> Rows.conversation(single(rows, "no such bot"), ""));
+  }
+
+  /** Adds or removes a member; see {@link Sql#ADD_MEMBER}. */
+  Future<MembershipChanged> changeMembership(ChangeMembership request) {
+    require(request.conversationId(), "conversationId");
+    require(request.requesterId(), "requesterId");
+    require(request.userId(), "userId");
+    Tuple params = Tuple.of(request.conversationId(), request.requesterId(), request.userId());
+    return pool.preparedQuery(request.add() ? Sql.ADD_MEMBER : Sql.REMOVE_MEMBER).execute(params).map(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("found") == 0) {
+        throw RequestFailure.notFound("no such conversation");
+      }
+      return new MembershipChanged(request.conversationId(), request.userId(), request.add(), row.getLong("changed") > 0);
+    });
+  }
+
+  Future<CoMembers> coMembers(CoMembersRequest request) {
+    require(request.userId(), "userId");
+    return pool.preparedQuery(Sql.CO_MEMBERS).execute(Tuple.of(request.userId())).map(rows -> {
+      List<String> users = new ArrayList<>(rows.size());
+      rows.forEach(row -> users.add(row.getString(0)));
+      return new CoMembers(List.copyOf(users));
+    });
   }
 
   Future<Ping> ping() {

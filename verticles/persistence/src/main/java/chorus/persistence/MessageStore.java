@@ -2,6 +2,7 @@ package chorus.persistence;
 
 import static chorus.persistence.RequestFailure.require;
 
+import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.HistoryPage;
@@ -35,7 +36,7 @@ final class MessageStore {
     Tuple params = Tuple.of(UUID.randomUUID(), request.conversationId(), request.requesterId(),
         request.role().wire(), request.senderId(), request.content(), Rows.json(request.meta()),
         request.clientMessageId(), request.wantsReply(), request.replyToMessageId(), request.replyJobId(),
-        request.leaseOwner(), UUID.randomUUID());
+        request.leaseOwner(), UUID.randomUUID(), request.personaId());
     return pool.preparedQuery(Sql.APPEND).execute(params)
         // a concurrent twin stored the same client id first: run again, now it is found as a duplicate
         .recover(failure -> violated(failure, Sql.CLIENT_ID_CONSTRAINT)
@@ -53,6 +54,7 @@ final class MessageStore {
       case "stored" -> new AppendResult(Rows.message(row, ""), false, row.getUUID("reply_job_id"));
       case "duplicate" -> new AppendResult(Rows.message(row, ""), true, row.getUUID("reply_job_id"));
       case "not_held" -> throw RequestFailure.conflict("the reply job is finished or leased to another node");
+      case "persona_not_found" -> throw new RequestFailure(Failures.UNKNOWN_REFERENCE, "no such persona");
       default -> throw RequestFailure.notFound("no such conversation");
     };
   }

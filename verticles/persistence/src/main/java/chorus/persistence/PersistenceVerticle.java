@@ -4,7 +4,10 @@ import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.ClaimReplyJob;
+import chorus.shared.bus.CoMembersRequest;
+import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.CreateConversation;
@@ -78,7 +81,9 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.DATABASE_PING, Ping.class, ping -> conversations.ping()),
           serve(Addresses.CLAIM_REPLY_JOB, ClaimReplyJob.class, replyJobs::claim),
           serve(Addresses.DUE_REPLY_JOBS, DueReplyJobs.class, replyJobs::due),
-          serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail)));
+          serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail),
+          serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
+          serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
@@ -101,6 +106,15 @@ public class PersistenceVerticle extends VerticleBase {
       eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message()));
       if (result.replyJobId() != null) {
         eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
+      }
+    });
+  }
+
+  /** A removal is announced on the conversation's topic: every node cuts that member's sockets off at once. */
+  private Future<MembershipChanged> changeMembership(ChangeMembership request) {
+    return conversations.changeMembership(request).onSuccess(result -> {
+      if (!result.member() && result.changed()) {
+        vertx.eventBus().publish(Addresses.conversationTopic(result.conversationId()), result);
       }
     });
   }

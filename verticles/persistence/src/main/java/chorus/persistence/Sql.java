@@ -34,10 +34,13 @@ final class Sql {
    * Store one message, in one statement. Parameters:
    * $1 message id, $2 conversation id, $3 requester id (null = trusted caller), $4 role,
    * $5 sender id, $6 content, $7 meta, $8 client message id, $9 wants reply,
-   * $10 reply-to message id, $11 reply job id (an AI reply), $12 lease owner, $13 id of the reply job to create.
+   * $10 reply-to message id, $11 reply job id (an AI reply), $12 lease owner, $13 id of the reply job to create,
+   * $14 persona: the bot that answers instead of the conversation's (null = the conversation's bot).
    *
    * <p>Shape, and why:
    * <ul>
+   * <li>{@code member}: the requester must be a member of the conversation (null = a trusted role).</li>
+   * <li>{@code persona}: a persona must be public or the requester's own bot; otherwise nothing is written.</li>
    * <li>{@code existing}: a repeat of a stored client id is answered with the stored row and
    *     writes nothing (the {@code conv} update is guarded by NOT EXISTS existing).</li>
    * <li>{@code held}: an AI reply is only stored while its job is pending or leased to
@@ -56,12 +59,16 @@ final class Sql {
    * now finds the first one's row.
    */
   static final String APPEND = """
-      WITH existing AS (
+      WITH member AS (
+        SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::text
+      ), persona AS (
+        SELECT id, kind FROM bots WHERE id = $14::uuid AND (is_public OR owner_id = $3::text)
+      ), existing AS (
         SELECT %1$s, j.id AS reply_job_id
         FROM messages m
-        JOIN conversations c ON c.id = m.conversation_id AND ($3::text IS NULL OR c.owner_id = $3::text)
         LEFT JOIN reply_jobs j ON j.user_message_id = m.id
         WHERE m.conversation_id = $2::uuid AND m.client_message_id = $8::text
+          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM member))
       ), held AS (
         SELECT user_message_id
         FROM reply_jobs
@@ -72,10 +79,11 @@ final class Sql {
         UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
         FROM bots b
         WHERE c.id = $2::uuid AND b.id = c.bot_id
-          AND ($3::text IS NULL OR c.owner_id = $3::text)
+          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM member))
+          AND ($14::uuid IS NULL OR EXISTS (SELECT 1 FROM persona))
           AND NOT EXISTS (SELECT 1 FROM existing)
           AND ($11::uuid IS NULL OR EXISTS (SELECT 1 FROM held))
-        RETURNING c.id, c.last_seq, b.kind
+        RETURNING c.id, c.last_seq, b.id AS bot_id, b.kind
       ), ins AS (
         INSERT INTO messages (id, conversation_id, seq, role, sender_id, content, meta, client_message_id, reply_to_message_id)
         SELECT $1::uuid, conv.id, conv.last_seq, $4::text, $5::text, $6::text, $7::jsonb, $8::text,
@@ -83,10 +91,10 @@ final class Sql {
         FROM conv
         RETURNING *
       ), job AS (
-        INSERT INTO reply_jobs (id, conversation_id, user_message_id)
-        SELECT $13::uuid, ins.conversation_id, ins.id
+        INSERT INTO reply_jobs (id, conversation_id, user_message_id, bot_id)
+        SELECT $13::uuid, ins.conversation_id, ins.id, COALESCE((SELECT id FROM persona), conv.bot_id)
         FROM ins, conv
-        WHERE $9::boolean AND ins.role = 'user' AND conv.kind = 'llm'
+        WHERE $9::boolean AND ins.role = 'user' AND COALESCE((SELECT kind FROM persona), conv.kind) = 'llm'
         RETURNING id
       ), done AS (
         UPDATE reply_jobs j
@@ -99,7 +107,9 @@ final class Sql {
       UNION ALL
       SELECT 'duplicate', %3$s, e.reply_job_id FROM existing e
       UNION ALL
-      SELECT CASE WHEN $11::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held) THEN 'not_held' ELSE 'not_found' END,
+      SELECT CASE WHEN $11::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held) THEN 'not_held'
+                  WHEN $14::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM persona) THEN 'persona_not_found'
+                  ELSE 'not_found' END,
              %4$s, NULL
       WHERE NOT EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM existing)
       """.formatted(
@@ -110,14 +120,15 @@ final class Sql {
 
   /**
    * What a socket caches for its lifetime, in one query; $1 conversation, $2 user. The
-   * owner condition makes "missing" and "not yours" the same zero rows.
+   * membership join makes "missing" and "not yours" the same zero rows.
    */
   static final String CONNECT_CONTEXT = """
       SELECT %s, %s, %s
       FROM conversations c
       JOIN bots b ON b.id = c.bot_id
-      JOIN users u ON u.id = c.owner_id
-      WHERE c.id = $1::uuid AND c.owner_id = $2::text
+      JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $2::text
+      JOIN users u ON u.id = cm.user_id
+      WHERE c.id = $1::uuid
       """.formatted(
       columns(CONVERSATION_COLUMNS, "c", "c_"),
       columns(BOT_COLUMNS, "b", "b_"),
@@ -138,7 +149,8 @@ final class Sql {
         ORDER BY seq %s
         LIMIT $5::int
       ) m ON true
-      WHERE c.id = $1::uuid AND ($2::text IS NULL OR c.owner_id = $2::text)
+      WHERE c.id = $1::uuid
+        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2::text))
       ORDER BY m.seq
       """;
   /** The first messages after the lower bound (walking forward). */
@@ -174,12 +186,17 @@ final class Sql {
    * or the owner's; $4 conversation id, $5 bot id, $6 title. No row = NOT_FOUND.
    */
   static final String CREATE_CONVERSATION = """
-      WITH %s
-      INSERT INTO conversations (id, bot_id, owner_id, title)
-      SELECT $4::uuid, b.id, owner.id, COALESCE($6::text, '')
-      FROM owner
-      JOIN bots b ON b.id = $5::uuid AND (b.is_public OR b.owner_id = owner.id)
-      RETURNING %s
+      WITH %s, created AS (
+        INSERT INTO conversations (id, bot_id, owner_id, title)
+        SELECT $4::uuid, b.id, owner.id, COALESCE($6::text, '')
+        FROM owner
+        JOIN bots b ON b.id = $5::uuid AND (b.is_public OR b.owner_id = owner.id)
+        RETURNING %s
+      ), membership AS (
+        INSERT INTO conversation_members (conversation_id, user_id, role)
+        SELECT id, owner_id, 'owner' FROM created
+      )
+      SELECT * FROM created
       """.formatted(UPSERT_OWNER, String.join(", ", CONVERSATION_COLUMNS));
 
   /** Readiness: one round trip. */
@@ -199,14 +216,14 @@ final class Sql {
             attempts = attempts + 1, updated_at = now()
         WHERE id = $1::uuid
           AND (status IN ('pending', 'failed') OR (status = 'running' AND lease_until < now()))
-        RETURNING id, conversation_id, user_message_id, attempts
+        RETURNING id, conversation_id, user_message_id, attempts, bot_id
       )
       SELECT job.id AS job_id, job.conversation_id AS job_conversation_id,
              job.user_message_id AS job_user_message_id, job.attempts AS job_attempts,
              %s, %s
       FROM job
       JOIN conversations c ON c.id = job.conversation_id
-      JOIN bots b ON b.id = c.bot_id
+      JOIN bots b ON b.id = COALESCE(job.bot_id, c.bot_id)
       JOIN messages um ON um.id = job.user_message_id
       LEFT JOIN LATERAL (
         SELECT * FROM messages
@@ -238,5 +255,44 @@ final class Sql {
       UPDATE reply_jobs
       SET status = 'failed', last_error = $3::text, lease_owner = NULL, lease_until = NULL, updated_at = now()
       WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+      """;
+
+  /**
+   * Add a member, if the requester owns the conversation; $1 conversation, $2 requester,
+   * $3 user. The user's row is created if they never called Chorus yet (refreshed when
+   * they do). found = 0: not the requester's (NOT_FOUND); added = 0: already a member.
+   */
+  static final String ADD_MEMBER = """
+      WITH conv AS (
+        SELECT id FROM conversations WHERE id = $1::uuid AND owner_id = $2::text
+      ), person AS (
+        INSERT INTO users (id, name) SELECT $3::text, '' FROM conv ON CONFLICT (id) DO NOTHING
+      ), added AS (
+        INSERT INTO conversation_members (conversation_id, user_id)
+        SELECT id, $3::text FROM conv
+        ON CONFLICT (conversation_id, user_id) DO NOTHING
+        RETURNING user_id
+      )
+      SELECT (SELECT count(*) FROM conv) AS found, (SELECT count(*) FROM added) AS changed
+      """;
+
+  /** Remove a member (never the owner), if the requester owns the conversation; same parameters and answer. */
+  static final String REMOVE_MEMBER = """
+      WITH conv AS (
+        SELECT id FROM conversations WHERE id = $1::uuid AND owner_id = $2::text
+      ), removed AS (
+        DELETE FROM conversation_members m USING conv
+        WHERE m.conversation_id = conv.id AND m.user_id = $3::text AND m.role <> 'owner'
+        RETURNING m.user_id
+      )
+      SELECT (SELECT count(*) FROM conv) AS found, (SELECT count(*) FROM removed) AS changed
+      """;
+
+  /** Everyone who shares a conversation with $1, $1 excluded: who is told when $1 comes and goes. */
+  static final String CO_MEMBERS = """
+      SELECT DISTINCT other.user_id
+      FROM conversation_members mine
+      JOIN conversation_members other ON other.conversation_id = mine.conversation_id AND other.user_id <> mine.user_id
+      WHERE mine.user_id = $1::text
       """;
 }

@@ -1,53 +1,73 @@
 package chorus.presence;
 
+import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
+import java.util.ArrayList;
 import java.util.Map;
 
 /**
- * The only ways the presence map changes: atomic per user on the partition that owns the
- * user, so two nodes changing one user's sockets never lose each other's update. Each is
- * idempotent (opening a socket twice or closing an unknown one changes nothing) and
- * removes the entry when its last socket is gone. Each returns whether the user is online after it.
+ * The only ways the presence map is read and changed: entry processors, which run on the
+ * partition that owns the user, one at a time per key. Two nodes changing one user's
+ * sockets at once therefore never lose each other's update (no read-modify-write over the
+ * network). Each change is idempotent (opening a socket twice or closing an unknown one
+ * changes nothing and writes nothing) and removes the entry with its last socket.
  */
 final class PresenceUpdates {
   private PresenceUpdates() {}
 
-  record AddSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, Boolean> {
+  record AddSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, PresenceChange> {
     @Override
-    public Boolean process(Map.Entry<String, UserSockets> entry) {
-      UserSockets sockets = entry.getValue() == null ? new UserSockets() : entry.getValue();
-      sockets.add(nodeId, socketId);
-      entry.setValue(sockets);
-      return true;
+    public PresenceChange process(Map.Entry<String, UserSockets> entry) {
+      UserSockets sockets = entry.getValue();
+      boolean wasOnline = sockets != null;
+      if (sockets == null) {
+        sockets = new UserSockets();
+      }
+      if (sockets.add(nodeId, socketId)) {
+        entry.setValue(sockets);
+      }
+      return wasOnline ? PresenceChange.UNCHANGED : PresenceChange.CAME_ONLINE;
     }
   }
 
-  record RemoveSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, Boolean> {
+  record RemoveSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, PresenceChange> {
     @Override
-    public Boolean process(Map.Entry<String, UserSockets> entry) {
+    public PresenceChange process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
-      if (sockets == null) {
-        return false;
-      }
-      if (sockets.remove(nodeId, socketId)) {
-        entry.setValue(sockets.isEmpty() ? null : sockets);
-      }
-      return !sockets.isEmpty();
+      return sockets != null && sockets.remove(nodeId, socketId) ? store(entry, sockets) : PresenceChange.UNCHANGED;
     }
   }
 
-  /** A node is gone: forget every socket it held. */
-  record RemoveNode(String nodeId) implements EntryProcessor<String, UserSockets, Boolean> {
+  /** A node is gone: forget every socket it held. Run on every entry by each survivor; the first one does the work. */
+  record RemoveNode(String nodeId) implements EntryProcessor<String, UserSockets, PresenceChange> {
     @Override
-    public Boolean process(Map.Entry<String, UserSockets> entry) {
+    public PresenceChange process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
-      if (sockets == null) {
-        return false;
-      }
-      if (sockets.removeNode(nodeId)) {
-        entry.setValue(sockets.isEmpty() ? null : sockets);
-      }
-      return !sockets.isEmpty();
+      return sockets != null && sockets.removeNode(nodeId) ? store(entry, sockets) : PresenceChange.UNCHANGED;
     }
+  }
+
+  /** Reads the nodes holding a user's sockets (null when offline) on the owner, without a backup operation. */
+  record ReadNodes() implements EntryProcessor<String, UserSockets, ArrayList<String>>, ReadOnly {
+    @Override
+    public ArrayList<String> process(Map.Entry<String, UserSockets> entry) {
+      UserSockets sockets = entry.getValue();
+      return sockets == null ? null : sockets.nodes();
+    }
+
+    @Override
+    public EntryProcessor<String, UserSockets, ArrayList<String>> getBackupProcessor() {
+      return null;
+    }
+  }
+
+  /** Writes back a changed value; setting null deletes the entry, so an offline user takes no space. */
+  private static PresenceChange store(Map.Entry<String, UserSockets> entry, UserSockets sockets) {
+    if (sockets.isEmpty()) {
+      entry.setValue(null);
+      return PresenceChange.WENT_OFFLINE;
+    }
+    entry.setValue(sockets);
+    return PresenceChange.UNCHANGED;
   }
 }

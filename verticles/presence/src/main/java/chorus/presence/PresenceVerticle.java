@@ -1,42 +1,57 @@
 package chorus.presence;
 
 import chorus.shared.Addresses;
+import chorus.shared.Failures;
+import chorus.shared.bus.CoMembers;
+import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.PayloadCodecs;
+import chorus.shared.bus.PresenceChanged;
 import chorus.shared.bus.Ping;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.SocketClosed;
 import chorus.shared.bus.SocketOpened;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.util.HashSet;
+import io.vertx.core.eventbus.Message;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The presence role: which users have at least one socket open, and on which nodes,
- * cluster-wide. Gateways report sockets opening and closing; when Hazelcast drops a member
- * (a node that died), every survivor forgets that node's sockets, so no ghost stays online.
+ * The presence role: which users have at least one socket open, and on which Chorus nodes,
+ * cluster-wide. Gateways report sockets opening and closing (request/reply, acked once the
+ * change is stored); anyone may ask. The state lives in a Hazelcast map, not in this
+ * verticle, so any presence verticle answers for the whole cluster and a clean stop loses
+ * nothing. When Hazelcast drops a member (a node that died), every surviving presence
+ * verticle forgets that node's sockets, so no ghost stays online.
  */
 public final class PresenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PresenceVerticle.class);
 
-  /** The Hazelcast map: user id -> sockets by node. */
+  /** The Hazelcast map: user id -> {@link UserSockets}. */
   public static final String MAP_NAME = "chorus.presence.sockets";
-  /** Member attribute holding the Chorus node id (set by the launcher). */
+  /** Member attribute holding the Chorus node id (set by the launcher on every member). */
   public static final String NODE_ATTRIBUTE = "chorus.node";
-  private static final int MAX_QUERY_USERS = 1000;
+  /** A query is one bulk map operation; this bounds its size. */
+  static final int MAX_QUERY_USERS = 1000;
 
   private final HazelcastInstance hazelcast;
   private IMap<String, UserSockets> sockets;
+  private Context context;
   private UUID membershipListener;
 
   public PresenceVerticle(HazelcastInstance hazelcast) {
@@ -46,74 +61,160 @@ public final class PresenceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PayloadCodecs.install(vertx);
+    context = vertx.getOrCreateContext();
+    // getMap and addMembershipListener may talk to the cluster: off the event loop
     return vertx.executeBlocking(() -> {
       sockets = hazelcast.getMap(MAP_NAME);
-      membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-        @Override
-        public void memberAdded(MembershipEvent event) {}
-
-        @Override
-        public void memberRemoved(MembershipEvent event) {
-          String nodeId = event.getMember().getAttribute(NODE_ATTRIBUTE);
-          if (nodeId != null) {
-            forgetNode(nodeId);
-          }
-        }
-      });
+      membershipListener = hazelcast.getCluster().addMembershipListener(new DepartedNodes());
       return null;
     }).compose(v -> Future.all(
-        vertx.eventBus().<SocketOpened>consumer(Addresses.PRESENCE_SOCKET_OPENED, message -> {
-          SocketOpened opened = message.body();
-          update(opened.userId(), new PresenceUpdates.AddSocket(opened.nodeId(), opened.socketId()))
-              .onSuccess(online -> message.reply(new Ping()))
-              .onFailure(e -> message.fail(503, "presence unavailable"));
-        }).completion(),
-        vertx.eventBus().<SocketClosed>consumer(Addresses.PRESENCE_SOCKET_CLOSED, message -> {
-          SocketClosed closed = message.body();
-          update(closed.userId(), new PresenceUpdates.RemoveSocket(closed.nodeId(), closed.socketId()))
-              .onSuccess(online -> message.reply(new Ping()))
-              .onFailure(e -> message.fail(503, "presence unavailable"));
-        }).completion(),
-        vertx.eventBus().<PresenceQuery>consumer(Addresses.PRESENCE_QUERY, message -> query(message.body().userIds())
-            .onSuccess(message::reply)
-            .onFailure(e -> message.fail(503, "presence unavailable"))).completion()));
+        serve(Addresses.PRESENCE_SOCKET_OPENED, SocketOpened.class, this::opened),
+        serve(Addresses.PRESENCE_SOCKET_CLOSED, SocketClosed.class, this::closed),
+        serve(Addresses.PRESENCE_QUERY, PresenceQuery.class, this::query)));
   }
 
   @Override
   public Future<?> stop() {
-    if (membershipListener == null) {
+    // a clean stop wipes nothing: the map is the cluster's, and each gateway reports its own sockets closing
+    UUID listener = membershipListener;
+    if (listener == null) {
       return Future.succeededFuture();
     }
-    // a clean stop wipes nothing: the gateway closes its own sockets and reports them
     return vertx.executeBlocking(() -> hazelcast.getLifecycleService().isRunning()
-        && hazelcast.getCluster().removeMembershipListener(membershipListener));
+        && hazelcast.getCluster().removeMembershipListener(listener));
   }
 
-  private Future<Boolean> update(String userId, com.hazelcast.map.EntryProcessor<String, UserSockets, Boolean> change) {
-    return Future.fromCompletionStage(sockets.submitToKey(userId, change), vertx.getOrCreateContext());
+  private Future<Ping> opened(SocketOpened opened) {
+    requireIds(opened.userId(), opened.nodeId(), opened.socketId());
+    return update(opened.userId(), new PresenceUpdates.AddSocket(opened.nodeId(), opened.socketId())).map(new Ping());
   }
 
-  private Future<PresenceSnapshot> query(List<String> userIds) {
-    if (userIds.size() > MAX_QUERY_USERS) {
-      return Future.failedFuture(new IllegalArgumentException("too many users in one presence query"));
+  private Future<Ping> closed(SocketClosed closed) {
+    requireIds(closed.userId(), closed.nodeId(), closed.socketId());
+    return update(closed.userId(), new PresenceUpdates.RemoveSocket(closed.nodeId(), closed.socketId())).map(new Ping());
+  }
+
+  private Future<PresenceChange> update(String userId, EntryProcessor<String, UserSockets, PresenceChange> change) {
+    return Future.fromCompletionStage(sockets.submitToKey(userId, change), context)
+        .onSuccess(result -> {
+          if (result != PresenceChange.UNCHANGED) {
+            log.debug("presence: {} {}", userId, result);
+            announce(userId, result == PresenceChange.CAME_ONLINE);
+          }
+        });
+  }
+
+  private Future<PresenceSnapshot> query(PresenceQuery query) {
+    Set<String> userIds = new LinkedHashSet<>();
+    for (String userId : query.userIds() == null ? List.<String>of() : query.userIds()) {
+      if (userId != null && !userId.isBlank()) {
+        userIds.add(userId);
+      }
     }
-    return vertx.executeBlocking(() -> {
-      Map<String, UserSockets> found = sockets.getAll(new HashSet<>(userIds));
-      Map<String, List<String>> nodesByUser = new TreeMap<>();
-      found.forEach((user, value) -> {
-        if (value != null && !value.isEmpty()) {
-          nodesByUser.put(user, value.nodes());
+    if (userIds.size() > MAX_QUERY_USERS) {
+      throw new InvalidRequest("at most " + MAX_QUERY_USERS + " users per presence query");
+    }
+    if (userIds.isEmpty()) {
+      return Future.succeededFuture(new PresenceSnapshot(Map.of()));
+    }
+    // one bulk, non-blocking read on the owners of the users' partitions
+    return Future.fromCompletionStage(sockets.submitToKeys(userIds, new PresenceUpdates.ReadNodes()), context)
+        .map(found -> {
+          Map<String, List<String>> nodesByUser = new TreeMap<>();
+          found.forEach((userId, nodes) -> {
+            if (nodes != null && !nodes.isEmpty()) {
+              nodesByUser.put(userId, List.copyOf(nodes));
+            }
+          });
+          return new PresenceSnapshot(nodesByUser);
+        });
+  }
+
+  /** A member left or died: its node's sockets are closed, whether or not its gateway could say so. */
+  private final class DepartedNodes implements MembershipListener {
+    @Override
+    public void memberAdded(MembershipEvent event) {}
+
+    @Override
+    public void memberRemoved(MembershipEvent event) {
+      Member member = event.getMember();
+      String nodeId = member.getAttribute(NODE_ATTRIBUTE);
+      if (nodeId == null || nodeId.isBlank()) {
+        log.warn("presence: member {} left without a '{}' attribute; its sockets, if any, cannot be forgotten", member, NODE_ATTRIBUTE);
+        return;
+      }
+      forgetNode(nodeId);
+    }
+  }
+
+  /**
+   * Runs on every surviving presence verticle: idempotent, so the first does the work and
+   * the others change nothing; and no single "cleaner" has to be chosen, or survive.
+   * executeOnEntries blocks (it visits every partition), hence a worker thread.
+   */
+  private void forgetNode(String nodeId) {
+    context.executeBlocking(() -> sockets.executeOnEntries(new PresenceUpdates.RemoveNode(nodeId)), false)
+        .onSuccess(changes -> {
+          long offline = changes.values().stream().filter(c -> c == PresenceChange.WENT_OFFLINE).count();
+          log.info("presence: forgot the sockets of departed node {} ({} users went offline here)", nodeId, offline);
+          changes.forEach((userId, change) -> {
+            if (change == PresenceChange.WENT_OFFLINE) {
+              announce(userId, false);
+            }
+          });
+        })
+        .onFailure(e -> log.warn("presence: could not forget the sockets of node {}: {}", nodeId, e.toString()));
+  }
+
+  /**
+   * Tells every gateway node of a change, once: the entry processor reports each change to
+   * exactly one caller. The audience is everyone who shares a conversation with the user.
+   */
+  private void announce(String userId, boolean online) {
+    vertx.eventBus().<CoMembers>request(Addresses.CO_MEMBERS, new CoMembersRequest(userId))
+        .onSuccess(reply -> vertx.eventBus().publish(Addresses.PRESENCE_CHANGES, new PresenceChanged(userId, online, reply.body().userIds())))
+        .onFailure(e -> log.warn("presence: change of {} not announced: {}", userId, e.toString()));
+  }
+
+  // ---- event-bus plumbing -------------------------------------------------------------
+
+  private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
+    return vertx.eventBus().consumer(address, (Message<Object> message) -> {
+      if (!type.isInstance(message.body())) {
+        message.fail(Failures.INVALID, "expected a " + type.getSimpleName());
+        return;
+      }
+      Future<R> result;
+      try {
+        result = handler.apply(type.cast(message.body()));
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(failure -> {
+        if (failure instanceof InvalidRequest invalid) {
+          message.fail(Failures.INVALID, invalid.getMessage());
+        } else {
+          log.warn("{}: presence map unavailable: {}", address, failure.toString());
+          message.fail(Failures.UNAVAILABLE, "presence unavailable");
         }
       });
-      return new PresenceSnapshot(nodesByUser);
-    }, false);
+    }).completion();
   }
 
-  private void forgetNode(String nodeId) {
-    vertx.executeBlocking(() -> {
-      sockets.executeOnEntries(new PresenceUpdates.RemoveNode(nodeId));
-      return null;
-    }, false).onSuccess(v -> log.info("presence: forgot the sockets of departed node {}", nodeId))
-        .onFailure(e -> log.warn("presence: could not forget node {}: {}", nodeId, e.toString()));
+  private static void requireIds(String userId, String nodeId, String socketId) {
+    if (isBlank(userId) || isBlank(nodeId) || isBlank(socketId)) {
+      throw new InvalidRequest("userId, nodeId and socketId are required");
+    }
+  }
+
+  private static boolean isBlank(String value) {
+    return value == null || value.isBlank();
+  }
+
+  /** A request that can never succeed: answered {@link Failures#INVALID}, not logged. */
+  private static final class InvalidRequest extends RuntimeException {
+    InvalidRequest(String message) {
+      super(message, null, false, false);
+    }
   }
 }

@@ -1,22 +1,27 @@
 package chorus.presence;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
-/** One user's open sockets, by Chorus node id. The value of the presence map; changed only inside entry processors. */
+/**
+ * One user's open sockets, by Chorus node id: the value of the presence map. Mutable, but
+ * only ever changed inside an entry processor, on a copy Hazelcast deserialized for it.
+ * Never holds an empty set: a node without sockets is removed.
+ */
 final class UserSockets implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final HashMap<String, HashSet<String>> byNode = new HashMap<>();
 
+  /** @return whether it was not there yet */
   boolean add(String nodeId, String socketId) {
     return byNode.computeIfAbsent(nodeId, n -> new HashSet<>()).add(socketId);
   }
 
+  /** @return whether it was there */
   boolean remove(String nodeId, String socketId) {
     Set<String> sockets = byNode.get(nodeId);
     if (sockets == null || !sockets.remove(socketId)) {
@@ -28,6 +33,7 @@ final class UserSockets implements Serializable {
     return true;
   }
 
+  /** @return whether the node had sockets */
   boolean removeNode(String nodeId) {
     return byNode.remove(nodeId) != null;
   }
@@ -36,17 +42,15 @@ final class UserSockets implements Serializable {
     return byNode.isEmpty();
   }
 
-  List<String> nodes() {
-    return byNode.keySet().stream().sorted().toList();
+  /** The nodes holding at least one socket, sorted; a plain ArrayList so it serializes anywhere. */
+  ArrayList<String> nodes() {
+    ArrayList<String> nodes = new ArrayList<>(byNode.keySet());
+    nodes.sort(null);
+    return nodes;
   }
 
-  int socketCount() {
-    return byNode.values().stream().mapToInt(Set::size).sum();
-  }
-
-  Map<String, Integer> socketsPerNode() {
-    Map<String, Integer> counts = new HashMap<>();
-    byNode.forEach((node, sockets) -> counts.put(node, sockets.size()));
-    return counts;
+  @Override
+  public String toString() {
+    return byNode.toString();
   }
 }

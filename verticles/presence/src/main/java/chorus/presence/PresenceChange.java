@@ -1,0 +1,10 @@
+package chorus.presence;
+
+/**
+ * What one update did to a user's presence. Updates are atomic per user, so exactly one
+ * update sees each transition: this is what lets presence events go out once per change,
+ * not once per device, and not once per surviving node when a dead node is cleaned up.
+ */
+enum PresenceChange {
+  CAME_ONLINE, WENT_OFFLINE, UNCHANGED
+}
