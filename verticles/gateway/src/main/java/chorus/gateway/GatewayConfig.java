@@ -20,7 +20,9 @@ public record GatewayConfig(
     int historyPageSize,
     long requestTimeoutMs,
     long gapFillDelayMs,
-    long subscriptionSettleMs) {
+    long subscriptionSettleMs,
+    int maxConversationsPerSocket,
+    long typingTimeoutMs) {
 
   public static GatewayConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
@@ -42,7 +44,9 @@ public record GatewayConfig(
         limits.getInteger("historyPageSize", 100),
         limits.getLong("requestTimeoutMs", 10_000L),
         delivery.getLong("gapFillDelayMs", 50L),
-        delivery.getLong("subscriptionSettleMs", 1000L));
+        delivery.getLong("subscriptionSettleMs", 1000L),
+        limits.getInteger("maxConversationsPerSocket", 100),
+        config.getJsonObject("typing", new JsonObject()).getLong("timeoutMs", 5000L));
   }
 
   private static Set<String> commaSeparated(String value) {

@@ -5,6 +5,7 @@ import chorus.gateway.auth.JwtKeys;
 import chorus.gateway.feed.ConversationFeeds;
 import chorus.gateway.profile.ConversationProfile;
 import chorus.gateway.profile.SocketServices;
+import chorus.gateway.profile.UserProfile;
 import chorus.gateway.rest.RestApi;
 import chorus.shared.Addresses;
 import chorus.shared.bus.PayloadCodecs;
@@ -44,10 +45,12 @@ public final class GatewayVerticle extends VerticleBase {
     PresenceReporter presence = new PresenceReporter(vertx.eventBus(), config.nodeId(), config.requestTimeoutMs());
     SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions);
     ConversationProfile conversationProfile = new ConversationProfile(services);
+    UserProfile userProfile = new UserProfile(services);
 
     Router router = Router.router(vertx);
     router.get("/api/v1/conversations/:conversation_id/ws")
         .handler(ctx -> conversationProfile.handle(ctx.request(), ctx.pathParam("conversation_id")));
+    router.get("/ws/auth").handler(ctx -> userProfile.handle(ctx.request()));
     new RestApi(vertx, config, authenticator, requestOptions).mount(router);
     mountHealth(router);
     router.route().last().handler(ctx -> ctx.response().setStatusCode(404)
@@ -66,7 +69,7 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false)
         .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+    return userProfile.listenForPresence().compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
       log.info("gateway listening on {}:{} node={}", config.host(), s.actualPort(), config.nodeId());
     });

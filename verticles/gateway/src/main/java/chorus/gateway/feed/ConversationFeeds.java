@@ -3,7 +3,9 @@ package chorus.gateway.feed;
 import chorus.shared.Addresses;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
+import chorus.shared.bus.TypingChanged;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -50,13 +52,15 @@ public final class ConversationFeeds {
   }
 
   /**
-   * Adds a listener and brings it up to date: everything committed after its cursor is
+   * Adds a listener and brings it up to date ({@code committedSeq}: a seq known to be
+   * committed, the conversation's last_seq as loaded when the socket joined): everything committed after its cursor is
    * replayed from the database, then it receives the live stream, with no gap or duplicate
    * at the seam. The future completes once the listener is live.
    */
-  public Future<Void> attach(UUID conversationId, FeedListener listener) {
+  public Future<Void> attach(UUID conversationId, long committedSeq, FeedListener listener) {
     Feed existing = feeds.get(conversationId);
-    Feed feed = existing != null ? existing : new Feed(conversationId, listener.cursor());
+    // a new feed starts at what is known committed; a listener behind it is replayed
+    Feed feed = existing != null ? existing : new Feed(conversationId, Math.max(committedSeq, listener.cursor()));
     feeds.put(conversationId, feed);
     feed.listeners.add(listener);
     Future<Void> caughtUp;
@@ -76,6 +80,11 @@ public final class ConversationFeeds {
       feeds.remove(conversationId);
       feed.close();
     }
+  }
+
+  /** Publishes a typing change to every node holding sockets on the conversation (this one included). */
+  public void publishTyping(TypingChanged typing) {
+    vertx.eventBus().publish(Addresses.conversationTopic(typing.conversationId()), typing);
   }
 
   /** A message this node knows was committed (an append result): delivered in order like a bus event. */
@@ -147,8 +156,19 @@ public final class ConversationFeeds {
     }
 
     void onEvent(Message<Object> event) {
-      if (event.body() instanceof MessageAppended appended) {
+      Object body = event.body();
+      if (body instanceof MessageAppended appended) {
         offer(appended.message());
+      } else if (body instanceof TypingChanged typing) {
+        forEachListener(listener -> listener.onTyping(typing));
+      } else if (body instanceof MembershipChanged change && !change.member()) {
+        forEachListener(listener -> listener.onMemberRemoved(change.userId()));
+      }
+    }
+
+    private void forEachListener(java.util.function.Consumer<FeedListener> action) {
+      for (FeedListener listener : listeners.toArray(FeedListener[]::new)) {
+        action.accept(listener);
       }
     }
 
@@ -172,9 +192,7 @@ public final class ConversationFeeds {
 
     private void deliver(StoredMessage message) {
       deliveredSeq = message.seq();
-      for (FeedListener listener : listeners.toArray(FeedListener[]::new)) {
-        listener.accept(message);
-      }
+      forEachListener(listener -> listener.accept(message));
     }
 
     private void scheduleGapFill() {

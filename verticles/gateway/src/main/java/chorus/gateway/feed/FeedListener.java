@@ -1,5 +1,6 @@
 package chorus.gateway.feed;
 
+import chorus.shared.bus.TypingChanged;
 import chorus.shared.domain.StoredMessage;
 
 /**
@@ -47,4 +48,10 @@ public abstract class FeedListener {
 
   /** Called on the gateway's event loop, in seq order, once per message. */
   protected abstract void onMessage(StoredMessage message);
+
+  /** A member was removed from the conversation (possibly this listener's user). */
+  protected void onMemberRemoved(String userId) {}
+
+  /** Someone started or stopped typing; not ordered with messages, never stored. */
+  protected void onTyping(TypingChanged typing) {}
 }

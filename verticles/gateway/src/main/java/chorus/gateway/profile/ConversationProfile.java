@@ -36,11 +36,35 @@ public final class ConversationProfile {
     // Authenticate before the upgrade completes, then report every refusal the way the
     // document does: an error frame on the open socket, then a close with a 4xxx code.
     Future<Principal> principal = services.authenticator().authenticate(request);
+    String resumeFrom = request.getParam("last_seq");
     request.toWebSocket().onSuccess(ws -> principal
         .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
-        .onSuccess(accepted -> new ConversationSocket(services, ws, accepted.user(), accepted.context()).start())
+        .compose(accepted -> startSeq(resumeFrom, accepted.context()).map(start -> {
+          new ConversationSocket(services, ws, accepted.user(), accepted.context(), start).start();
+          return accepted;
+        }))
         .onFailure(e -> refuse(ws, e, uri)))
         .onFailure(e -> log.debug("websocket upgrade failed for {}: {}", uri, e.toString()));
+  }
+
+  /**
+   * Where the socket's stream starts: after the client's {@code last_seq} when it resumes
+   * (everything after it is replayed, then the live stream), else at the newest message.
+   */
+  static Future<Long> startSeq(String lastSeqParam, ConnectContext context) {
+    long committed = context.conversation().lastSeq();
+    if (lastSeqParam == null || lastSeqParam.isEmpty()) {
+      return Future.succeededFuture(committed);
+    }
+    try {
+      long lastSeq = Long.parseLong(lastSeqParam);
+      if (lastSeq < 0) {
+        throw new NumberFormatException();
+      }
+      return Future.succeededFuture(Math.min(lastSeq, committed));
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(new InvalidParameter("last_seq must be a non-negative integer"));
+    }
   }
 
   private Future<ConnectContext> load(String conversationIdParam, Principal user) {
@@ -62,6 +86,9 @@ public final class ConversationProfile {
     if (failure instanceof AuthFailure auth) {
       frame = Frames.error(auth.code(), auth.getMessage());
       code = auth.forbidden() ? CloseCodes.FORBIDDEN : CloseCodes.AUTH_FAILED;
+    } else if (failure instanceof InvalidParameter invalid) {
+      frame = Frames.error("INVALID_PARAMETER", invalid.getMessage());
+      code = CloseCodes.POLICY_VIOLATION;
     } else if (failure instanceof NotFound) {
       frame = Frames.error("NOT_FOUND", "conversation not found");
       code = CloseCodes.FORBIDDEN;
@@ -75,6 +102,12 @@ public final class ConversationProfile {
   }
 
   private record Accepted(Principal user, ConnectContext context) {}
+
+  static final class InvalidParameter extends RuntimeException {
+    InvalidParameter(String message) {
+      super(message, null, false, false);
+    }
+  }
 
   /** Missing or not the caller's: the two are indistinguishable on purpose. */
   private static final class NotFound extends RuntimeException {

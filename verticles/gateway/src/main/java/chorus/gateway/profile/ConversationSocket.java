@@ -36,8 +36,9 @@ final class ConversationSocket extends FeedListener {
   private int pendingFrames;
   private boolean closed;
 
-  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context) {
-    super(context.conversation().lastSeq());
+  /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
+  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq) {
+    super(startSeq);
     this.services = services;
     this.ws = ws;
     this.user = user;
@@ -62,7 +63,7 @@ final class ConversationSocket extends FeedListener {
         .put("bot", Frames.botSummary(context.bot()))
         .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
         .put("timestamp", Frames.now()));
-    services.feeds().attach(conversationId, this).onFailure(e -> {
+    services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
       error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
       ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
     });
@@ -71,6 +72,14 @@ final class ConversationSocket extends FeedListener {
   @Override
   protected void onMessage(StoredMessage message) {
     send(render(message));
+  }
+
+  @Override
+  protected void onMemberRemoved(String userId) {
+    if (userId.equals(user.userId())) {
+      error("REMOVED_FROM_CONVERSATION", "you are no longer a member of this conversation");
+      ws.close(CloseCodes.FORBIDDEN, "removed from conversation");
+    }
   }
 
   private JsonObject render(StoredMessage message) {

@@ -7,7 +7,9 @@ import chorus.gateway.auth.Principal;
 import chorus.gateway.profile.Frames;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
+import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.CreateBot;
+import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.CreateConversation;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
@@ -52,6 +54,8 @@ public final class RestApi {
     router.post("/api/v1/bots").handler(body).handler(this::createBot);
     router.post("/api/v1/conversations").handler(body).handler(this::createConversation);
     router.get("/api/v1/conversations/:id/messages").handler(this::listMessages);
+    router.post("/api/v1/conversations/:id/members").handler(body).handler(this::addMember);
+    router.delete("/api/v1/conversations/:id/members/:user_id").handler(this::removeMember);
   }
 
   private void createBot(RoutingContext ctx) {
@@ -105,6 +109,41 @@ public final class RestApi {
       page.messages().forEach(m -> messages.add(Frames.message(m)));
       reply(ctx, 200, new JsonObject().put("messages", messages).put("has_more", page.hasMore()));
     }).onFailure(e -> fail(ctx, e));
+  }
+
+  /** The owner adds a user by id: 201 when added, 200 when already a member. */
+  private void addMember(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      UUID conversationId = uuidOrNotFound(ctx.pathParam("id"));
+      String member = requiredString(jsonBody(ctx), "user_id", MAX_NAME_CHARS);
+      return changeMembership(new ChangeMembership(conversationId, user.userId(), member, true));
+    }).onSuccess(changed -> reply(ctx, changed.changed() ? 201 : 200, membership(changed))).onFailure(e -> fail(ctx, e));
+  }
+
+  /** The owner removes a member: their sockets on every node are cut off at once. 204, or 404 when not a member. */
+  private void removeMember(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      UUID conversationId = uuidOrNotFound(ctx.pathParam("id"));
+      String member = ctx.pathParam("user_id");
+      if (member.equals(user.userId())) {
+        throw new BadRequest("INVALID_MEMBER", "the owner cannot be removed from their conversation");
+      }
+      return changeMembership(new ChangeMembership(conversationId, user.userId(), member, false));
+    }).onSuccess(changed -> {
+      if (changed.changed()) {
+        ctx.response().setStatusCode(204).end();
+      } else {
+        reply(ctx, 404, error("NOT_FOUND", "not a member"));
+      }
+    }).onFailure(e -> fail(ctx, e));
+  }
+
+  private Future<MembershipChanged> changeMembership(ChangeMembership command) {
+    return vertx.eventBus().<MembershipChanged>request(Addresses.CHANGE_MEMBERSHIP, command, requestOptions).map(Message::body);
+  }
+
+  private static JsonObject membership(MembershipChanged changed) {
+    return new JsonObject().put("conversation_id", changed.conversationId().toString()).put("user_id", changed.userId()).put("member", changed.member());
   }
 
   private Future<Principal> authenticated(RoutingContext ctx) {

@@ -187,7 +187,12 @@ public final class TestCluster implements AutoCloseable {
 
   /** Creates an llm bot and a conversation with it, owned by the token's user; returns the conversation id. */
   public String newConversation(String token, String botName, String personality) {
-    HttpResult bot = post(0, "/api/v1/bots", token, new JsonObject().put("name", botName).put("personality", personality));
+    return newConversation(token, botName, personality, "llm");
+  }
+
+  /** As above with a bot of the given kind: a survey bot creates no reply jobs. */
+  public String newConversation(String token, String botName, String personality, String kind) {
+    HttpResult bot = post(0, "/api/v1/bots", token, new JsonObject().put("name", botName).put("personality", personality).put("kind", kind));
     if (bot.status() != 201) {
       throw new AssertionError("bot creation failed: " + bot);
     }

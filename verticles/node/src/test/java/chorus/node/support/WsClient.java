@@ -22,14 +22,23 @@ import java.util.concurrent.TimeUnit;
 public final class WsClient {
   private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(15);
 
+  /** Held for the socket's lifetime: Vert.x closes a client (and its connections) once it is unreachable. */
+  private final WebSocketClient client;
   private final ClientWebSocket ws;
   private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  private final java.util.Set<String> ignored = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private WsClient(ClientWebSocket ws) {
-    this.ws = ws;
+  private WsClient(WebSocketClient client) {
+    this.client = client;
+    this.ws = client.webSocket();
     // handlers are set before connecting: a server may send its error and close at once
-    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    ws.textMessageHandler(text -> {
+      JsonObject frame = new JsonObject(text);
+      if (!ignored.contains(frame.getString("type"))) {
+        frames.add(frame);
+      }
+    });
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode()));
   }
 
@@ -41,8 +50,14 @@ public final class WsClient {
     if (headers != null) {
       connect.setHeaders(headers);
     }
-    WsClient wsClient = new WsClient(client.webSocket());
+    WsClient wsClient = new WsClient(client);
     return wsClient.ws.connect(connect).map(wsClient);
+  }
+
+  /** Frames of these types are dropped from now on (a test about something else). */
+  public WsClient ignore(String... types) {
+    ignored.addAll(java.util.List.of(types));
+    return this;
   }
 
   public WebSocket socket() {
@@ -68,6 +83,16 @@ public final class WsClient {
     JsonObject frame = next();
     assertEquals(type, frame.getString("type"), () -> "unexpected frame: " + frame.encode());
     return frame;
+  }
+
+  /** The next frame if one arrives within {@code wait}, else null. */
+  public JsonObject poll(Duration wait) {
+    try {
+      return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   /** Asserts nothing more arrives for a while. */
@@ -116,8 +141,10 @@ public final class WsClient {
   }
 
   public void close() {
-    if (!ws.isClosed()) {
-      ws.close();
+    if (ws.isClosed()) {
+      client.close();
+    } else {
+      ws.close().onComplete(ar -> client.close());
     }
   }
 }

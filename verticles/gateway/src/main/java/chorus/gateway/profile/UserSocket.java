@@ -1,0 +1,435 @@
+package chorus.gateway.profile;
+
+import chorus.gateway.auth.Principal;
+import chorus.gateway.feed.FeedListener;
+import chorus.shared.Addresses;
+import chorus.shared.Failures;
+import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.CoMembers;
+import chorus.shared.bus.CoMembersRequest;
+import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ConnectContextRequest;
+import chorus.shared.bus.PresenceChanged;
+import chorus.shared.bus.PresenceQuery;
+import chorus.shared.bus.PresenceSnapshot;
+import chorus.shared.bus.TypingChanged;
+import chorus.shared.domain.Role;
+import chorus.shared.domain.StoredMessage;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One device of the user profile: joins any of the user's conversations (membership is
+ * checked by the database on join and on every send), receives their messages in seq order
+ * (resuming after {@code last_seq} when asked), typing of the other members and presence of
+ * the users it shares a conversation with. Frames are handled one after another.
+ */
+final class UserSocket {
+  private static final int MAX_USER_IDS = 500;
+
+  private final SocketServices services;
+  private final ServerWebSocket ws;
+  private final Principal user;
+  private final UserProfile profile;
+  private final String socketId = UUID.randomUUID().toString();
+  private final Map<UUID, Subscription> joined = new HashMap<>();
+  private final Map<UUID, Long> typingExpiry = new HashMap<>();
+  private Future<Void> presence = Future.succeededFuture();
+  private Future<Void> inbound = Future.succeededFuture();
+  private int pendingFrames;
+  private boolean closed;
+
+  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
+    this.services = services;
+    this.ws = ws;
+    this.user = user;
+    this.profile = profile;
+  }
+
+  String userId() {
+    return user.userId();
+  }
+
+  void start() {
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(this::onBinary);
+    ws.exceptionHandler(this::onSocketError);
+    ws.closeHandler(v -> onClosed());
+    UserProfile.log.info("ws open profile={} user={} node={} socket={}", UserProfile.NAME, user.userId(), services.config().nodeId(), socketId);
+    profile.register(this);
+    presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
+    // the document sends the online users it may see on connect
+    presence.transform(ignored -> visibleOnline(null)).onSuccess(users -> send(onlineUsers(users)));
+  }
+
+  // ---- inbound -------------------------------------------------------------------------
+
+  private void onText(String text) {
+    if (pendingFrames >= services.config().maxPendingFrames()) {
+      error("BUSY", "too many messages in flight on this connection; wait for answers", null);
+      return;
+    }
+    pendingFrames++;
+    inbound = inbound.transform(ignored -> handleText(text)).onComplete(ar -> pendingFrames--);
+  }
+
+  private Future<Void> handleText(String text) {
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      error("INVALID_JSON", "frame is not a JSON object", null);
+      return Future.succeededFuture();
+    }
+    Object type = frame.getValue("type");
+    if (!(type instanceof String name)) {
+      error("UNKNOWN_TYPE", "missing message type", null);
+      return Future.succeededFuture();
+    }
+    return switch (name) {
+      case "join_conversation" -> withConversation(frame, this::join);
+      case "leave_conversation" -> withConversation(frame, (id, f) -> leave(id));
+      case "send_message" -> withConversation(frame, this::sendMessage);
+      case "typing_start" -> withConversation(frame, (id, f) -> typing(id, true));
+      case "typing_stop" -> withConversation(frame, (id, f) -> typing(id, false));
+      case "get_online_status" -> onlineStatus(frame);
+      case "ping" -> {
+        send(new JsonObject().put("type", "pong").put("timestamp", Frames.now()));
+        yield Future.succeededFuture();
+      }
+      default -> {
+        error("UNKNOWN_TYPE", "unknown message type: " + (name.length() > 64 ? name.substring(0, 64) + "..." : name), null);
+        yield Future.succeededFuture();
+      }
+    };
+  }
+
+  private interface ConversationFrame {
+    Future<Void> handle(UUID conversationId, JsonObject frame);
+  }
+
+  private Future<Void> withConversation(JsonObject frame, ConversationFrame handler) {
+    Object id = frame.getValue("conversation_id");
+    UUID conversationId = null;
+    if (id instanceof String text) {
+      try {
+        conversationId = UUID.fromString(text);
+      } catch (IllegalArgumentException ignored) {
+        // an id that is not a UUID cannot name a conversation: answered as not found below
+      }
+    }
+    if (id == null) {
+      error("INVALID_MESSAGE", "conversation_id is required", null);
+      return Future.succeededFuture();
+    }
+    if (conversationId == null) {
+      error("NOT_FOUND", "conversation not found", String.valueOf(id));
+      return Future.succeededFuture();
+    }
+    return handler.handle(conversationId, frame);
+  }
+
+  private Future<Void> join(UUID conversationId, JsonObject frame) {
+    Object lastSeqValue = frame.getValue("last_seq");
+    if (lastSeqValue != null && !(lastSeqValue instanceof Number number && number.longValue() >= 0)) {
+      error("INVALID_MESSAGE", "last_seq must be a non-negative integer", conversationId.toString());
+      return Future.succeededFuture();
+    }
+    Subscription existing = joined.get(conversationId);
+    if (existing != null) {
+      send(joinedFrame(conversationId, existing.committedSeq));
+      return Future.succeededFuture();
+    }
+    if (joined.size() >= services.config().maxConversationsPerSocket()) {
+      error("TOO_MANY_CONVERSATIONS", "leave a conversation before joining another", conversationId.toString());
+      return Future.succeededFuture();
+    }
+    return services.vertx().eventBus()
+        .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions())
+        .map(Message::body)
+        .onSuccess(context -> {
+          if (closed || joined.containsKey(conversationId)) {
+            return;
+          }
+          long committed = context.conversation().lastSeq();
+          long start = lastSeqValue == null ? committed : Math.min(((Number) lastSeqValue).longValue(), committed);
+          Subscription subscription = new Subscription(conversationId, start, committed);
+          joined.put(conversationId, subscription);
+          send(joinedFrame(conversationId, committed));
+          services.feeds().attach(conversationId, committed, subscription).onFailure(e -> {
+            joined.remove(conversationId);
+            error("UNAVAILABLE", "could not subscribe to the conversation; join again", conversationId.toString());
+          });
+        })
+        .onFailure(e -> conversationError(e, conversationId))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private JsonObject joinedFrame(UUID conversationId, long committedSeq) {
+    return new JsonObject().put("type", "conversation_joined").put("conversation_id", conversationId.toString())
+        .put("last_seq", committedSeq).put("timestamp", Frames.now());
+  }
+
+  private Future<Void> leave(UUID conversationId) {
+    Subscription subscription = joined.remove(conversationId);
+    if (subscription != null) {
+      stopTyping(conversationId);
+      services.feeds().detach(conversationId, subscription);
+    }
+    send(new JsonObject().put("type", "conversation_left").put("conversation_id", conversationId.toString()).put("timestamp", Frames.now()));
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> sendMessage(UUID conversationId, JsonObject frame) {
+    String id = conversationId.toString();
+    if (!joined.containsKey(conversationId)) {
+      error("NOT_JOINED", "join the conversation before sending to it", id);
+      return Future.succeededFuture();
+    }
+    Object content = frame.getValue("content");
+    if (!(content instanceof String text) || text.isBlank()) {
+      error("INVALID_MESSAGE", "content is required and must be a non-empty string", id);
+      return Future.succeededFuture();
+    }
+    int max = services.config().maxContentChars();
+    if (text.codePointCount(0, text.length()) > max) {
+      error("MESSAGE_TOO_LONG", "content is longer than " + max + " characters", id);
+      return Future.succeededFuture();
+    }
+    UUID personaId = null;
+    Object persona = frame.getValue("persona_id");
+    if (persona != null) {
+      try {
+        personaId = UUID.fromString((String) persona);
+      } catch (ClassCastException | IllegalArgumentException e) {
+        error("PERSONA_NOT_FOUND", "no such persona", id);
+        return Future.succeededFuture();
+      }
+    }
+    Object clientId = frame.getValue("message_id");
+    if (clientId != null && !(clientId instanceof String cid && !cid.isEmpty() && cid.length() <= 200)) {
+      error("INVALID_MESSAGE", "message_id must be a non-empty string of at most 200 characters", id);
+      return Future.succeededFuture();
+    }
+    stopTyping(conversationId);
+    AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), text, (String) clientId, personaId);
+    return services.vertx().eventBus()
+        .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
+        .map(Message::body)
+        .onSuccess(result -> {
+          if (result.duplicate()) {
+            send(newMessage(result.message()));
+          } else {
+            services.feeds().offer(result.message());
+          }
+        })
+        .onFailure(e -> {
+          if (Failures.codeOf(e) == Failures.UNKNOWN_REFERENCE) {
+            error("PERSONA_NOT_FOUND", "no such persona", id);
+          } else {
+            conversationError(e, conversationId);
+          }
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /**
+   * typing_start publishes only when this socket was not already typing there: a burst of
+   * starts becomes one event, and the indicator stops by itself after typingTimeoutMs.
+   */
+  private Future<Void> typing(UUID conversationId, boolean start) {
+    if (!joined.containsKey(conversationId)) {
+      error("NOT_JOINED", "join the conversation first", conversationId.toString());
+      return Future.succeededFuture();
+    }
+    if (!start) {
+      stopTyping(conversationId);
+      return Future.succeededFuture();
+    }
+    Long timer = typingExpiry.remove(conversationId);
+    if (timer != null) {
+      services.vertx().cancelTimer(timer);
+    } else {
+      services.feeds().publishTyping(new TypingChanged(conversationId, user.userId(), true, socketId));
+    }
+    typingExpiry.put(conversationId, services.vertx().setTimer(services.config().typingTimeoutMs(), t -> {
+      typingExpiry.remove(conversationId);
+      services.feeds().publishTyping(new TypingChanged(conversationId, user.userId(), false, socketId));
+    }));
+    return Future.succeededFuture();
+  }
+
+  private void stopTyping(UUID conversationId) {
+    Long timer = typingExpiry.remove(conversationId);
+    if (timer != null) {
+      services.vertx().cancelTimer(timer);
+      services.feeds().publishTyping(new TypingChanged(conversationId, user.userId(), false, socketId));
+    }
+  }
+
+  private Future<Void> onlineStatus(JsonObject frame) {
+    Object ids = frame.getValue("user_ids");
+    if (!(ids instanceof JsonArray array) || array.size() > MAX_USER_IDS || !array.stream().allMatch(String.class::isInstance)) {
+      error("INVALID_MESSAGE", "user_ids must be an array of at most " + MAX_USER_IDS + " user ids", null);
+      return Future.succeededFuture();
+    }
+    Set<String> asked = new HashSet<>();
+    array.forEach(id -> asked.add((String) id));
+    return visibleOnline(asked).onSuccess(users -> send(onlineUsers(users))).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /**
+   * The online users among those the caller may see (users sharing a conversation with it,
+   * and itself), restricted to {@code asked} when given.
+   */
+  private Future<List<String>> visibleOnline(Set<String> asked) {
+    return services.vertx().eventBus()
+        .<CoMembers>request(Addresses.CO_MEMBERS, new CoMembersRequest(user.userId()), services.requestOptions())
+        .compose(reply -> {
+          List<String> visible = new ArrayList<>(reply.body().userIds());
+          if (asked != null) {
+            visible.add(user.userId());
+            visible.retainAll(asked);
+          }
+          if (visible.isEmpty()) {
+            return Future.succeededFuture(List.<String>of());
+          }
+          return services.vertx().eventBus()
+              .<PresenceSnapshot>request(Addresses.PRESENCE_QUERY, new PresenceQuery(visible), services.requestOptions())
+              .map(snapshot -> visible.stream().filter(snapshot.body()::isOnline).sorted().toList());
+        })
+        .onFailure(e -> error("UNAVAILABLE", "presence is not available right now", null));
+  }
+
+  private static JsonObject onlineUsers(List<String> users) {
+    return new JsonObject().put("type", "online_users").put("users", new JsonArray(users)).put("timestamp", Frames.now());
+  }
+
+  private void onBinary(Buffer ignored) {
+    error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames", null);
+  }
+
+  private void onSocketError(Throwable failure) {
+    String text = String.valueOf(failure.getMessage());
+    if (text.contains("max message size") || text.contains("Max frame length")) {
+      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
+    }
+  }
+
+  // ---- outbound ------------------------------------------------------------------------
+
+  void presenceChanged(PresenceChanged change) {
+    if (!change.userId().equals(user.userId())) {
+      send(new JsonObject().put("type", "presence_update").put("user_id", change.userId())
+          .put("online", change.online()).put("timestamp", Frames.now()));
+    }
+  }
+
+  /** The document's new_message, plus role and seq (for order and resume). */
+  private static JsonObject newMessage(StoredMessage message) {
+    boolean fromBot = message.role() == Role.ASSISTANT;
+    JsonObject body = new JsonObject()
+        .put("id", message.id().toString())
+        .put("sender_id", message.senderId())
+        .put("content", message.content())
+        .put("timestamp", message.createdAt().toString())
+        .put("is_ai", fromBot)
+        .put("role", message.role().wire())
+        .put("seq", message.seq());
+    if (fromBot) {
+      body.put("persona_id", message.senderId());
+    }
+    if (message.clientMessageId() != null) {
+      body.put("message_id", message.clientMessageId());
+    }
+    return new JsonObject().put("type", "new_message").put("conversation_id", message.conversationId().toString())
+        .put("message", body).put("timestamp", Frames.now());
+  }
+
+  private void conversationError(Throwable e, UUID conversationId) {
+    if (Failures.codeOf(e) == Failures.NOT_FOUND) {
+      error("NOT_FOUND", "conversation not found", conversationId.toString());
+    } else {
+      UserProfile.log.warn("request for conversation {} failed: {}", conversationId, e.toString());
+      error("UNAVAILABLE", "the request could not be completed; try again", conversationId.toString());
+    }
+  }
+
+  private void error(String code, String text, String conversationId) {
+    JsonObject frame = Frames.error(code, text).put("timestamp", Frames.now());
+    if (conversationId != null) {
+      frame.put("conversation_id", conversationId);
+    }
+    send(frame);
+  }
+
+  private void send(JsonObject frame) {
+    if (!closed && !ws.isClosed()) {
+      ws.writeTextMessage(frame.encode());
+    }
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (UUID conversationId : List.copyOf(joined.keySet())) {
+      stopTyping(conversationId);
+      services.feeds().detach(conversationId, joined.remove(conversationId));
+    }
+    profile.unregister(this);
+    services.presence().closed(presence, user.userId(), socketId);
+    UserProfile.log.info("ws close profile={} user={} node={} socket={} code={}", UserProfile.NAME, user.userId(),
+        services.config().nodeId(), socketId, ws.closeStatusCode());
+  }
+
+  /** This socket's stream of one conversation. */
+  private final class Subscription extends FeedListener {
+    final UUID conversationId;
+    final long committedSeq;
+
+    Subscription(UUID conversationId, long startSeq, long committedSeq) {
+      super(startSeq);
+      this.conversationId = conversationId;
+      this.committedSeq = committedSeq;
+    }
+
+    @Override
+    protected void onMessage(StoredMessage message) {
+      send(newMessage(message));
+    }
+
+    @Override
+    protected void onTyping(TypingChanged typing) {
+      if (!typing.userId().equals(user.userId())) {
+        send(new JsonObject().put("type", "typing_indicator").put("conversation_id", conversationId.toString())
+            .put("user_id", typing.userId()).put("is_typing", typing.typing()).put("timestamp", Frames.now()));
+      }
+    }
+
+    @Override
+    protected void onMemberRemoved(String userId) {
+      if (userId.equals(user.userId()) && joined.remove(conversationId) == this) {
+        stopTyping(conversationId);
+        services.feeds().detach(conversationId, this);
+        error("REMOVED_FROM_CONVERSATION", "you are no longer a member of this conversation", conversationId.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package chorus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chorus.node.support.TestCluster;
+import chorus.node.support.WsClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The user profile (/ws/auth?token=, seed 002), every frame of the document, through real
+ * WebSocket clients on different nodes of a three-node cluster.
+ */
+class UserProfileTest {
+  static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(3, config -> config.put("typing", new JsonObject().put("timeoutMs", 700)));
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  record Member(String id, String token) {}
+
+  static Member member() {
+    String id = TestCluster.newUserId();
+    return new Member(id, cluster.token(id));
+  }
+
+  /** A user socket for tests about anything but presence: presence updates are dropped. */
+  static WsClient connect(int node, Member member) {
+    return watch(node, member).ignore("presence_update");
+  }
+
+  static WsClient watch(int node, Member member) {
+    WsClient ws = cluster.connect(node, "/ws/auth?token=" + member.token());
+    ws.next("online_users");
+    return ws;
+  }
+
+  /** A conversation owned by {@code owner} with the others added as members; its bot is a survey bot unless {@code llm}. */
+  static String conversation(Member owner, boolean llm, Member... others) {
+    JsonObject bot = new JsonObject().put("name", "Host").put("kind", llm ? "llm" : "survey").put("personality", "A host.");
+    String botId = cluster.post(0, "/api/v1/bots", owner.token(), bot).body().getString("id");
+    String id = cluster.post(0, "/api/v1/conversations", owner.token(), new JsonObject().put("bot_id", botId)).body().getString("id");
+    for (Member other : others) {
+      assertEquals(201, cluster.post(0, "/api/v1/conversations/" + id + "/members", owner.token(), new JsonObject().put("user_id", other.id())).status());
+    }
+    return id;
+  }
+
+  static JsonObject join(WsClient ws, String conversationId) {
+    ws.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
+    JsonObject joined = ws.next("conversation_joined");
+    assertEquals(conversationId, joined.getString("conversation_id"));
+    Instant.parse(joined.getString("timestamp"));
+    return joined;
+  }
+
+  static void say(WsClient ws, String conversationId, String content) {
+    ws.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", content));
+  }
+
+  @Test
+  void membersOnThreeNodesExchangeMessagesInOrder() {
+    Member alice = member();
+    Member bob = member();
+    Member carol = member();
+    String conversationId = conversation(alice, false, bob, carol);
+    WsClient a = connect(0, alice);
+    WsClient b = connect(1, bob);
+    WsClient c = connect(2, carol);
+    join(a, conversationId);
+    join(b, conversationId);
+    join(c, conversationId);
+
+    say(b, conversationId, "hello from bob");
+    for (WsClient ws : List.of(a, b, c)) {
+      JsonObject frame = ws.next("new_message");
+      assertEquals(conversationId, frame.getString("conversation_id"));
+      JsonObject message = frame.getJsonObject("message");
+      assertEquals(bob.id(), message.getString("sender_id"));
+      assertEquals("hello from bob", message.getString("content"));
+      assertFalse(message.getBoolean("is_ai"));
+      assertEquals(1L, message.getLong("seq"));
+      Instant.parse(message.getString("timestamp"));
+      Instant.parse(frame.getString("timestamp"));
+    }
+    // concurrent writers on three nodes: everyone sees one order
+    for (int i = 0; i < 10; i++) {
+      say(a, conversationId, "a" + i);
+      say(b, conversationId, "b" + i);
+      say(c, conversationId, "c" + i);
+    }
+    List<List<Long>> seen = new ArrayList<>();
+    for (WsClient ws : List.of(a, b, c)) {
+      List<Long> seqs = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        seqs.add(ws.next("new_message").getJsonObject("message").getLong("seq"));
+      }
+      seen.add(seqs);
+    }
+    for (List<Long> seqs : seen) {
+      for (int i = 0; i < 30; i++) {
+        assertEquals(i + 2L, seqs.get(i));
+      }
+    }
+    List.of(a, b, c).forEach(WsClient::close);
+  }
+
+  @Test
+  void aPersonaAnswersWhenAsked() {
+    Member alice = member();
+    String conversationId = conversation(alice, false);
+    String persona = cluster.post(0, "/api/v1/bots", alice.token(),
+        new JsonObject().put("name", "Sage").put("personality", "You are a wise sage.")).body().getString("id");
+    WsClient a = connect(0, alice);
+    join(a, conversationId);
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "any advice?").put("persona_id", persona));
+    assertFalse(a.next("new_message").getJsonObject("message").getBoolean("is_ai"));
+    JsonObject reply = a.next("new_message").getJsonObject("message");
+    assertTrue(reply.getBoolean("is_ai"));
+    assertEquals(persona, reply.getString("sender_id"));
+    assertTrue(reply.getString("content").startsWith("Sage here."), reply.getString("content"));
+
+    // a persona that is someone else's private bot is refused, and nothing is stored
+    Member mallory = member();
+    String private_ = cluster.post(0, "/api/v1/bots", mallory.token(), new JsonObject().put("name", "Secret")).body().getString("id");
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "hi").put("persona_id", private_));
+    assertEquals("PERSONA_NOT_FOUND", a.next("error").getString("code"));
+    a.expectSilence(Duration.ofMillis(300));
+    a.close();
+  }
+
+  @Test
+  void resumeAfterLastSeqOnAnotherNodeHasNoGapAndNoDuplicate() {
+    Member alice = member();
+    Member bob = member();
+    String conversationId = conversation(alice, false, bob);
+    WsClient writer = connect(0, alice);
+    join(writer, conversationId);
+    for (int i = 1; i <= 5; i++) {
+      say(writer, conversationId, "m" + i);
+      writer.next("new_message");
+    }
+    // bob had seen up to seq 2, reconnects to node 2 and resumes while alice keeps writing
+    WsClient reader = connect(2, bob);
+    reader.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId).put("last_seq", 2));
+    assertEquals(5L, reader.next("conversation_joined").getLong("last_seq"));
+    for (int i = 6; i <= 8; i++) {
+      say(writer, conversationId, "m" + i);
+    }
+    for (long seq = 3; seq <= 8; seq++) {
+      assertEquals(seq, reader.next("new_message").getJsonObject("message").getLong("seq"));
+    }
+    reader.expectSilence(Duration.ofMillis(300));
+    writer.close();
+    reader.close();
+  }
+
+  @Test
+  void typingReachesOtherMembersCoalescedAndExpires() {
+    Member alice = member();
+    Member bob = member();
+    String conversationId = conversation(alice, false, bob);
+    WsClient a = connect(0, alice);
+    WsClient b = connect(1, bob);
+    join(a, conversationId);
+    join(b, conversationId);
+
+    for (int i = 0; i < 50; i++) {
+      a.send(new JsonObject().put("type", "typing_start").put("conversation_id", conversationId));
+    }
+    JsonObject typing = b.next("typing_indicator");
+    assertEquals(alice.id(), typing.getString("user_id"));
+    assertTrue(typing.getBoolean("is_typing"));
+    assertEquals(conversationId, typing.getString("conversation_id"));
+    // 50 starts became one event; after 700 ms without a start it stops by itself
+    JsonObject stopped = b.next("typing_indicator");
+    assertFalse(stopped.getBoolean("is_typing"));
+    a.expectSilence(Duration.ofMillis(200)); // never echoed to the typist
+
+    a.send(new JsonObject().put("type", "typing_start").put("conversation_id", conversationId));
+    assertTrue(b.next("typing_indicator").getBoolean("is_typing"));
+    a.send(new JsonObject().put("type", "typing_stop").put("conversation_id", conversationId));
+    assertFalse(b.next("typing_indicator").getBoolean("is_typing"));
+
+    // closing the typing socket stops its indicator
+    a.send(new JsonObject().put("type", "typing_start").put("conversation_id", conversationId));
+    assertTrue(b.next("typing_indicator").getBoolean("is_typing"));
+    a.close();
+    assertFalse(b.next("typing_indicator").getBoolean("is_typing"));
+    b.close();
+  }
+
+  @Test
+  void presenceUpdatesOncePerChangeAndOnlineStatus() {
+    Member alice = member();
+    Member bob = member();
+    Member stranger = member();
+    String conversationId = conversation(alice, false, bob);
+    WsClient watcher = watch(0, alice);
+
+    WsClient phone = connect(1, bob);
+    JsonObject online = watcher.next("presence_update");
+    assertEquals(bob.id(), online.getString("user_id"));
+    assertTrue(online.getBoolean("online"));
+    // a second device of bob: no second update
+    WsClient laptop = connect(2, bob);
+    watcher.expectSilence(Duration.ofMillis(500));
+
+    watcher.send(new JsonObject().put("type", "get_online_status").put("user_ids", new JsonArray().add(bob.id()).add(stranger.id()).add(alice.id())));
+    JsonArray users = watcher.next("online_users").getJsonArray("users");
+    assertEquals(new JsonArray().add(alice.id()).add(bob.id()).stream().sorted().toList(), users.stream().sorted().toList());
+
+    // a new socket of alice is told who is online among those she shares a conversation with
+    WsClient second = cluster.connect(2, "/ws/auth?token=" + alice.token());
+    assertEquals(new JsonArray().add(bob.id()), second.next("online_users").getJsonArray("users"));
+
+    phone.close();
+    watcher.expectSilence(Duration.ofMillis(500));
+    laptop.close();
+    JsonObject offline = watcher.next("presence_update");
+    assertEquals(bob.id(), offline.getString("user_id"));
+    assertFalse(offline.getBoolean("online"));
+    second.next("presence_update");
+    watcher.close();
+    second.close();
+    assertTrue(conversationId.length() > 0);
+  }
+
+  @Test
+  void membershipIsCheckedAndRemovalCutsOffALiveSubscriberOnAnotherNode() {
+    Member alice = member();
+    Member bob = member();
+    Member eve = member();
+    String conversationId = conversation(alice, false, bob);
+    WsClient a = connect(0, alice);
+    WsClient b = connect(2, bob);
+    WsClient e = connect(1, eve);
+    join(a, conversationId);
+    join(b, conversationId);
+
+    // not a member: cannot join, send or type
+    e.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
+    assertEquals("NOT_FOUND", e.next("error").getString("code"));
+    say(e, conversationId, "let me in");
+    assertEquals("NOT_JOINED", e.next("error").getString("code"));
+    e.send(new JsonObject().put("type", "typing_start").put("conversation_id", conversationId));
+    assertEquals("NOT_JOINED", e.next("error").getString("code"));
+    // only the owner manages members
+    assertEquals(404, cluster.post(0, "/api/v1/conversations/" + conversationId + "/members", bob.token(), new JsonObject().put("user_id", eve.id())).status());
+
+    assertEquals(204, cluster.request(0, io.vertx.core.http.HttpMethod.DELETE,
+        "/api/v1/conversations/" + conversationId + "/members/" + bob.id(), alice.token(), null).status());
+    JsonObject removed = b.next("error");
+    assertEquals("REMOVED_FROM_CONVERSATION", removed.getString("code"));
+    assertEquals(conversationId, removed.getString("conversation_id"));
+    say(a, conversationId, "bob is gone");
+    a.next("new_message");
+    b.expectSilence(Duration.ofMillis(700));
+    say(b, conversationId, "still here?");
+    assertEquals("NOT_JOINED", b.next("error").getString("code"));
+    b.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
+    assertEquals("NOT_FOUND", b.next("error").getString("code"));
+    assertEquals(404, cluster.get(0, "/api/v1/conversations/" + conversationId + "/messages", bob.token()).status());
+    List.of(a, b, e).forEach(WsClient::close);
+  }
+
+  @Test
+  void badFramesGetErrorsWithTimestampsAndTheSocketStaysOpen() {
+    Member alice = member();
+    String conversationId = conversation(alice, false);
+    WsClient a = connect(0, alice);
+    a.sendText("nope");
+    assertEquals("INVALID_JSON", a.next("error").getString("code"));
+    a.send(new JsonObject().put("type", "dance"));
+    JsonObject unknown = a.next("error");
+    assertEquals("UNKNOWN_TYPE", unknown.getString("code"));
+    Instant.parse(unknown.getString("timestamp"));
+    a.send(new JsonObject().put("type", "join_conversation"));
+    assertEquals("INVALID_MESSAGE", a.next("error").getString("code"));
+    a.send(new JsonObject().put("type", "join_conversation").put("conversation_id", UUID.randomUUID().toString()));
+    assertEquals("NOT_FOUND", a.next("error").getString("code"));
+    join(a, conversationId);
+    say(a, conversationId, " ");
+    assertEquals("INVALID_MESSAGE", a.next("error").getString("code"));
+    say(a, conversationId, "x".repeat(5001));
+    assertEquals("MESSAGE_TOO_LONG", a.next("error").getString("code"));
+    a.send(new JsonObject().put("type", "get_online_status").put("user_ids", "everyone"));
+    assertEquals("INVALID_MESSAGE", a.next("error").getString("code"));
+    say(a, conversationId, "fine");
+    assertEquals("fine", a.next("new_message").getJsonObject("message").getString("content"));
+    a.send(new JsonObject().put("type", "leave_conversation").put("conversation_id", conversationId));
+    a.next("conversation_left");
+    say(a, conversationId, "after leaving");
+    assertEquals("NOT_JOINED", a.next("error").getString("code"));
+    a.close();
+  }
+
+  @Test
+  void theInsecureUserIdInTheUrlIsNotOffered() {
+    Member alice = member();
+    WsClient noToken = cluster.connect(0, "/ws/auth");
+    assertEquals("AUTH_REQUIRED", noToken.next("error").getString("code"));
+    assertEquals(4001, noToken.awaitClose());
+    assertEquals(404, cluster.get(0, "/ws/" + alice.id(), null).status());
+  }
+}
