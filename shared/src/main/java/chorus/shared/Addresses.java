@@ -29,6 +29,12 @@ public final class Addresses {
   public static final String PRESENCE_SOCKET_OPENED = "chorus.presence.socket-opened";
   public static final String PRESENCE_SOCKET_CLOSED = "chorus.presence.socket-closed";
   public static final String PRESENCE_QUERY = "chorus.presence.query";
+  public static final String PRESENCE_VIEWER_JOINED = "chorus.presence.viewer-joined";
+  public static final String PRESENCE_VIEWER_LEFT = "chorus.presence.viewer-left";
+  /** Per-conversation presence: who is viewing a conversation now. */
+  public static final String PRESENCE_VIEWERS = "chorus.presence.viewers";
+  /** The cluster-wide per-user message rate limit (a token bucket kept by the presence role). */
+  public static final String RATE_LIMIT_TAKE = "chorus.presence.rate-limit";
   /**
    * Published by the presence role when a user goes online (first socket anywhere) or
    * offline (last socket gone, or its node died): one consumer per gateway node.

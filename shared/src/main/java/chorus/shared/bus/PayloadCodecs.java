@@ -19,7 +19,8 @@ public final class PayloadCodecs {
       SocketOpened.class, SocketClosed.class, PresenceQuery.class, PresenceSnapshot.class,
       Ping.class,
       ChangeMembership.class, MembershipChanged.class, CoMembersRequest.class, CoMembers.class,
-      PresenceChanged.class, TypingChanged.class);
+      PresenceChanged.class, TypingChanged.class,
+      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

@@ -1,5 +1,6 @@
 package chorus.gateway;
 
+import chorus.gateway.socket.SocketLimits;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Set;
@@ -21,8 +22,14 @@ public record GatewayConfig(
     long requestTimeoutMs,
     long gapFillDelayMs,
     long subscriptionSettleMs,
+    SocketLimits socketLimits,
     int maxConversationsPerSocket,
-    long typingTimeoutMs) {
+    long typingTimeoutMs,
+    int maxSocketsPerUser,
+    int maxSocketsPerConversation,
+    double messagesPerSecond,
+    int messageBurst,
+    int rateLimitStrikes) {
 
   public static GatewayConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
@@ -45,8 +52,14 @@ public record GatewayConfig(
         limits.getLong("requestTimeoutMs", 10_000L),
         delivery.getLong("gapFillDelayMs", 50L),
         delivery.getLong("subscriptionSettleMs", 1000L),
+        SocketLimits.from(config),
         limits.getInteger("maxConversationsPerSocket", 100),
-        config.getJsonObject("typing", new JsonObject()).getLong("timeoutMs", 5000L));
+        config.getJsonObject("typing", new JsonObject()).getLong("timeoutMs", 5000L),
+        limits.getInteger("maxSocketsPerUser", 5),
+        limits.getInteger("maxSocketsPerConversation", 50),
+        limits.getDouble("messagesPerSecond", 10.0),
+        limits.getInteger("messageBurst", 20),
+        limits.getInteger("rateLimitStrikes", 20));
   }
 
   private static Set<String> commaSeparated(String value) {

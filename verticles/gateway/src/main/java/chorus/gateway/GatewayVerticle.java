@@ -7,6 +7,7 @@ import chorus.gateway.profile.ConversationProfile;
 import chorus.gateway.profile.SocketServices;
 import chorus.gateway.profile.UserProfile;
 import chorus.gateway.rest.RestApi;
+import chorus.gateway.socket.NodeSockets;
 import chorus.shared.Addresses;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
@@ -42,8 +43,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
     feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.requestTimeoutMs());
-    PresenceReporter presence = new PresenceReporter(vertx.eventBus(), config.nodeId(), config.requestTimeoutMs());
-    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions);
+    PresenceClient presence = new PresenceClient(vertx.eventBus(), config);
+    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions,
+        new NodeSockets(vertx, config.socketLimits()));
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
 
@@ -62,6 +64,8 @@ public final class GatewayVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
+        // what the kernel may buffer for a client that does not read, besides limits.writeQueueMaxBytes (-1: the OS's)
+        .setSendBufferSize(config.socketLimits().socketSendBufferSize())
         // frames and whole messages over the limit are refused by the codec; see ConversationSocket for the close
         .setMaxWebSocketFrameSize(config.maxFrameBytes())
         .setMaxWebSocketMessageSize(config.maxFrameBytes())

@@ -56,9 +56,10 @@ class AuthAndHardeningTest {
 
   @Test
   void cookieFromAForeignOriginIsRefused() {
-    WsClient ws = cluster.connect(0, path(), cookie("https://evil.example.net"));
-    assertEquals("ORIGIN_NOT_ALLOWED", ws.next("error").getString("code"));
-    assertEquals(4003, ws.awaitClose());
+    TestCluster.Refusal refusal = cluster.refusal(0, path(),
+        java.util.Map.of("Cookie", "chorus_session=" + token, "Origin", "https://evil.example.net"));
+    assertEquals("ORIGIN_NOT_ALLOWED", refusal.error().getString("code"));
+    assertEquals(4003, refusal.closeCode());
   }
 
   @Test
@@ -102,22 +103,19 @@ class AuthAndHardeningTest {
   void tokensNeverReachTheLogs() {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    captured.list = new java.util.concurrent.CopyOnWriteArrayList<>(); // appended from event loops while the test reads
     captured.start();
     root.addAppender(captured);
     try {
       String secretToken = cluster.token(new JsonObject().put("sub", TestCluster.newUserId()), 600);
       // refused (not the owner), accepted elsewhere, and a malformed token: every path that logs
-      WsClient refused = cluster.connect(0, path() + "?token=" + secretToken);
-      refused.next("error");
-      refused.awaitClose();
+      cluster.refusal(0, path() + "?token=" + secretToken);
       String conversation = cluster.newConversation(secretToken, "Logs", "Quiet.");
       WsClient ws = cluster.openConversation(0, conversation, secretToken);
       ws.userMessage("log me not", null);
       ws.next("message_received");
       ws.close();
-      WsClient bad = cluster.connect(0, path() + "?token=" + secretToken + "garbage");
-      bad.next("error");
-      bad.awaitClose();
+      cluster.refusal(0, path() + "?token=" + secretToken + "garbage");
       Await.until("connection logs", java.time.Duration.ofSeconds(5),
           () -> captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains("ws close")));
       String signature = secretToken.substring(secretToken.lastIndexOf('.') + 1);

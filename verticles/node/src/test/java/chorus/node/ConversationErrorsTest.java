@@ -41,11 +41,11 @@ class ConversationErrorsTest {
     return "/api/v1/conversations/" + conversation + "/ws";
   }
 
-  private static void assertRefused(WsClient ws, String code, int closeCode) {
-    JsonObject error = ws.next("error");
-    assertEquals(code, error.getString("code"), error::encode);
-    assertTrue(error.getString("message").length() > 0);
-    assertEquals(closeCode, ws.awaitClose());
+  private static void assertRefused(String uri, String code, int closeCode) {
+    TestCluster.Refusal refusal = cluster.refusal(0, uri);
+    assertEquals(code, refusal.error().getString("code"), refusal.error()::encode);
+    assertTrue(refusal.error().getString("message").length() > 0);
+    assertEquals(closeCode, refusal.closeCode());
   }
 
   /** The socket is still usable: a valid message is stored and acknowledged. */
@@ -57,21 +57,21 @@ class ConversationErrorsTest {
 
   @Test
   void noTokenIsRefusedWith4001() {
-    assertRefused(cluster.connect(0, path(conversationId)), "AUTH_REQUIRED", 4001);
+    assertRefused(path(conversationId), "AUTH_REQUIRED", 4001);
   }
 
   @Test
   void badSignatureIsRefusedWith4001() {
     String token = cluster.token(owner);
     String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    assertRefused(cluster.connect(0, path(conversationId) + "?token=" + forged), "AUTH_FAILED", 4001);
+    assertRefused(path(conversationId) + "?token=" + forged, "AUTH_FAILED", 4001);
   }
 
   @Test
   void expiredTokenIsRefusedWith4001() {
     long anHourAgo = System.currentTimeMillis() / 1000 - 3600;
     String expired = signer().generateToken(new JsonObject().put("sub", owner).put("iat", anHourAgo - 60).put("exp", anHourAgo));
-    assertRefused(cluster.connect(0, path(conversationId) + "?token=" + expired), "AUTH_FAILED", 4001);
+    assertRefused(path(conversationId) + "?token=" + expired, "AUTH_FAILED", 4001);
   }
 
   private static io.vertx.ext.auth.jwt.JWTAuth signer() {
@@ -81,7 +81,7 @@ class ConversationErrorsTest {
   @Test
   void tokenWithoutExpiryIsRefused() {
     String forever = signer().generateToken(new JsonObject().put("sub", owner));
-    assertRefused(cluster.connect(0, path(conversationId) + "?token=" + forever), "AUTH_FAILED", 4001);
+    assertRefused(path(conversationId) + "?token=" + forever, "AUTH_FAILED", 4001);
   }
 
   @Test
@@ -90,23 +90,23 @@ class ConversationErrorsTest {
     long exp = System.currentTimeMillis() / 1000 + 3600;
     String unsigned = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
         + b64.encodeToString(("{\"sub\":\"" + owner + "\",\"exp\":" + exp + "}").getBytes(StandardCharsets.UTF_8)) + ".";
-    assertRefused(cluster.connect(0, path(conversationId) + "?token=" + unsigned), "AUTH_FAILED", 4001);
+    assertRefused(path(conversationId) + "?token=" + unsigned, "AUTH_FAILED", 4001);
   }
 
   @Test
   void unknownConversationIsRefusedWith4003() {
-    assertRefused(cluster.connect(0, path(UUID.randomUUID().toString()) + "?token=" + ownerToken), "NOT_FOUND", 4003);
+    assertRefused(path(UUID.randomUUID().toString()) + "?token=" + ownerToken, "NOT_FOUND", 4003);
   }
 
   @Test
   void malformedConversationIdIsRefusedWith4003() {
-    assertRefused(cluster.connect(0, path("not-a-uuid") + "?token=" + ownerToken), "NOT_FOUND", 4003);
+    assertRefused(path("not-a-uuid") + "?token=" + ownerToken, "NOT_FOUND", 4003);
   }
 
   @Test
   void someoneElsesConversationIsRefusedWith4003() {
     String intruder = cluster.token(TestCluster.newUserId());
-    assertRefused(cluster.connect(0, path(conversationId) + "?token=" + intruder), "NOT_FOUND", 4003);
+    assertRefused(path(conversationId) + "?token=" + intruder, "NOT_FOUND", 4003);
   }
 
   @Test

@@ -84,6 +84,18 @@ class PresenceTest {
       own.openConversation(2, conversationId, token);
       WsClient sameUserElsewhere = own.openConversation(1, conversationId, token);
       WsClient other = own.openConversation(1, survivorConversation, survivorToken);
+      // a user whose only socket is on the node that dies, watched by the survivor from node 0
+      String ghost = TestCluster.newUserId();
+      String ghostToken = own.token(ghost);
+      String shared = own.newConversation(survivorToken, "Shared", "Both.", "survey");
+      own.post(0, "/api/v1/conversations/" + shared + "/members", survivorToken, new io.vertx.core.json.JsonObject().put("user_id", ghost));
+      WsClient watcher = own.connect(0, "/ws/auth?token=" + survivorToken);
+      watcher.next("online_users");
+      WsClient ghostSocket = own.connect(2, "/ws/auth?token=" + ghostToken);
+      ghostSocket.next("online_users");
+      io.vertx.core.json.JsonObject cameOnline = watcher.next("presence_update");
+      assertEquals(ghost, cameOnline.getString("user_id"));
+      assertTrue(cameOnline.getBoolean("online"));
       PresenceQuery query = new PresenceQuery(List.of(user, survivor));
       Await.until("both online", Duration.ofSeconds(5), () -> snapshot(own, query).nodesByUser().getOrDefault(user, List.of()).size() == 2);
 
@@ -93,7 +105,13 @@ class PresenceTest {
           () -> snapshot(own, query).nodesByUser().get(user).equals(List.of("test-node-1")));
       long seconds = Duration.ofNanos(System.nanoTime() - killedAt).toSeconds();
       assertTrue(seconds < 10, "took " + seconds + " s");
-      assertEquals(List.of("test-node-1"), snapshot(own, query).nodesByUser().get(survivor));
+      assertEquals(List.of("test-node-0", "test-node-1"), snapshot(own, query).nodesByUser().get(survivor));
+      // and the watcher was told, once, that the ghost went offline
+      io.vertx.core.json.JsonObject wentOffline = watcher.next("presence_update");
+      assertEquals(ghost, wentOffline.getString("user_id"));
+      assertFalse(wentOffline.getBoolean("online"));
+      watcher.expectSilence(Duration.ofMillis(500));
+      watcher.close();
 
       sameUserElsewhere.close();
       Await.until("offline once the last socket closes", Duration.ofSeconds(5), () -> !snapshot(own, query).isOnline(user));

@@ -134,9 +134,9 @@ class ResumeTest {
   void aBadLastSeqIsRefused() {
     String token = cluster.token(TestCluster.newUserId());
     String conversationId = cluster.newConversation(token, "Bad", "Strict.", "survey");
-    WsClient ws = cluster.connect(0, "/api/v1/conversations/" + conversationId + "/ws?token=" + token + "&last_seq=-1");
-    assertEquals("INVALID_PARAMETER", ws.next("error").getString("code"));
-    assertEquals(1008, ws.awaitClose());
+    TestCluster.Refusal refusal = cluster.refusal(0, "/api/v1/conversations/" + conversationId + "/ws?token=" + token + "&last_seq=-1");
+    assertEquals("INVALID_PARAMETER", refusal.error().getString("code"));
+    assertEquals(1008, refusal.closeCode());
   }
 
   private static void drain(WsClient reader, SeqChecker checker, Duration quiet) {

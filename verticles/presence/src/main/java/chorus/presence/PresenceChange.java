@@ -6,5 +6,7 @@ package chorus.presence;
  * not once per device, and not once per surviving node when a dead node is cleaned up.
  */
 enum PresenceChange {
-  CAME_ONLINE, WENT_OFFLINE, UNCHANGED
+  CAME_ONLINE, WENT_OFFLINE, UNCHANGED,
+  /** A socket was not admitted: the user already has the most sockets allowed. */
+  REFUSED
 }

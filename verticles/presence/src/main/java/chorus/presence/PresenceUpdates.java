@@ -15,11 +15,19 @@ import java.util.Map;
 final class PresenceUpdates {
   private PresenceUpdates() {}
 
-  record AddSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, PresenceChange> {
+  /** Admits a socket unless the user already has {@code max} open anywhere (0 = no limit): one decision per user at a time, cluster-wide. */
+  record AddSocket(String nodeId, String socketId, int max) implements EntryProcessor<String, UserSockets, PresenceChange> {
+    AddSocket(String nodeId, String socketId) {
+      this(nodeId, socketId, 0);
+    }
+
     @Override
     public PresenceChange process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
       boolean wasOnline = sockets != null;
+      if (max > 0 && sockets != null && sockets.count() >= max && !sockets.contains(nodeId, socketId)) {
+        return PresenceChange.REFUSED;
+      }
       if (sockets == null) {
         sockets = new UserSockets();
       }

@@ -2,6 +2,7 @@ package chorus.presence;
 
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
+import chorus.shared.bus.Admission;
 import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.PayloadCodecs;
@@ -10,7 +11,12 @@ import chorus.shared.bus.Ping;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.SocketClosed;
+import chorus.shared.bus.RateLimitTake;
 import chorus.shared.bus.SocketOpened;
+import chorus.shared.bus.ViewerJoined;
+import chorus.shared.bus.ViewerLeft;
+import chorus.shared.bus.Viewers;
+import chorus.shared.bus.ViewersQuery;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -44,6 +50,10 @@ public final class PresenceVerticle extends VerticleBase {
 
   /** The Hazelcast map: user id -> {@link UserSockets}. */
   public static final String MAP_NAME = "chorus.presence.sockets";
+  /** Conversation id -> {@link ConversationViewers}. */
+  public static final String VIEWERS_MAP_NAME = "chorus.presence.viewers";
+  /** User id -> {@link TokenBucket}; entries expire when idle (config/cluster.xml). */
+  public static final String RATE_MAP_NAME = "chorus.presence.rate";
   /** Member attribute holding the Chorus node id (set by the launcher on every member). */
   public static final String NODE_ATTRIBUTE = "chorus.node";
   /** A query is one bulk map operation; this bounds its size. */
@@ -51,6 +61,8 @@ public final class PresenceVerticle extends VerticleBase {
 
   private final HazelcastInstance hazelcast;
   private IMap<String, UserSockets> sockets;
+  private IMap<String, ConversationViewers> viewers;
+  private IMap<String, TokenBucket> rateLimits;
   private Context context;
   private UUID membershipListener;
 
@@ -65,12 +77,18 @@ public final class PresenceVerticle extends VerticleBase {
     // getMap and addMembershipListener may talk to the cluster: off the event loop
     return vertx.executeBlocking(() -> {
       sockets = hazelcast.getMap(MAP_NAME);
+      viewers = hazelcast.getMap(VIEWERS_MAP_NAME);
+      rateLimits = hazelcast.getMap(RATE_MAP_NAME);
       membershipListener = hazelcast.getCluster().addMembershipListener(new DepartedNodes());
       return null;
-    }).compose(v -> Future.all(
+    }).compose(v -> Future.all(List.of(
         serve(Addresses.PRESENCE_SOCKET_OPENED, SocketOpened.class, this::opened),
         serve(Addresses.PRESENCE_SOCKET_CLOSED, SocketClosed.class, this::closed),
-        serve(Addresses.PRESENCE_QUERY, PresenceQuery.class, this::query)));
+        serve(Addresses.PRESENCE_QUERY, PresenceQuery.class, this::query),
+        serve(Addresses.PRESENCE_VIEWER_JOINED, ViewerJoined.class, this::viewerJoined),
+        serve(Addresses.PRESENCE_VIEWER_LEFT, ViewerLeft.class, this::viewerLeft),
+        serve(Addresses.PRESENCE_VIEWERS, ViewersQuery.class, this::viewersOf),
+        serve(Addresses.RATE_LIMIT_TAKE, RateLimitTake.class, this::takeToken))));
   }
 
   @Override
@@ -84,9 +102,10 @@ public final class PresenceVerticle extends VerticleBase {
         && hazelcast.getCluster().removeMembershipListener(listener));
   }
 
-  private Future<Ping> opened(SocketOpened opened) {
+  private Future<Admission> opened(SocketOpened opened) {
     requireIds(opened.userId(), opened.nodeId(), opened.socketId());
-    return update(opened.userId(), new PresenceUpdates.AddSocket(opened.nodeId(), opened.socketId())).map(new Ping());
+    return update(opened.userId(), new PresenceUpdates.AddSocket(opened.nodeId(), opened.socketId(), opened.maxSocketsPerUser()))
+        .map(change -> new Admission(change != PresenceChange.REFUSED, 0));
   }
 
   private Future<Ping> closed(SocketClosed closed) {
@@ -97,11 +116,36 @@ public final class PresenceVerticle extends VerticleBase {
   private Future<PresenceChange> update(String userId, EntryProcessor<String, UserSockets, PresenceChange> change) {
     return Future.fromCompletionStage(sockets.submitToKey(userId, change), context)
         .onSuccess(result -> {
-          if (result != PresenceChange.UNCHANGED) {
+          if (result == PresenceChange.CAME_ONLINE || result == PresenceChange.WENT_OFFLINE) {
             log.debug("presence: {} {}", userId, result);
             announce(userId, result == PresenceChange.CAME_ONLINE);
           }
         });
+  }
+
+  private Future<Admission> viewerJoined(ViewerJoined joined) {
+    requireIds(joined.userId(), joined.nodeId(), joined.socketId());
+    ViewerUpdates.AddViewer add = new ViewerUpdates.AddViewer(joined.nodeId(), joined.socketId(), joined.userId(), joined.maxViewers());
+    return Future.fromCompletionStage(viewers.submitToKey(joined.conversationId().toString(), add), context)
+        .map(count -> new Admission(count >= 0, Math.max(count, 0)));
+  }
+
+  private Future<Ping> viewerLeft(ViewerLeft left) {
+    requireIds("-", left.nodeId(), left.socketId());
+    ViewerUpdates.RemoveViewer remove = new ViewerUpdates.RemoveViewer(left.nodeId(), left.socketId());
+    return Future.fromCompletionStage(viewers.submitToKey(left.conversationId().toString(), remove), context).map(new Ping());
+  }
+
+  private Future<Viewers> viewersOf(ViewersQuery query) {
+    return Future.fromCompletionStage(viewers.submitToKey(query.conversationId().toString(), new ViewerUpdates.Read()), context)
+        .map(snapshot -> new Viewers(query.conversationId(), List.copyOf(snapshot.users()), snapshot.sockets()));
+  }
+
+  private Future<Admission> takeToken(RateLimitTake take) {
+    requireIds(take.userId(), "-", "-");
+    TokenBucket.Take processor = new TokenBucket.Take(take.perSecond(), take.burst(), System.currentTimeMillis());
+    return Future.fromCompletionStage(rateLimits.submitToKey(take.userId(), processor), context)
+        .map(left -> new Admission(left >= 0, Math.max(left, 0)));
   }
 
   private Future<PresenceSnapshot> query(PresenceQuery query) {
@@ -153,7 +197,10 @@ public final class PresenceVerticle extends VerticleBase {
    * executeOnEntries blocks (it visits every partition), hence a worker thread.
    */
   private void forgetNode(String nodeId) {
-    context.executeBlocking(() -> sockets.executeOnEntries(new PresenceUpdates.RemoveNode(nodeId)), false)
+    context.executeBlocking(() -> {
+      viewers.executeOnEntries(new ViewerUpdates.RemoveNode(nodeId));
+      return sockets.executeOnEntries(new PresenceUpdates.RemoveNode(nodeId));
+    }, false)
         .onSuccess(changes -> {
           long offline = changes.values().stream().filter(c -> c == PresenceChange.WENT_OFFLINE).count();
           log.info("presence: forgot the sockets of departed node {} ({} users went offline here)", nodeId, offline);

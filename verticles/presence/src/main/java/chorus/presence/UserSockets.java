@@ -38,6 +38,15 @@ final class UserSockets implements Serializable {
     return byNode.remove(nodeId) != null;
   }
 
+  boolean contains(String nodeId, String socketId) {
+    Set<String> sockets = byNode.get(nodeId);
+    return sockets != null && sockets.contains(socketId);
+  }
+
+  int count() {
+    return byNode.values().stream().mapToInt(Set::size).sum();
+  }
+
   boolean isEmpty() {
     return byNode.isEmpty();
   }

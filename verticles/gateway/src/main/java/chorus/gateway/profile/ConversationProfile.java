@@ -3,6 +3,7 @@ package chorus.gateway.profile;
 import chorus.gateway.LogRedaction;
 import chorus.gateway.auth.AuthFailure;
 import chorus.gateway.auth.Principal;
+import chorus.gateway.socket.NodeSockets;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.ConnectContext;
@@ -37,7 +38,9 @@ public final class ConversationProfile {
     // document does: an error frame on the open socket, then a close with a 4xxx code.
     Future<Principal> principal = services.authenticator().authenticate(request);
     String resumeFrom = request.getParam("last_seq");
-    request.toWebSocket().onSuccess(ws -> principal
+    request.toWebSocket()
+        .compose(ws -> services.sockets().admit(ws, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
+        .onSuccess(ws -> principal
         .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
         .compose(accepted -> startSeq(resumeFrom, accepted.context()).map(start -> {
           new ConversationSocket(services, ws, accepted.user(), accepted.context(), start).start();

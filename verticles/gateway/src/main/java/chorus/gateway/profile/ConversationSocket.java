@@ -2,6 +2,8 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
+import chorus.gateway.socket.BoundedWriter;
+import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
@@ -31,10 +33,14 @@ final class ConversationSocket extends FeedListener {
   private final ConnectContext context;
   private final UUID conversationId;
   private final String socketId = UUID.randomUUID().toString();
-  private Future<Void> presence = Future.succeededFuture();
+  private Future<Boolean> presence = Future.succeededFuture(false);
+  private Future<Boolean> viewing = Future.succeededFuture(false);
+  private int rateLimitStrikes;
   private Future<Void> inbound = Future.succeededFuture();
   private int pendingFrames;
   private boolean closed;
+  private BoundedWriter writer;
+  private Heartbeat heartbeat;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
   ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq) {
@@ -47,13 +53,41 @@ final class ConversationSocket extends FeedListener {
   }
 
   void start() {
+    // nothing is read until the socket is admitted (per-user and per-conversation limits, cluster-wide)
+    ws.pause();
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
+    writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
+    heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+    presence = services.presence().opened(user.userId(), socketId, ConversationProfile.NAME);
+    presence.onSuccess(admitted -> {
+      if (!admitted) {
+        refuse("TOO_MANY_CONNECTIONS", "Too many connections");
+        return;
+      }
+      viewing = services.presence().viewerJoined(conversationId, user.userId(), socketId);
+      viewing.onSuccess(viewer -> {
+        if (!viewer) {
+          refuse("CONVERSATION_FULL", "Too many connections on this conversation");
+        } else {
+          accept();
+        }
+      });
+    });
+  }
+
+  private void refuse(String code, String reason) {
+    ConversationProfile.log.info("ws refused profile={} user={} conversation={} node={} reason={}",
+        ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), code);
+    error(code, reason);
+    ws.close(CloseCodes.POLICY_VIOLATION, reason);
+  }
+
+  private void accept() {
     ConversationProfile.log.info("ws open profile={} user={} conversation={} node={} socket={}",
         ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), socketId);
-    presence = services.presence().opened(user.userId(), socketId, ConversationProfile.NAME);
     send(new JsonObject()
         .put("type", "connection_ack")
         .put("conversation_id", conversationId.toString())
@@ -63,6 +97,7 @@ final class ConversationSocket extends FeedListener {
         .put("bot", Frames.botSummary(context.bot()))
         .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
         .put("timestamp", Frames.now()));
+    ws.resume();
     services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
       error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
       ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
@@ -133,6 +168,25 @@ final class ConversationSocket extends FeedListener {
       return Future.succeededFuture();
     }
     AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), text, (String) clientId);
+    return services.presence().takeMessageToken(user.userId()).compose(allowed -> {
+      if (!allowed) {
+        rateLimited();
+        return Future.succeededFuture();
+      }
+      rateLimitStrikes = 0;
+      return store(append);
+    });
+  }
+
+  /** Over the user's cluster-wide allowance: nothing is stored; a client that keeps going is closed. */
+  private void rateLimited() {
+    error("RATE_LIMITED", "too many messages; slow down and send this one again");
+    if (++rateLimitStrikes >= services.config().rateLimitStrikes()) {
+      ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+    }
+  }
+
+  private Future<Void> store(AppendMessage append) {
     return services.vertx().eventBus()
         .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
         .map(Message::body)
@@ -176,7 +230,10 @@ final class ConversationSocket extends FeedListener {
       return;
     }
     closed = true;
+    heartbeat.cancel();
+    services.sockets().release(ws);
     services.feeds().detach(conversationId, this);
+    services.presence().viewerLeft(viewing, conversationId, socketId);
     services.presence().closed(presence, user.userId(), socketId);
     ConversationProfile.log.info("ws close profile={} user={} conversation={} node={} socket={} code={}",
         ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), socketId, ws.closeStatusCode());
@@ -188,7 +245,7 @@ final class ConversationSocket extends FeedListener {
 
   private void send(JsonObject frame) {
     if (!closed && !ws.isClosed()) {
-      ws.writeTextMessage(frame.encode());
+      writer.writeText(frame.encode());
     }
   }
 

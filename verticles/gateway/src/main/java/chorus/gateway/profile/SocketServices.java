@@ -1,9 +1,10 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.GatewayConfig;
-import chorus.gateway.PresenceReporter;
+import chorus.gateway.PresenceClient;
 import chorus.gateway.auth.Authenticator;
 import chorus.gateway.feed.ConversationFeeds;
+import chorus.gateway.socket.NodeSockets;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
@@ -13,5 +14,6 @@ public record SocketServices(
     GatewayConfig config,
     Authenticator authenticator,
     ConversationFeeds feeds,
-    PresenceReporter presence,
-    DeliveryOptions requestOptions) {}
+    PresenceClient presence,
+    DeliveryOptions requestOptions,
+    NodeSockets sockets) {}

@@ -1,6 +1,7 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.auth.AuthFailure;
+import chorus.gateway.socket.NodeSockets;
 import chorus.shared.Addresses;
 import chorus.shared.bus.PresenceChanged;
 import io.vertx.core.Future;
@@ -45,7 +46,9 @@ public final class UserProfile {
 
   public void handle(HttpServerRequest request) {
     var principal = services.authenticator().authenticate(request);
-    request.toWebSocket().onSuccess(ws -> principal
+    request.toWebSocket()
+        .compose(ws -> services.sockets().admit(ws, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).put("timestamp", Frames.now()).encode()))
+        .onSuccess(ws -> principal
         .onSuccess(user -> new UserSocket(services, ws, user, this).start())
         .onFailure(e -> refuse(ws, e)));
   }

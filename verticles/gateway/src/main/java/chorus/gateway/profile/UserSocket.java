@@ -2,6 +2,8 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
+import chorus.gateway.socket.BoundedWriter;
+import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
@@ -47,7 +49,10 @@ final class UserSocket {
   private final String socketId = UUID.randomUUID().toString();
   private final Map<UUID, Subscription> joined = new HashMap<>();
   private final Map<UUID, Long> typingExpiry = new HashMap<>();
-  private Future<Void> presence = Future.succeededFuture();
+  private Future<Boolean> presence = Future.succeededFuture(false);
+  private BoundedWriter writer;
+  private Heartbeat heartbeat;
+  private int rateLimitStrikes;
   private Future<Void> inbound = Future.succeededFuture();
   private int pendingFrames;
   private boolean closed;
@@ -64,15 +69,29 @@ final class UserSocket {
   }
 
   void start() {
+    // nothing is read until the socket is admitted (at most limits.maxSocketsPerUser per user, cluster-wide)
+    ws.pause();
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
-    UserProfile.log.info("ws open profile={} user={} node={} socket={}", UserProfile.NAME, user.userId(), services.config().nodeId(), socketId);
-    profile.register(this);
+    writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
+    heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
     presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
-    // the document sends the online users it may see on connect
-    presence.transform(ignored -> visibleOnline(null)).onSuccess(users -> send(onlineUsers(users)));
+    presence.onSuccess(admitted -> {
+      if (!admitted) {
+        // the document's answer to a sixth device
+        UserProfile.log.info("ws refused profile={} user={} node={} reason=TOO_MANY_CONNECTIONS", UserProfile.NAME, user.userId(), services.config().nodeId());
+        error("TOO_MANY_CONNECTIONS", "Too many connections", null);
+        ws.close(CloseCodes.POLICY_VIOLATION, "Too many connections");
+        return;
+      }
+      UserProfile.log.info("ws open profile={} user={} node={} socket={}", UserProfile.NAME, user.userId(), services.config().nodeId(), socketId);
+      profile.register(this);
+      ws.resume();
+      // the document sends the online users it may see on connect
+      visibleOnline(null).onSuccess(users -> send(onlineUsers(users)));
+    });
   }
 
   // ---- inbound -------------------------------------------------------------------------
@@ -160,23 +179,37 @@ final class UserSocket {
     return services.vertx().eventBus()
         .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions())
         .map(Message::body)
-        .onSuccess(context -> {
-          if (closed || joined.containsKey(conversationId)) {
-            return;
-          }
-          long committed = context.conversation().lastSeq();
-          long start = lastSeqValue == null ? committed : Math.min(((Number) lastSeqValue).longValue(), committed);
-          Subscription subscription = new Subscription(conversationId, start, committed);
-          joined.put(conversationId, subscription);
-          send(joinedFrame(conversationId, committed));
-          services.feeds().attach(conversationId, committed, subscription).onFailure(e -> {
-            joined.remove(conversationId);
-            error("UNAVAILABLE", "could not subscribe to the conversation; join again", conversationId.toString());
+        .compose(context -> {
+          Future<Boolean> viewing = services.presence().viewerJoined(conversationId, user.userId(), socketId);
+          return viewing.map(admitted -> {
+            if (!admitted) {
+              error("CONVERSATION_FULL", "too many connections on this conversation", conversationId.toString());
+            } else if (closed || joined.containsKey(conversationId)) {
+              services.presence().viewerLeft(viewing, conversationId, socketId);
+            } else {
+              subscribe(context, lastSeqValue, viewing);
+            }
+            return null;
           });
         })
         .onFailure(e -> conversationError(e, conversationId))
         .<Void>mapEmpty()
         .otherwiseEmpty();
+  }
+
+  private void subscribe(ConnectContext context, Object lastSeqValue, Future<Boolean> viewing) {
+    UUID conversationId = context.conversation().id();
+    long committed = context.conversation().lastSeq();
+    long start = lastSeqValue == null ? committed : Math.min(((Number) lastSeqValue).longValue(), committed);
+    Subscription subscription = new Subscription(conversationId, start, committed, viewing);
+    joined.put(conversationId, subscription);
+    send(joinedFrame(conversationId, committed));
+    services.feeds().attach(conversationId, committed, subscription).onFailure(e -> {
+      if (joined.remove(conversationId, subscription)) {
+        subscription.ended();
+      }
+      error("UNAVAILABLE", "could not subscribe to the conversation; join again", conversationId.toString());
+    });
   }
 
   private JsonObject joinedFrame(UUID conversationId, long committedSeq) {
@@ -187,8 +220,7 @@ final class UserSocket {
   private Future<Void> leave(UUID conversationId) {
     Subscription subscription = joined.remove(conversationId);
     if (subscription != null) {
-      stopTyping(conversationId);
-      services.feeds().detach(conversationId, subscription);
+      subscription.ended();
     }
     send(new JsonObject().put("type", "conversation_left").put("conversation_id", conversationId.toString()).put("timestamp", Frames.now()));
     return Future.succeededFuture();
@@ -227,6 +259,21 @@ final class UserSocket {
     }
     stopTyping(conversationId);
     AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), text, (String) clientId, personaId);
+    return services.presence().takeMessageToken(user.userId()).compose(allowed -> {
+      if (!allowed) {
+        error("RATE_LIMITED", "too many messages; slow down and send this one again", id);
+        if (++rateLimitStrikes >= services.config().rateLimitStrikes()) {
+          ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+        }
+        return Future.succeededFuture();
+      }
+      rateLimitStrikes = 0;
+      return store(append, conversationId);
+    });
+  }
+
+  private Future<Void> store(AppendMessage append, UUID conversationId) {
+    String id = conversationId.toString();
     return services.vertx().eventBus()
         .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
         .map(Message::body)
@@ -380,7 +427,7 @@ final class UserSocket {
 
   private void send(JsonObject frame) {
     if (!closed && !ws.isClosed()) {
-      ws.writeTextMessage(frame.encode());
+      writer.writeText(frame.encode());
     }
   }
 
@@ -389,9 +436,10 @@ final class UserSocket {
       return;
     }
     closed = true;
+    heartbeat.cancel();
+    services.sockets().release(ws);
     for (UUID conversationId : List.copyOf(joined.keySet())) {
-      stopTyping(conversationId);
-      services.feeds().detach(conversationId, joined.remove(conversationId));
+      joined.remove(conversationId).ended();
     }
     profile.unregister(this);
     services.presence().closed(presence, user.userId(), socketId);
@@ -403,11 +451,20 @@ final class UserSocket {
   private final class Subscription extends FeedListener {
     final UUID conversationId;
     final long committedSeq;
+    final Future<Boolean> viewing;
 
-    Subscription(UUID conversationId, long startSeq, long committedSeq) {
+    Subscription(UUID conversationId, long startSeq, long committedSeq, Future<Boolean> viewing) {
       super(startSeq);
       this.conversationId = conversationId;
       this.committedSeq = committedSeq;
+      this.viewing = viewing;
+    }
+
+    /** Left, removed or closed: stop typing there, unsubscribe, stop counting as a viewer. */
+    void ended() {
+      stopTyping(conversationId);
+      services.feeds().detach(conversationId, this);
+      services.presence().viewerLeft(viewing, conversationId, socketId);
     }
 
     @Override
@@ -425,9 +482,8 @@ final class UserSocket {
 
     @Override
     protected void onMemberRemoved(String userId) {
-      if (userId.equals(user.userId()) && joined.remove(conversationId) == this) {
-        stopTyping(conversationId);
-        services.feeds().detach(conversationId, this);
+      if (userId.equals(user.userId()) && joined.remove(conversationId, this)) {
+        ended();
         error("REMOVED_FROM_CONVERSATION", "you are no longer a member of this conversation", conversationId.toString());
       }
     }

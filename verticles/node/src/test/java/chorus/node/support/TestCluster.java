@@ -42,7 +42,8 @@ public final class TestCluster implements AutoCloseable {
   private final int maxNodes;
   private final List<ChorusNode> nodes = new ArrayList<>();
   private final java.util.Set<ChorusNode> killed = new java.util.HashSet<>();
-  private final HttpClient http = CLIENTS.createHttpClient();
+  /** A connection per request: no pooled connection outlives a test's server, or is reused after a 413 close. */
+  private final HttpClient http = CLIENTS.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
 
   private TestCluster(JsonObject config, int hazelcastBasePort, int maxNodes) {
     this.config = config;
@@ -61,6 +62,8 @@ public final class TestCluster implements AutoCloseable {
       config.getJsonObject("http").put("host", "127.0.0.1").put("port", 0);
       config.getJsonObject("cluster").put("name", "chorus-test-" + UUID.randomUUID());
       config.getJsonObject("ai").put("sweepIntervalMs", 1000);
+      // tests send bursts; the rate limit has its own test (LimitsTest) with its own settings
+      config.getJsonObject("limits").put("messagesPerSecond", 100_000.0).put("messageBurst", 100_000);
       return config;
     } catch (IOException e) {
       throw new IllegalStateException("tests run from the repository root (config/node.json)", e);
@@ -150,6 +153,39 @@ public final class TestCluster implements AutoCloseable {
 
   public Future<WsClient> connectAsync(int node, String uri, MultiMap headers, WebSocketClientOptions options) {
     return WsClient.connect(CLIENTS, nodes.get(node).httpPort(), uri, headers, options);
+  }
+
+  /** What a refused socket was told: its error frame and the close code that followed. */
+  public record Refusal(JsonObject error, int closeCode, String closeReason) {}
+
+  /**
+   * Opens a socket the server is expected to refuse, with a raw client that reads frames
+   * straight off the wire (a server that closes at once races a high-level client's setup).
+   */
+  public Refusal refusal(int node, String uri, java.util.Map<String, String> headers) {
+    try (RawWebSocket ws = RawWebSocket.connect(nodes.get(node).httpPort(), uri, headers)) {
+      JsonObject error = null;
+      while (true) {
+        RawWebSocket.Frame frame = ws.next(Duration.ofSeconds(15));
+        if (frame == null || frame.isEnd()) {
+          throw new AssertionError("no close frame; error so far: " + error);
+        }
+        if (frame.opcode() == RawWebSocket.TEXT) {
+          JsonObject text = new JsonObject(frame.text());
+          if ("error".equals(text.getString("type"))) {
+            error = text;
+          }
+        } else if (frame.opcode() == RawWebSocket.CLOSE) {
+          return new Refusal(error, frame.closeCode(), frame.closeReason());
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new AssertionError("connection failed: " + e, e);
+    }
+  }
+
+  public Refusal refusal(int node, String uri) {
+    return refusal(node, uri, java.util.Map.of());
   }
 
   /** Connects to a conversation's socket with ?token= and reads the connection_ack. */

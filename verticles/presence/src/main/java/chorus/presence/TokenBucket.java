@@ -1,0 +1,42 @@
+package chorus.presence;
+
+import com.hazelcast.map.EntryProcessor;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * A user's message allowance, cluster-wide: refilled continuously at a rate up to a burst.
+ * Kept in a Hazelcast map with an idle expiry (config/cluster.xml), taken atomically on the
+ * user's partition, so one user's sockets on several nodes share one allowance.
+ */
+final class TokenBucket implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private double tokens;
+  private long updatedMillis;
+
+  /** Takes a token if there is one; returns the whole tokens left, or -1 when none was left. */
+  record Take(double perSecond, int burst, long nowMillis) implements EntryProcessor<String, TokenBucket, Integer> {
+    @Override
+    public Integer process(Map.Entry<String, TokenBucket> entry) {
+      TokenBucket bucket = entry.getValue();
+      if (bucket == null) {
+        bucket = new TokenBucket();
+        bucket.tokens = burst;
+        bucket.updatedMillis = nowMillis;
+      }
+      long elapsed = Math.max(0, nowMillis - bucket.updatedMillis);
+      bucket.tokens = Math.min(burst, bucket.tokens + elapsed * perSecond / 1000.0);
+      bucket.updatedMillis = nowMillis;
+      int result;
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        result = (int) bucket.tokens;
+      } else {
+        result = -1;
+      }
+      entry.setValue(bucket);
+      return result;
+    }
+  }
+}
