@@ -119,6 +119,34 @@ class PresenceTest {
     }
   }
 
+  @Test
+  void aCleanStopTakesItsUsersOfflineAtOnce() {
+    try (TestCluster own = TestCluster.create(4, config -> {})) {
+      own.addNode(EnumSet.allOf(NodeRole.class));
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+      String watcherId = TestCluster.newUserId();
+      String watcherToken = own.token(watcherId);
+      String leaver = TestCluster.newUserId();
+      String shared = own.newConversation(watcherToken, "Stop", "Clean.", "survey");
+      own.post(0, "/api/v1/conversations/" + shared + "/members", watcherToken, new io.vertx.core.json.JsonObject().put("user_id", leaver));
+      WsClient watcher = own.connect(0, "/ws/auth?token=" + watcherToken);
+      watcher.next("online_users");
+      WsClient leaving = own.connect(1, "/ws/auth?token=" + own.token(leaver));
+      leaving.next("online_users");
+      assertTrue(watcher.next("presence_update").getBoolean("online"));
+
+      long stoppedAt = System.nanoTime();
+      Await.result(own.node(1).close());
+      io.vertx.core.json.JsonObject offline = watcher.next("presence_update");
+      assertEquals(leaver, offline.getString("user_id"));
+      assertFalse(offline.getBoolean("online"));
+      long millis = Duration.ofNanos(System.nanoTime() - stoppedAt).toMillis();
+      assertTrue(millis < 3000, "took " + millis + " ms");
+      leaving.awaitClose(); // the stopping node closed its socket
+      watcher.close();
+    }
+  }
+
   /**
    * Asks with a short timeout and asks again on failure: right after a node dies, a request
    * may still be routed to its presence verticle until the cluster drops its registrations.

@@ -4,16 +4,13 @@ import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
-import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
-import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ConnectContext;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +22,6 @@ import java.util.UUID;
  * client's messages are stored in the order it sent them.
  */
 final class ConversationSocket extends FeedListener {
-  private static final int MAX_CLIENT_MESSAGE_ID_CHARS = 200;
 
   private final SocketServices services;
   private final ServerWebSocket ws;
@@ -35,9 +31,8 @@ final class ConversationSocket extends FeedListener {
   private final String socketId = UUID.randomUUID().toString();
   private Future<Boolean> presence = Future.succeededFuture(false);
   private Future<Boolean> viewing = Future.succeededFuture(false);
-  private int rateLimitStrikes;
-  private Future<Void> inbound = Future.succeededFuture();
-  private int pendingFrames;
+  private final FrameQueue inbound;
+  private final MessageSender sender;
   private boolean closed;
   private BoundedWriter writer;
   private Heartbeat heartbeat;
@@ -50,6 +45,8 @@ final class ConversationSocket extends FeedListener {
     this.user = user;
     this.context = context;
     this.conversationId = context.conversation().id();
+    this.inbound = new FrameQueue(services.config().maxPendingFrames());
+    this.sender = new MessageSender(services);
   }
 
   void start() {
@@ -123,12 +120,9 @@ final class ConversationSocket extends FeedListener {
   }
 
   private void onText(String text) {
-    if (pendingFrames >= services.config().maxPendingFrames()) {
+    if (!inbound.offer(() -> handleText(text))) {
       error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
-      return;
     }
-    pendingFrames++;
-    inbound = inbound.transform(ignored -> handleText(text)).onComplete(ar -> pendingFrames--);
   }
 
   private Future<Void> handleText(String text) {
@@ -152,51 +146,25 @@ final class ConversationSocket extends FeedListener {
   }
 
   private Future<Void> userMessage(JsonObject frame) {
-    Object content = frame.getValue("content");
-    Object clientId = frame.getValue("message_id");
-    if (!(content instanceof String text) || text.isBlank()) {
-      error("INVALID_MESSAGE", "content is required and must be a non-empty string");
+    MessageRules.Problem problem = MessageRules.content(frame.getValue("content"), services.config().maxContentChars());
+    if (problem == null) {
+      problem = MessageRules.clientMessageId(frame.getValue("message_id"));
+    }
+    if (problem != null) {
+      error(problem.code(), problem.text());
       return Future.succeededFuture();
     }
-    int max = services.config().maxContentChars();
-    if (text.codePointCount(0, text.length()) > max) {
-      error("MESSAGE_TOO_LONG", "content is longer than " + max + " characters");
-      return Future.succeededFuture();
-    }
-    if (clientId != null && !(clientId instanceof String id && !id.isEmpty() && id.length() <= MAX_CLIENT_MESSAGE_ID_CHARS)) {
-      error("INVALID_MESSAGE", "message_id must be a non-empty string of at most " + MAX_CLIENT_MESSAGE_ID_CHARS + " characters");
-      return Future.succeededFuture();
-    }
-    AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), text, (String) clientId);
-    return services.presence().takeMessageToken(user.userId()).compose(allowed -> {
-      if (!allowed) {
-        rateLimited();
-        return Future.succeededFuture();
-      }
-      rateLimitStrikes = 0;
-      return store(append);
-    });
-  }
-
-  /** Over the user's cluster-wide allowance: nothing is stored; a client that keeps going is closed. */
-  private void rateLimited() {
-    error("RATE_LIMITED", "too many messages; slow down and send this one again");
-    if (++rateLimitStrikes >= services.config().rateLimitStrikes()) {
-      ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-    }
-  }
-
-  private Future<Void> store(AppendMessage append) {
-    return services.vertx().eventBus()
-        .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
-        .map(Message::body)
+    AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), frame.getString("content"), frame.getString("message_id"));
+    return sender.send(append)
         .onSuccess(result -> {
-          if (result.duplicate()) {
+          if (result == null) {
+            error("RATE_LIMITED", "too many messages; slow down and send this one again");
+            if (sender.abusive()) {
+              ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+            }
+          } else if (result.duplicate()) {
             // a retry of a stored message: acknowledge it again, to this socket only
             send(render(result.message()));
-          } else {
-            // delivered in seq order to every socket here, this one included, exactly once
-            services.feeds().offer(result.message());
           }
         })
         .onFailure(e -> {
@@ -217,8 +185,7 @@ final class ConversationSocket extends FeedListener {
 
   private void onSocketError(Throwable failure) {
     // Vert.x reports an over-long message here and leaves the socket open: close it as RFC 6455 says
-    String text = String.valueOf(failure.getMessage());
-    if (text.contains("max message size") || text.contains("Max frame length")) {
+    if (MessageRules.tooBig(failure)) {
       ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
     } else {
       ConversationProfile.log.debug("socket {} error: {}", socketId, failure.toString());

@@ -7,7 +7,6 @@ import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
-import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
@@ -52,9 +51,8 @@ final class UserSocket {
   private Future<Boolean> presence = Future.succeededFuture(false);
   private BoundedWriter writer;
   private Heartbeat heartbeat;
-  private int rateLimitStrikes;
-  private Future<Void> inbound = Future.succeededFuture();
-  private int pendingFrames;
+  private final FrameQueue inbound;
+  private final MessageSender sender;
   private boolean closed;
 
   UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
@@ -62,6 +60,8 @@ final class UserSocket {
     this.ws = ws;
     this.user = user;
     this.profile = profile;
+    this.inbound = new FrameQueue(services.config().maxPendingFrames());
+    this.sender = new MessageSender(services);
   }
 
   String userId() {
@@ -97,12 +97,9 @@ final class UserSocket {
   // ---- inbound -------------------------------------------------------------------------
 
   private void onText(String text) {
-    if (pendingFrames >= services.config().maxPendingFrames()) {
+    if (!inbound.offer(() -> handleText(text))) {
       error("BUSY", "too many messages in flight on this connection; wait for answers", null);
-      return;
     }
-    pendingFrames++;
-    inbound = inbound.transform(ignored -> handleText(text)).onComplete(ar -> pendingFrames--);
   }
 
   private Future<Void> handleText(String text) {
@@ -232,14 +229,9 @@ final class UserSocket {
       error("NOT_JOINED", "join the conversation before sending to it", id);
       return Future.succeededFuture();
     }
-    Object content = frame.getValue("content");
-    if (!(content instanceof String text) || text.isBlank()) {
-      error("INVALID_MESSAGE", "content is required and must be a non-empty string", id);
-      return Future.succeededFuture();
-    }
-    int max = services.config().maxContentChars();
-    if (text.codePointCount(0, text.length()) > max) {
-      error("MESSAGE_TOO_LONG", "content is longer than " + max + " characters", id);
+    MessageRules.Problem problem = MessageRules.content(frame.getValue("content"), services.config().maxContentChars());
+    if (problem != null) {
+      error(problem.code(), problem.text(), id);
       return Future.succeededFuture();
     }
     UUID personaId = null;
@@ -252,36 +244,22 @@ final class UserSocket {
         return Future.succeededFuture();
       }
     }
-    Object clientId = frame.getValue("message_id");
-    if (clientId != null && !(clientId instanceof String cid && !cid.isEmpty() && cid.length() <= 200)) {
-      error("INVALID_MESSAGE", "message_id must be a non-empty string of at most 200 characters", id);
+    problem = MessageRules.clientMessageId(frame.getValue("message_id"));
+    if (problem != null) {
+      error(problem.code(), problem.text(), id);
       return Future.succeededFuture();
     }
     stopTyping(conversationId);
-    AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), text, (String) clientId, personaId);
-    return services.presence().takeMessageToken(user.userId()).compose(allowed -> {
-      if (!allowed) {
-        error("RATE_LIMITED", "too many messages; slow down and send this one again", id);
-        if (++rateLimitStrikes >= services.config().rateLimitStrikes()) {
-          ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-        }
-        return Future.succeededFuture();
-      }
-      rateLimitStrikes = 0;
-      return store(append, conversationId);
-    });
-  }
-
-  private Future<Void> store(AppendMessage append, UUID conversationId) {
-    String id = conversationId.toString();
-    return services.vertx().eventBus()
-        .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
-        .map(Message::body)
+    AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), frame.getString("content"), frame.getString("message_id"), personaId);
+    return sender.send(append)
         .onSuccess(result -> {
-          if (result.duplicate()) {
+          if (result == null) {
+            error("RATE_LIMITED", "too many messages; slow down and send this one again", id);
+            if (sender.abusive()) {
+              ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+            }
+          } else if (result.duplicate()) {
             send(newMessage(result.message()));
-          } else {
-            services.feeds().offer(result.message());
           }
         })
         .onFailure(e -> {
@@ -372,8 +350,7 @@ final class UserSocket {
   }
 
   private void onSocketError(Throwable failure) {
-    String text = String.valueOf(failure.getMessage());
-    if (text.contains("max message size") || text.contains("Max frame length")) {
+    if (MessageRules.tooBig(failure)) {
       ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
     }
   }

@@ -1,0 +1,50 @@
+package chorus.gateway.profile;
+
+import chorus.gateway.PresenceClient;
+import chorus.shared.Addresses;
+import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.AppendResult;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+
+/**
+ * How a socket sends a user's message, for every profile: take from the user's
+ * cluster-wide allowance, store (one round trip, acknowledged after commit), then hand a
+ * new message to this node's feed so that every local socket, the sender's included,
+ * gets it in seq order, once. A repeat of a stored message is returned for the sender
+ * alone. Refusals in a row are counted so that the socket can close a client that keeps going.
+ */
+final class MessageSender {
+  private final SocketServices services;
+  private final PresenceClient presence;
+  private int refusalsInARow;
+
+  MessageSender(SocketServices services) {
+    this.services = services;
+    this.presence = services.presence();
+  }
+
+  /** The stored result, or null when the allowance was used up (nothing stored). */
+  Future<AppendResult> send(AppendMessage append) {
+    return presence.takeMessageToken(append.requesterId()).compose(allowed -> {
+      if (!allowed) {
+        refusalsInARow++;
+        return Future.succeededFuture();
+      }
+      refusalsInARow = 0;
+      return services.vertx().eventBus()
+          .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
+          .map(Message::body)
+          .onSuccess(result -> {
+            if (!result.duplicate()) {
+              services.feeds().offer(result.message());
+            }
+          });
+    });
+  }
+
+  /** The client has been refused limits.rateLimitStrikes times in a row. */
+  boolean abusive() {
+    return refusalsInARow >= services.config().rateLimitStrikes();
+  }
+}
