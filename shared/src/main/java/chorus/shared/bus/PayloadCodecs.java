@@ -20,6 +20,7 @@ public final class PayloadCodecs {
       Ping.class,
       ChangeMembership.class, MembershipChanged.class, CoMembersRequest.class, CoMembers.class,
       PresenceChanged.class, TypingChanged.class,
+      LastSeqsRequest.class, LastSeqs.class,
       Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
 
   public static void install(Vertx vertx) {

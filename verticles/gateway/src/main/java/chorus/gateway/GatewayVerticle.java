@@ -42,7 +42,7 @@ public final class GatewayVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
-    feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.requestTimeoutMs());
+    feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(), config.requestTimeoutMs());
     PresenceClient presence = new PresenceClient(vertx.eventBus(), config);
     SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions,
         new NodeSockets(vertx, config.socketLimits()));

@@ -24,7 +24,7 @@ class ResumeTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.create(5, config -> {});
+    cluster = TestCluster.create(5, config -> config.getJsonObject("delivery").put("tailCheckMs", 1000));
     cluster.addNode(java.util.EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE));
     cluster.addNode(java.util.EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE));
     cluster.addNode(java.util.EnumSet.of(NodeRole.GATEWAY));
@@ -128,6 +128,26 @@ class ResumeTest {
     assertEquals(0, checker.duplicates);
     joiner.close();
     writer.close();
+  }
+
+  @Test
+  void aMessageWhosePublishNeverArrivesIsStillDelivered() {
+    // a second cluster on the same database: what it stores is never published to this one,
+    // exactly like a lost event. The node's tail check notices and reads it.
+    try (TestCluster elsewhere = TestCluster.start(1, config -> config.getJsonObject("delivery").put("tailCheckMs", 0))) {
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Lost", "Careful.", "survey");
+      WsClient here = cluster.openConversation(2, conversationId, token);
+      WsClient there = elsewhere.openConversation(0, conversationId, token);
+      here.expectSilence(Duration.ofMillis(1500)); // past the join-race read: only the tail check can find it now
+      there.userMessage("published on another bus", null);
+      assertEquals(1L, there.next("message_received").getJsonObject("message").getLong("seq"));
+      JsonObject arrived = here.next("message_received").getJsonObject("message");
+      assertEquals(1L, arrived.getLong("seq"));
+      assertEquals("published on another bus", arrived.getString("content"));
+      here.close();
+      there.close();
+    }
   }
 
   @Test

@@ -14,7 +14,11 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import chorus.shared.bus.LastSeqs;
+import chorus.shared.bus.LastSeqsRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.UUID;
 
@@ -88,6 +92,18 @@ final class MessageStore {
           }
           return new HistoryPage(List.copyOf(messages), hasMore);
         });
+  }
+
+  Future<LastSeqs> lastSeqs(LastSeqsRequest request) {
+    require(request.conversationIds(), "conversationIds");
+    if (request.conversationIds().isEmpty()) {
+      return Future.succeededFuture(new LastSeqs(Map.of()));
+    }
+    return pool.preparedQuery(Sql.LAST_SEQS).execute(Tuple.of(request.conversationIds().toArray(UUID[]::new))).map(rows -> {
+      Map<UUID, Long> lastSeqs = new HashMap<>();
+      rows.forEach(row -> lastSeqs.put(row.getUUID("id"), row.getLong("last_seq")));
+      return new LastSeqs(lastSeqs);
+    });
   }
 
   static boolean violated(Throwable failure, String constraint) {

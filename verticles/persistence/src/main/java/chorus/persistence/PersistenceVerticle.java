@@ -7,6 +7,7 @@ import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.CoMembersRequest;
+import chorus.shared.bus.LastSeqsRequest;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.CreateBot;
@@ -83,7 +84,8 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.DUE_REPLY_JOBS, DueReplyJobs.class, replyJobs::due),
           serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail),
           serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
-          serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers)));
+          serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers),
+          serve(Addresses.LAST_SEQS, LastSeqsRequest.class, messages::lastSeqs)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 

@@ -295,4 +295,7 @@ final class Sql {
       JOIN conversation_members other ON other.conversation_id = mine.conversation_id AND other.user_id <> mine.user_id
       WHERE mine.user_id = $1::text
       """;
+
+  /** The newest seq of many conversations at once ($1 uuid[]): a node's safety net for lost publishes. */
+  static final String LAST_SEQS = "SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])";
 }

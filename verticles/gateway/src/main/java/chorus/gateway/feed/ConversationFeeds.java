@@ -3,6 +3,8 @@ package chorus.gateway.feed;
 import chorus.shared.Addresses;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.LastSeqs;
+import chorus.shared.bus.LastSeqsRequest;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
 import chorus.shared.bus.TypingChanged;
@@ -15,6 +17,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -32,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * order, possibly twice) into the conversation's messages in seq order, each once: later
  * seqs wait for the missing ones, which are read from the database if they do not arrive
  * within {@code gapFillDelayMs}. All state is touched only on the owning verticle's event loop.
+ *
+ * <p>A publish on the event bus is delivered at most once: if the event of a conversation's
+ * newest message is lost, no later message reveals the gap. Every {@code tailCheckMs} the
+ * node therefore asks, in ONE query for all its conversations, for their last seq, and
+ * catches up any feed that is behind.
  */
 public final class ConversationFeeds {
   private static final Logger log = LoggerFactory.getLogger(ConversationFeeds.class);
@@ -42,13 +50,31 @@ public final class ConversationFeeds {
   private final long subscriptionSettleMs;
   private final DeliveryOptions requestOptions;
   private final Map<UUID, Feed> feeds = new HashMap<>();
+  private final long tailCheckTimer;
 
-  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long requestTimeoutMs) {
+  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, long requestTimeoutMs) {
     this.vertx = vertx;
     this.pageSize = pageSize;
     this.gapFillDelayMs = gapFillDelayMs;
     this.subscriptionSettleMs = subscriptionSettleMs;
     this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeoutMs);
+    this.tailCheckTimer = tailCheckMs > 0 ? vertx.setPeriodic(tailCheckMs, t -> checkTails()) : -1;
+  }
+
+  private void checkTails() {
+    if (feeds.isEmpty()) {
+      return;
+    }
+    List<UUID> ids = List.copyOf(feeds.keySet());
+    vertx.eventBus().<LastSeqs>request(Addresses.LAST_SEQS, new LastSeqsRequest(ids), requestOptions)
+        .onSuccess(reply -> reply.body().lastSeqByConversation().forEach((id, lastSeq) -> {
+          Feed feed = feeds.get(id);
+          if (feed != null && lastSeq > feed.deliveredSeq) {
+            log.debug("conversation {} is at {} but this node delivered {}: catching up", id, lastSeq, feed.deliveredSeq);
+            feed.catchUp();
+          }
+        }))
+        .onFailure(e -> log.debug("tail check failed: {}", e.toString()));
   }
 
   /**
@@ -101,6 +127,7 @@ public final class ConversationFeeds {
   }
 
   public Future<Void> closeAll() {
+    vertx.cancelTimer(tailCheckTimer);
     feeds.values().forEach(Feed::close);
     feeds.clear();
     return Future.succeededFuture();
