@@ -22,6 +22,8 @@ public final class Addresses {
   public static final String CHANGE_MEMBERSHIP = "chorus.persistence.membership.change";
   public static final String CO_MEMBERS = "chorus.persistence.membership.co-members";
   public static final String LAST_SEQS = "chorus.persistence.last-seqs";
+  public static final String MARK_READ = "chorus.persistence.mark-read";
+  public static final String REACT = "chorus.persistence.react";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";

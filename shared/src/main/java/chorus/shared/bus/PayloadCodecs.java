@@ -21,6 +21,7 @@ public final class PayloadCodecs {
       ChangeMembership.class, MembershipChanged.class, CoMembersRequest.class, CoMembers.class,
       PresenceChanged.class, TypingChanged.class,
       LastSeqsRequest.class, LastSeqs.class,
+      MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
       Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
 
   public static void install(Vertx vertx) {

@@ -313,6 +313,79 @@ class UserProfileTest {
   }
 
   @Test
+  void readReceiptsMoveForwardOnlyAndReachTheOtherMembers() {
+    Member alice = member();
+    Member bob = member();
+    String conversationId = conversation(alice, false, bob);
+    WsClient a = connect(0, alice);
+    WsClient b = connect(2, bob);
+    join(a, conversationId);
+    join(b, conversationId);
+    for (int i = 1; i <= 3; i++) {
+      say(a, conversationId, "m" + i);
+      a.next("new_message");
+      b.next("new_message");
+    }
+    b.send(new JsonObject().put("type", "mark_read").put("conversation_id", conversationId).put("seq", 2));
+    for (WsClient ws : List.of(a, b)) {
+      JsonObject receipt = ws.next("read_receipt");
+      assertEquals(bob.id(), receipt.getString("user_id"));
+      assertEquals(2L, receipt.getLong("seq"));
+      assertEquals(conversationId, receipt.getString("conversation_id"));
+    }
+    // backwards changes nothing; past the end is capped at the last message
+    b.send(new JsonObject().put("type", "mark_read").put("conversation_id", conversationId).put("seq", 1));
+    a.expectSilence(Duration.ofMillis(400));
+    b.send(new JsonObject().put("type", "mark_read").put("conversation_id", conversationId).put("seq", 99));
+    assertEquals(3L, a.next("read_receipt").getLong("seq"));
+    // a stranger cannot
+    WsClient e = connect(1, member());
+    e.send(new JsonObject().put("type", "mark_read").put("conversation_id", conversationId).put("seq", 1));
+    assertEquals("NOT_FOUND", e.next("error").getString("code"));
+    List.of(a, b, e).forEach(WsClient::close);
+  }
+
+  @Test
+  void reactionsAreAddedOnceRemovedAndSeenByEveryMember() {
+    Member alice = member();
+    Member bob = member();
+    String conversationId = conversation(alice, false, bob);
+    String other = conversation(alice, false);
+    WsClient a = connect(1, alice);
+    WsClient b = connect(2, bob);
+    join(a, conversationId);
+    join(b, conversationId);
+    say(a, conversationId, "react to me");
+    String messageId = a.next("new_message").getJsonObject("message").getString("id");
+    b.next("new_message");
+
+    JsonObject add = new JsonObject().put("type", "add_reaction").put("conversation_id", conversationId).put("message_id", messageId).put("emoji", "👍");
+    b.send(add);
+    for (WsClient ws : List.of(a, b)) {
+      JsonObject update = ws.next("reaction_update");
+      assertEquals(messageId, update.getString("message_id"));
+      assertEquals(bob.id(), update.getString("user_id"));
+      assertEquals("👍", update.getString("emoji"));
+      assertTrue(update.getBoolean("added"));
+    }
+    b.send(add);
+    a.expectSilence(Duration.ofMillis(400));
+    b.send(add.copy().put("type", "remove_reaction"));
+    assertFalse(a.next("reaction_update").getBoolean("added"));
+    assertFalse(b.next("reaction_update").getBoolean("added"));
+    // the message of another conversation cannot be reached through this one
+    WsClient a2 = connect(0, alice);
+    join(a2, other);
+    say(a2, other, "elsewhere");
+    String foreign = a2.next("new_message").getJsonObject("message").getString("id");
+    b.send(add.copy().put("message_id", foreign));
+    assertEquals("NOT_FOUND", b.next("error").getString("code"));
+    b.send(add.copy().put("emoji", ""));
+    assertEquals("INVALID_MESSAGE", b.next("error").getString("code"));
+    List.of(a, b, a2).forEach(WsClient::close);
+  }
+
+  @Test
   void theInsecureUserIdInTheUrlIsNotOffered() {
     Member alice = member();
     TestCluster.Refusal noToken = cluster.refusal(0, "/ws/auth");

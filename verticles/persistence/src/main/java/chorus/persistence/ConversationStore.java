@@ -6,7 +6,11 @@ import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.MarkRead;
 import chorus.shared.bus.MembershipChanged;
+import chorus.shared.bus.React;
+import chorus.shared.bus.ReactionChanged;
+import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.CreateConversation;
@@ -79,6 +83,34 @@ final class ConversationStore {
       List<String> users = new ArrayList<>(rows.size());
       rows.forEach(row -> users.add(row.getString(0)));
       return new CoMembers(List.copyOf(users));
+    });
+  }
+
+  Future<ReadReceipt> markRead(MarkRead request) {
+    require(request.conversationId(), "conversationId");
+    require(request.userId(), "userId");
+    return pool.preparedQuery(Sql.MARK_READ).execute(Tuple.of(request.conversationId(), request.userId(), request.seq())).map(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("found") == 0) {
+        throw RequestFailure.notFound("no such conversation");
+      }
+      return new ReadReceipt(request.conversationId(), request.userId(), row.getLong("last_read_seq"), row.getLong("changed") > 0);
+    });
+  }
+
+  Future<ReactionChanged> react(React request) {
+    require(request.conversationId(), "conversationId");
+    require(request.messageId(), "messageId");
+    require(request.userId(), "userId");
+    require(request.emoji(), "emoji");
+    Tuple params = Tuple.of(request.conversationId(), request.messageId(), request.userId(), request.emoji());
+    return pool.preparedQuery(request.add() ? Sql.ADD_REACTION : Sql.REMOVE_REACTION).execute(params).map(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("found") == 0) {
+        throw RequestFailure.notFound("no such message");
+      }
+      return new ReactionChanged(request.conversationId(), request.messageId(), request.userId(), request.emoji(), request.add(),
+          row.getLong("changed") > 0);
     });
   }
 

@@ -8,7 +8,11 @@ import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.LastSeqsRequest;
+import chorus.shared.bus.MarkRead;
 import chorus.shared.bus.MembershipChanged;
+import chorus.shared.bus.React;
+import chorus.shared.bus.ReactionChanged;
+import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.CreateConversation;
@@ -27,6 +31,7 @@ import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +90,11 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail),
           serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
           serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers),
-          serve(Addresses.LAST_SEQS, LastSeqsRequest.class, messages::lastSeqs)));
+          serve(Addresses.LAST_SEQS, LastSeqsRequest.class, messages::lastSeqs),
+          serve(Addresses.MARK_READ, MarkRead.class, request -> announced(conversations.markRead(request),
+              receipt -> receipt.changed(), ReadReceipt::conversationId)),
+          serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
+              ReactionChanged::changed, ReactionChanged::conversationId))));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
@@ -117,6 +126,15 @@ public class PersistenceVerticle extends VerticleBase {
     return conversations.changeMembership(request).onSuccess(result -> {
       if (!result.member() && result.changed()) {
         vertx.eventBus().publish(Addresses.conversationTopic(result.conversationId()), result);
+      }
+    });
+  }
+
+  /** When {@code changed}, the result is also published on its conversation's topic, after commit. */
+  private <R> Future<R> announced(Future<R> result, Function<R, Boolean> changed, Function<R, UUID> conversation) {
+    return result.onSuccess(value -> {
+      if (changed.apply(value)) {
+        vertx.eventBus().publish(Addresses.conversationTopic(conversation.apply(value)), value);
       }
     });
   }

@@ -298,4 +298,56 @@ final class Sql {
 
   /** The newest seq of many conversations at once ($1 uuid[]): a node's safety net for lost publishes. */
   static final String LAST_SEQS = "SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])";
+
+  /**
+   * Move a member's read mark forward ($1 conversation, $2 user, $3 seq), capped at the
+   * conversation's last seq; found = 0: not a member; changed = 0: it was already there or further.
+   */
+  static final String MARK_READ = """
+      WITH member AS (
+        SELECT m.conversation_id, m.user_id, m.last_read_seq, LEAST($3::bigint, c.last_seq) AS target
+        FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = $1::uuid AND m.user_id = $2::text
+      ), moved AS (
+        UPDATE conversation_members m SET last_read_seq = member.target
+        FROM member
+        WHERE m.conversation_id = member.conversation_id AND m.user_id = member.user_id AND member.target > m.last_read_seq
+        RETURNING m.last_read_seq
+      )
+      SELECT (SELECT count(*) FROM member) AS found,
+             (SELECT count(*) FROM moved) AS changed,
+             COALESCE((SELECT last_read_seq FROM moved), (SELECT last_read_seq FROM member)) AS last_read_seq
+      """;
+
+  /**
+   * Add a reaction ($1 conversation, $2 message, $3 user, $4 emoji): only by a member, on a
+   * message of that conversation. found = 0: not a member or no such message; changed = 0: already there.
+   */
+  static final String ADD_REACTION = """
+      WITH target AS (
+        SELECT msg.id FROM messages msg
+        JOIN conversation_members m ON m.conversation_id = msg.conversation_id AND m.user_id = $3::text
+        WHERE msg.id = $2::uuid AND msg.conversation_id = $1::uuid
+      ), added AS (
+        INSERT INTO message_reactions (message_id, user_id, emoji)
+        SELECT id, $3::text, $4::text FROM target
+        ON CONFLICT DO NOTHING
+        RETURNING message_id
+      )
+      SELECT (SELECT count(*) FROM target) AS found, (SELECT count(*) FROM added) AS changed
+      """;
+
+  /** Remove one's own reaction; same parameters and answer. */
+  static final String REMOVE_REACTION = """
+      WITH target AS (
+        SELECT msg.id FROM messages msg
+        JOIN conversation_members m ON m.conversation_id = msg.conversation_id AND m.user_id = $3::text
+        WHERE msg.id = $2::uuid AND msg.conversation_id = $1::uuid
+      ), removed AS (
+        DELETE FROM message_reactions r USING target
+        WHERE r.message_id = target.id AND r.user_id = $3::text AND r.emoji = $4::text
+        RETURNING r.message_id
+      )
+      SELECT (SELECT count(*) FROM target) AS found, (SELECT count(*) FROM removed) AS changed
+      """;
 }

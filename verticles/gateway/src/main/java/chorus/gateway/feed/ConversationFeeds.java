@@ -190,6 +190,8 @@ public final class ConversationFeeds {
         forEachListener(listener -> listener.onTyping(typing));
       } else if (body instanceof MembershipChanged change && !change.member()) {
         forEachListener(listener -> listener.onMemberRemoved(change.userId()));
+      } else if (body != null) {
+        forEachListener(listener -> listener.onConversationEvent(body));
       }
     }
 

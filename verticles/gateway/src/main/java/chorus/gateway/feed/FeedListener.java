@@ -54,4 +54,7 @@ public abstract class FeedListener {
 
   /** Someone started or stopped typing; not ordered with messages, never stored. */
   protected void onTyping(TypingChanged typing) {}
+
+  /** Any other event of the conversation (a read receipt, a reaction): delivered as it arrives. */
+  protected void onConversationEvent(Object event) {}
 }

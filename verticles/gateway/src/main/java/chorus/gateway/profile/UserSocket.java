@@ -11,7 +11,11 @@ import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
 import chorus.shared.bus.ConnectContextRequest;
+import chorus.shared.bus.MarkRead;
 import chorus.shared.bus.PresenceChanged;
+import chorus.shared.bus.React;
+import chorus.shared.bus.ReactionChanged;
+import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.TypingChanged;
@@ -122,6 +126,9 @@ final class UserSocket {
       case "typing_start" -> withConversation(frame, (id, f) -> typing(id, true));
       case "typing_stop" -> withConversation(frame, (id, f) -> typing(id, false));
       case "get_online_status" -> onlineStatus(frame);
+      case "mark_read" -> withConversation(frame, this::markRead);
+      case "add_reaction" -> withConversation(frame, (id, f) -> react(id, f, true));
+      case "remove_reaction" -> withConversation(frame, (id, f) -> react(id, f, false));
       case "ping" -> {
         send(new JsonObject().put("type", "pong").put("timestamp", Frames.now()));
         yield Future.succeededFuture();
@@ -265,6 +272,46 @@ final class UserSocket {
         .onFailure(e -> {
           if (Failures.codeOf(e) == Failures.UNKNOWN_REFERENCE) {
             error("PERSONA_NOT_FOUND", "no such persona", id);
+          } else {
+            conversationError(e, conversationId);
+          }
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /** Moves the caller's read mark forward; the other members' joined sockets get a read_receipt. */
+  private Future<Void> markRead(UUID conversationId, JsonObject frame) {
+    if (!(frame.getValue("seq") instanceof Number seq) || seq.longValue() < 0) {
+      error("INVALID_MESSAGE", "seq must be a non-negative integer", conversationId.toString());
+      return Future.succeededFuture();
+    }
+    return services.vertx().eventBus()
+        .request(Addresses.MARK_READ, new MarkRead(conversationId, user.userId(), seq.longValue()), services.requestOptions())
+        .onFailure(e -> conversationError(e, conversationId))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private Future<Void> react(UUID conversationId, JsonObject frame, boolean add) {
+    String id = conversationId.toString();
+    Object emoji = frame.getValue("emoji");
+    UUID messageId;
+    try {
+      messageId = UUID.fromString((String) frame.getValue("message_id"));
+    } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
+      error("INVALID_MESSAGE", "message_id must be the id of a message", id);
+      return Future.succeededFuture();
+    }
+    if (!(emoji instanceof String text) || text.isBlank() || text.codePointCount(0, text.length()) > 32) {
+      error("INVALID_MESSAGE", "emoji must be a non-empty string of at most 32 characters", id);
+      return Future.succeededFuture();
+    }
+    return services.vertx().eventBus()
+        .request(Addresses.REACT, new React(conversationId, messageId, user.userId(), text, add), services.requestOptions())
+        .onFailure(e -> {
+          if (Failures.codeOf(e) == Failures.NOT_FOUND) {
+            error("NOT_FOUND", "no such message in a conversation of yours", id);
           } else {
             conversationError(e, conversationId);
           }
@@ -454,6 +501,18 @@ final class UserSocket {
       if (!typing.userId().equals(user.userId())) {
         send(new JsonObject().put("type", "typing_indicator").put("conversation_id", conversationId.toString())
             .put("user_id", typing.userId()).put("is_typing", typing.typing()).put("timestamp", Frames.now()));
+      }
+    }
+
+    @Override
+    protected void onConversationEvent(Object event) {
+      if (event instanceof ReadReceipt receipt) {
+        send(new JsonObject().put("type", "read_receipt").put("conversation_id", conversationId.toString())
+            .put("user_id", receipt.userId()).put("seq", receipt.lastReadSeq()).put("timestamp", Frames.now()));
+      } else if (event instanceof ReactionChanged reaction) {
+        send(new JsonObject().put("type", "reaction_update").put("conversation_id", conversationId.toString())
+            .put("message_id", reaction.messageId().toString()).put("user_id", reaction.userId())
+            .put("emoji", reaction.emoji()).put("added", reaction.added()).put("timestamp", Frames.now()));
       }
     }
 
