@@ -23,6 +23,7 @@ import chorus.shared.bus.MessageAppended;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
 import chorus.shared.bus.ReplyJobReady;
+import chorus.shared.bus.RequestHandlers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -139,22 +140,8 @@ public class PersistenceVerticle extends VerticleBase {
     });
   }
 
-  /** Registers a request/reply consumer; the future completes when the registration has reached the cluster. */
   private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
-    return vertx.eventBus().<Object>consumer(address, message -> {
-      Object body = message.body();
-      if (!type.isInstance(body)) {
-        message.fail(Failures.INVALID, "expected a " + type.getSimpleName());
-        return;
-      }
-      Future<R> result;
-      try {
-        result = handler.apply(type.cast(body));
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onSuccess(message::reply).onFailure(failure -> fail(message, address, failure));
-    }).completion();
+    return RequestHandlers.serve(vertx.eventBus(), address, type, handler, (message, failure) -> fail(message, address, failure));
   }
 
   /** Maps a failure to its code. Expected refusals are not logged; database trouble is (never message contents). */

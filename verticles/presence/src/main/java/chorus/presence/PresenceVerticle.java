@@ -12,6 +12,7 @@ import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.SocketClosed;
 import chorus.shared.bus.RateLimitTake;
+import chorus.shared.bus.RequestHandlers;
 import chorus.shared.bus.SocketOpened;
 import chorus.shared.bus.ViewerJoined;
 import chorus.shared.bus.ViewerLeft;
@@ -26,7 +27,6 @@ import com.hazelcast.map.IMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -226,26 +226,14 @@ public final class PresenceVerticle extends VerticleBase {
   // ---- event-bus plumbing -------------------------------------------------------------
 
   private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
-    return vertx.eventBus().consumer(address, (Message<Object> message) -> {
-      if (!type.isInstance(message.body())) {
-        message.fail(Failures.INVALID, "expected a " + type.getSimpleName());
-        return;
+    return RequestHandlers.serve(vertx.eventBus(), address, type, handler, (message, failure) -> {
+      if (failure instanceof InvalidRequest invalid) {
+        message.fail(Failures.INVALID, invalid.getMessage());
+      } else {
+        log.warn("{}: presence map unavailable: {}", address, failure.toString());
+        message.fail(Failures.UNAVAILABLE, "presence unavailable");
       }
-      Future<R> result;
-      try {
-        result = handler.apply(type.cast(message.body()));
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onSuccess(message::reply).onFailure(failure -> {
-        if (failure instanceof InvalidRequest invalid) {
-          message.fail(Failures.INVALID, invalid.getMessage());
-        } else {
-          log.warn("{}: presence map unavailable: {}", address, failure.toString());
-          message.fail(Failures.UNAVAILABLE, "presence unavailable");
-        }
-      });
-    }).completion();
+    });
   }
 
   private static void requireIds(String userId, String nodeId, String socketId) {
