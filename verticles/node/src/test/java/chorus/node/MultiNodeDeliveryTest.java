@@ -7,7 +7,6 @@ import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,10 +22,7 @@ class MultiNodeDeliveryTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.create(5, config -> {});
-    cluster.addNode(EnumSet.allOf(NodeRole.class));
-    cluster.addNode(EnumSet.of(NodeRole.GATEWAY));
-    cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+    cluster = TestCluster.startRoleSplit();
   }
 
   @AfterAll

@@ -27,10 +27,7 @@ class PresenceTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.create(5, config -> {});
-    cluster.addNode(EnumSet.allOf(NodeRole.class));
-    cluster.addNode(EnumSet.of(NodeRole.GATEWAY));
-    cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+    cluster = TestCluster.startRoleSplit();
   }
 
   @AfterAll

@@ -82,6 +82,18 @@ public final class TestCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * Three nodes with roles split as a deployment might: node 0 runs everything, node 1
+   * only holds sockets, node 2 holds sockets and presence.
+   */
+  public static TestCluster startRoleSplit() {
+    TestCluster cluster = create(5, config -> {});
+    cluster.addNode(EnumSet.allOf(NodeRole.class));
+    cluster.addNode(EnumSet.of(NodeRole.GATEWAY));
+    cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+    return cluster;
+  }
+
   /** A cluster with no node yet, room for {@code maxNodes}; add them with {@link #addNode}. */
   public static TestCluster create(int maxNodes, Consumer<JsonObject> tweak) {
     JsonObject config = testConfig();
