@@ -55,7 +55,7 @@ abstract class PersistenceTestBase {
     return new JsonObject()
         .put("node", new JsonObject().put("id", "persistence-test"))
         .put("pg", new JsonObject().put("url", url).put("host", "127.0.0.1").put("port", 5432)
-            .put("database", "chorus_test").put("user", "chorus").put("password", "chorus")
+            .put("database", System.getenv().getOrDefault("CHORUS_TEST_PG_DATABASE", "chorus_test")).put("user", "chorus").put("password", "chorus")
             .put("poolSize", 4).put("migrate", true))
         .put("limits", new JsonObject().put("historyPageSize", PAGE_SIZE).put("historyPageMax", PAGE_MAX));
   }
