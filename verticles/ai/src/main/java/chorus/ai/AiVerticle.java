@@ -131,7 +131,7 @@ public final class AiVerticle extends VerticleBase {
   /** A provider that throws instead of failing its future still only fails this job. */
   private Future<GeneratedReply> generate(ReplyWork work) {
     try {
-      return provider.generate(work);
+      return provider.generate(work, DeltaSink.NONE, new Cancellation());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -25,9 +25,14 @@ final class LocalReplyProvider implements ReplyProvider {
   }
 
   @Override
-  public Future<GeneratedReply> generate(ReplyWork work) {
+  public Future<GeneratedReply> generate(ReplyWork work, DeltaSink sink, Cancellation cancellation) {
     try {
-      return Future.succeededFuture(reply(work));
+      GeneratedReply reply = reply(work);
+      // word by word, so streaming clients see the same shape of deltas a model gives
+      for (String piece : reply.content().split("(?<= )")) {
+        sink.delta(piece);
+      }
+      return Future.succeededFuture(reply);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -68,9 +68,20 @@ class LocalReplyProviderTest {
 
   @Test
   void aMissingUserMessageFailsTheFutureInsteadOfThrowing() {
-    Future<GeneratedReply> generated = provider.generate(work("Ada", "", List.of()));
+    Future<GeneratedReply> generated = provider.generate(work("Ada", "", List.of()), DeltaSink.NONE, new Cancellation());
     assertTrue(generated.failed());
     assertTrue(generated.cause() instanceof IllegalStateException);
+  }
+
+  @Test
+  void theDeltasAddUpToTheReply() {
+    StringBuilder streamed = new StringBuilder();
+    List<String> pieces = new java.util.ArrayList<>();
+    Future<GeneratedReply> generated = provider.generate(
+        work("Ada", "", List.of(message(1, Role.USER, "hello there"))), piece -> { pieces.add(piece); streamed.append(piece); }, new Cancellation());
+    assertTrue(generated.succeeded());
+    assertTrue(pieces.size() > 3, pieces.toString());
+    assertEquals(generated.result().content(), streamed.toString());
   }
 
   @Test
