@@ -57,8 +57,6 @@ public final class GatewayVerticle extends VerticleBase {
     mountHealth(router);
     router.route().last().handler(ctx -> ctx.response().setStatusCode(404)
         .putHeader("content-type", "application/json").end(RestApi.error("NOT_FOUND", "no such endpoint").encode()));
-    router.errorHandler(413, ctx -> ctx.response().setStatusCode(413)
-        .putHeader("content-type", "application/json").end(RestApi.error("BODY_TOO_LARGE", "request body too large").encode()));
     router.errorHandler(500, ctx -> RestApi.fail(ctx, ctx.failure() == null ? new IllegalStateException("failed") : ctx.failure()));
 
     HttpServerOptions options = new HttpServerOptions()

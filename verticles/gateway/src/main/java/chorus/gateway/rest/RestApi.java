@@ -51,6 +51,7 @@ public final class RestApi {
 
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxHttpBodyBytes());
+    router.errorHandler(413, ctx -> OversizedBody.reject(ctx, config.maxHttpBodyBytes()));
     router.post("/api/v1/bots").handler(body).handler(this::createBot);
     router.post("/api/v1/conversations").handler(body).handler(this::createConversation);
     router.get("/api/v1/conversations/:id/messages").handler(this::listMessages);
