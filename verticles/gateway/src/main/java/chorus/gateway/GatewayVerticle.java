@@ -11,16 +11,17 @@ import chorus.gateway.socket.NodeSockets;
 import chorus.shared.Addresses;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
+import chorus.shared.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,14 @@ import org.slf4j.LoggerFactory;
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
 
+  private final NodeMetrics metrics;
   private HttpServer server;
   private ConversationFeeds feeds;
+
+  /** @param metrics the node's meters; {@code GET /metrics} serves their Prometheus text */
+  public GatewayVerticle(NodeMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   @Override
   public Future<?> start() {
@@ -42,10 +49,12 @@ public final class GatewayVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
-    feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(), config.requestTimeoutMs());
+    GatewayMeters meters = new GatewayMeters(metrics.registry());
+    feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(),
+        config.requestTimeoutMs(), meters);
     PresenceClient presence = new PresenceClient(vertx.eventBus(), config);
     SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions,
-        new NodeSockets(vertx, config.socketLimits()));
+        new NodeSockets(vertx, config.socketLimits(), meters), meters);
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
 
@@ -55,6 +64,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/ws/auth").handler(ctx -> userProfile.handle(ctx.request()));
     new RestApi(vertx, config, authenticator, requestOptions).mount(router);
     mountHealth(router);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.prometheusText().get()));
     router.route().last().handler(ctx -> ctx.response().setStatusCode(404)
         .putHeader("content-type", "application/json").end(RestApi.error("NOT_FOUND", "no such endpoint").encode()));
     router.errorHandler(500, ctx -> RestApi.fail(ctx, ctx.failure() == null ? new IllegalStateException("failed") : ctx.failure()));

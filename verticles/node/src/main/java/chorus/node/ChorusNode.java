@@ -5,16 +5,21 @@ import chorus.gateway.GatewayVerticle;
 import chorus.persistence.PersistenceVerticle;
 import chorus.presence.PresenceVerticle;
 import chorus.shared.bus.PayloadCodecs;
+import chorus.shared.metrics.NodeMetrics;
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.core.spi.VertxMetricsFactory;
-import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.Set;
 import java.util.UUID;
@@ -67,11 +72,21 @@ public final class ChorusNode {
       return Future.failedFuture(e);
     }
     vertxOptions.getEventBusOptions().setHost(cluster.getString("host", "127.0.0.1")).setPort(0);
-    GatewayVerticle gateway = roles.contains(NodeRole.GATEWAY) ? new GatewayVerticle() : null;
-    VertxBuilder builder = Vertx.builder().with(vertxOptions).withClusterManager(clusterManager);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().commonTags("node", nodeId);
+    NodeMetrics nodeMetrics = new NodeMetrics(registry, registry::scrape);
+    GatewayVerticle gateway = roles.contains(NodeRole.GATEWAY) ? new GatewayVerticle(nodeMetrics) : null;
+    VertxBuilder builder = Vertx.builder().withClusterManager(clusterManager);
     if (metrics != null) {
+      // a test's own metrics SPI (it counts SQL queries); Chorus's meters still go to the registry
       vertxOptions.setMetricsOptions(new MetricsOptions().setEnabled(true));
       builder.with(vertxOptions).withMetrics(metrics);
+    } else {
+      // Vert.x's event-bus, HTTP, pool and JVM meters in the same registry; a name of its own,
+      // since Vert.x keeps registries by name per JVM and tests run several nodes in one
+      vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+          .setRegistryName("chorus-" + nodeId + "-" + UUID.randomUUID()));
+      builder.with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));
     }
     return builder.buildClustered().compose(vertx -> {
       PayloadCodecs.install(vertx);
@@ -82,7 +97,7 @@ public final class ChorusNode {
       for (NodeRole role : NodeRole.values()) {
         if (roles.contains(role)) {
           Supplier<Deployable> verticle = switch (role) {
-            case PERSISTENCE -> PersistenceVerticle::new;
+            case PERSISTENCE -> () -> new PersistenceVerticle(nodeMetrics);
             case PRESENCE -> () -> new PresenceVerticle(hazelcast);
             case AI -> AiVerticle::new;
             case GATEWAY -> () -> gateway;

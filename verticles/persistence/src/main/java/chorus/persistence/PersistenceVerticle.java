@@ -7,23 +7,26 @@ import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.CoMembersRequest;
-import chorus.shared.bus.LastSeqsRequest;
-import chorus.shared.bus.MarkRead;
-import chorus.shared.bus.MembershipChanged;
-import chorus.shared.bus.React;
-import chorus.shared.bus.ReactionChanged;
-import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.CreateConversation;
 import chorus.shared.bus.DueReplyJobs;
 import chorus.shared.bus.FailReplyJob;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.LastSeqsRequest;
+import chorus.shared.bus.MarkRead;
+import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
+import chorus.shared.bus.React;
+import chorus.shared.bus.ReactionChanged;
+import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.RequestHandlers;
+import chorus.shared.metrics.MeterNames;
+import chorus.shared.metrics.NodeMetrics;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -33,6 +36,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,12 +62,24 @@ public class PersistenceVerticle extends VerticleBase {
   private ConversationStore conversations;
   private ReplyJobStore replyJobs;
 
-  public PersistenceVerticle() {}
+  private final NodeMetrics metrics;
+  private Timer appendLatency;
+
+  /** On its own (module tests): meters are kept but nobody scrapes them. */
+  public PersistenceVerticle() {
+    this(NodeMetrics.unscraped());
+  }
+
+  public PersistenceVerticle(NodeMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   @Override
   public Future<?> start() {
     PayloadCodecs.install(vertx);
     config = PersistenceConfig.from(config());
+    appendLatency = Timer.builder(MeterNames.APPEND_LATENCY).description("append request received to committed")
+        .publishPercentileHistogram().register(metrics.registry());
     Future<?> migrated = config.migrate()
         ? vertx.executeBlocking(() -> Migrations.migrate(config))
             .onSuccess(result -> log.info("schema at version {} ({} migrations applied)",
@@ -110,10 +126,13 @@ public class PersistenceVerticle extends VerticleBase {
    * A duplicate announces nothing, it was announced the first time.
    */
   private Future<AppendResult> append(AppendMessage request) {
+    long received = System.nanoTime();
     return messages.append(request).onSuccess(result -> {
       if (result.duplicate()) {
         return;
       }
+      appendLatency.record(System.nanoTime() - received, TimeUnit.NANOSECONDS);
+      metrics.registry().counter(MeterNames.MESSAGES_PERSISTED, "role", result.message().role().wire()).increment();
       var eventBus = vertx.eventBus();
       eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message()));
       if (result.replyJobId() != null) {

@@ -1,5 +1,6 @@
 package chorus.gateway.feed;
 
+import chorus.gateway.GatewayMeters;
 import chorus.shared.Addresses;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
@@ -51,9 +52,12 @@ public final class ConversationFeeds {
   private final DeliveryOptions requestOptions;
   private final Map<UUID, Feed> feeds = new HashMap<>();
   private final long tailCheckTimer;
+  private final GatewayMeters meters;
 
-  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, long requestTimeoutMs) {
+  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, long requestTimeoutMs,
+      GatewayMeters meters) {
     this.vertx = vertx;
+    this.meters = meters;
     this.pageSize = pageSize;
     this.gapFillDelayMs = gapFillDelayMs;
     this.subscriptionSettleMs = subscriptionSettleMs;
@@ -221,6 +225,7 @@ public final class ConversationFeeds {
 
     private void deliver(StoredMessage message) {
       deliveredSeq = message.seq();
+      meters.dispatched(message);
       forEachListener(listener -> listener.accept(message));
     }
 

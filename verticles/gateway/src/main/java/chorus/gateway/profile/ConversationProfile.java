@@ -39,7 +39,7 @@ public final class ConversationProfile {
     Future<Principal> principal = services.authenticator().authenticate(request);
     String resumeFrom = request.getParam("last_seq");
     request.toWebSocket()
-        .compose(ws -> services.sockets().admit(ws, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
+        .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
         .onSuccess(ws -> principal
         .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
         .compose(accepted -> startSeq(resumeFrom, accepted.context()).map(start -> {

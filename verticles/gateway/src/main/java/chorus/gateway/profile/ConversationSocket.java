@@ -207,6 +207,7 @@ final class ConversationSocket extends FeedListener {
   }
 
   private void error(String code, String text) {
+    services.meters().errorFrame(ConversationProfile.NAME, code);
     send(Frames.error(code, text));
   }
 

@@ -1,6 +1,7 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.GatewayConfig;
+import chorus.gateway.GatewayMeters;
 import chorus.gateway.PresenceClient;
 import chorus.gateway.auth.Authenticator;
 import chorus.gateway.feed.ConversationFeeds;
@@ -16,4 +17,5 @@ public record SocketServices(
     ConversationFeeds feeds,
     PresenceClient presence,
     DeliveryOptions requestOptions,
-    NodeSockets sockets) {}
+    NodeSockets sockets,
+    GatewayMeters meters) {}

@@ -47,7 +47,7 @@ public final class UserProfile {
   public void handle(HttpServerRequest request) {
     var principal = services.authenticator().authenticate(request);
     request.toWebSocket()
-        .compose(ws -> services.sockets().admit(ws, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).put("timestamp", Frames.now()).encode()))
+        .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).put("timestamp", Frames.now()).encode()))
         .onSuccess(ws -> principal
         .onSuccess(user -> new UserSocket(services, ws, user, this).start())
         .onFailure(e -> refuse(ws, e)));

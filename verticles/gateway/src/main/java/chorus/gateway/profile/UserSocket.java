@@ -442,6 +442,7 @@ final class UserSocket {
   }
 
   private void error(String code, String text, String conversationId) {
+    services.meters().errorFrame(UserProfile.NAME, code);
     JsonObject frame = Frames.error(code, text).put("timestamp", Frames.now());
     if (conversationId != null) {
       frame.put("conversation_id", conversationId);

@@ -1,11 +1,12 @@
 package chorus.gateway.socket;
 
+import chorus.gateway.GatewayMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
-import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,24 +35,30 @@ public final class NodeSockets {
   private final Vertx vertx;
   private final int max;
   private final long closeGraceMs;
-  private final Set<ServerWebSocket> open = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Each open socket with its profile and when it was admitted. */
+  private final Map<ServerWebSocket, Admitted> open = new IdentityHashMap<>();
+  private final GatewayMeters meters;
   private long sweepTimer = -1;
 
-  public NodeSockets(Vertx vertx, SocketLimits limits) {
+  private record Admitted(String profile, long atNanos) {}
+
+  public NodeSockets(Vertx vertx, SocketLimits limits, GatewayMeters meters) {
     this.vertx = vertx;
+    this.meters = meters;
     this.max = limits.maxSocketsPerNode();
     this.closeGraceMs = limits.closeGraceMs();
   }
 
   /**
-   * Counts {@code ws} when there is room and returns it. When the node is full, sends the
+   * Counts {@code ws} (a socket of {@code profile}, for the meters) when there is room and returns it. When the node is full, sends the
    * profile's {@code refusal} (its error frame with code {@link #ERROR_CODE}), closes with
    * {@link #CLOSE_CODE} and fails with {@link NodeFull}.
    */
-  public Future<ServerWebSocket> admit(ServerWebSocket ws, String refusal) {
+  public Future<ServerWebSocket> admit(ServerWebSocket ws, String profile, String refusal) {
     synchronized (this) {
       if (open.size() < max && !ws.isClosed()) {
-        open.add(ws);
+        open.put(ws, new Admitted(profile, System.nanoTime()));
+        meters.socketOpened(profile);
         startSweeping();
         ws.closeHandler(v -> release(ws));
         return Future.succeededFuture(ws);
@@ -68,7 +75,10 @@ public final class NodeSockets {
 
   /** Counts {@code ws} down if it was counted; any number of calls count it down once. */
   public synchronized void release(ServerWebSocket ws) {
-    open.remove(ws);
+    Admitted admitted = open.remove(ws);
+    if (admitted != null) {
+      meters.socketClosed(admitted.profile(), admitted.atNanos());
+    }
   }
 
   /** Sockets open (admitted and not yet released) on this node. */
@@ -87,10 +97,10 @@ public final class NodeSockets {
   }
 
   private synchronized void sweep() {
-    int before = open.size();
-    open.removeIf(ServerWebSocket::isClosed);
-    if (open.size() != before) {
-      log.warn("released {} closed sockets a profile had not released", before - open.size());
+    List<ServerWebSocket> closed = open.keySet().stream().filter(ServerWebSocket::isClosed).toList();
+    closed.forEach(this::release);
+    if (!closed.isEmpty()) {
+      log.warn("released {} closed sockets a profile had not released", closed.size());
     }
   }
 

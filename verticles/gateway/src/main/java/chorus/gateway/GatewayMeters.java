@@ -1,0 +1,62 @@
+package chorus.gateway;
+
+import chorus.shared.domain.StoredMessage;
+import chorus.shared.metrics.MeterNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the gateway records (names in {@link MeterNames}): sockets open and how long they
+ * lived per profile, commit-to-dispatch latency, and error frames by profile and code.
+ * Safe from any event loop.
+ */
+public final class GatewayMeters {
+  private final MeterRegistry registry;
+  private final Timer deliveryLatency;
+  private final Map<String, AtomicInteger> openByProfile = new ConcurrentHashMap<>();
+  private final Map<String, Timer> durationByProfile = new ConcurrentHashMap<>();
+  private final Map<String, Counter> errorsByProfileAndCode = new ConcurrentHashMap<>();
+
+  public GatewayMeters(MeterRegistry registry) {
+    this.registry = registry;
+    this.deliveryLatency = Timer.builder(MeterNames.DELIVERY_LATENCY)
+        .description("commit of a message to its dispatch to this node's sockets")
+        .publishPercentileHistogram()
+        .register(registry);
+  }
+
+  public void socketOpened(String profile) {
+    openByProfile.computeIfAbsent(profile, p -> registry.gauge(MeterNames.SOCKETS_OPEN,
+        io.micrometer.core.instrument.Tags.of("profile", p), new AtomicInteger())).incrementAndGet();
+  }
+
+  public void socketClosed(String profile, long openedAtNanos) {
+    AtomicInteger open = openByProfile.get(profile);
+    if (open != null) {
+      open.decrementAndGet();
+    }
+    durationByProfile.computeIfAbsent(profile, p -> Timer.builder(MeterNames.SOCKET_DURATION)
+            .description("how long WebSockets stayed open").tag("profile", p).register(registry))
+        .record(System.nanoTime() - openedAtNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A message about to be written to this node's sockets; its created_at is its commit time. */
+  public void dispatched(StoredMessage message) {
+    if (message.createdAt() != null) {
+      Duration sinceCommit = Duration.between(message.createdAt(), Instant.now());
+      deliveryLatency.record(sinceCommit.isNegative() ? Duration.ZERO : sinceCommit);
+    }
+  }
+
+  public void errorFrame(String profile, String code) {
+    errorsByProfileAndCode.computeIfAbsent(profile + '\u0000' + code, key -> Counter.builder(MeterNames.ERROR_FRAMES)
+        .description("error frames sent to clients").tag("profile", profile).tag("code", code).register(registry)).increment();
+  }
+}

@@ -1,0 +1,93 @@
+package chorus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chorus.node.support.Await;
+import chorus.node.support.TestCluster;
+import chorus.node.support.TestCluster.HttpResult;
+import chorus.node.support.WsClient;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GET /metrics, as a Prometheus scraper sees it: the seed's "metrics to track" (active
+ * connections, messages per second, connection duration, error rate, delivery latency)
+ * plus Vert.x's event-bus and the JVM's meters, per node.
+ */
+class MetricsTest {
+  static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(2);
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void socketsMessagesLatencyAndErrorsAreCountedPerNode() {
+    String user = TestCluster.newUserId();
+    String token = cluster.token(user);
+    String conversationId = cluster.newConversation(token, "Ada", "You are terse.");
+    double persistedBefore = persisted(0, "user") + persisted(1, "user");
+
+    WsClient conversationSocket = cluster.openConversation(0, conversationId, token);
+    WsClient userSocket = cluster.connect(0, "/ws/auth?token=" + token);
+    userSocket.next("online_users");
+    Await.until("both sockets counted", Duration.ofSeconds(5), () -> value(scrape(0), "chorus_sockets_open", "profile=\"conversation\"") == 1.0
+        && value(scrape(0), "chorus_sockets_open", "profile=\"user\"") == 1.0);
+
+    for (int i = 1; i <= 3; i++) {
+      conversationSocket.userMessage("message " + i, null);
+      conversationSocket.next("message_received");
+      conversationSocket.next("assistant_message");
+    }
+    conversationSocket.send(new JsonObject().put("type", "launch_missiles"));
+    assertEquals("UNKNOWN_TYPE", conversationSocket.next("error").getString("code"));
+
+    // appends go to either node's persistence role: the cluster's sum is exact
+    assertEquals(3.0, persisted(0, "user") + persisted(1, "user") - persistedBefore);
+    String node0 = scrape(0);
+    assertEquals(1.0, value(node0, "chorus_error_frames_total", "profile=\"conversation\"", "code=\"UNKNOWN_TYPE\""));
+    assertTrue(value(node0, "chorus_delivery_latency_seconds_count") >= 6, "3 user messages and 3 replies dispatched on node 0");
+    assertTrue(value(node0, "chorus_delivery_latency_seconds_bucket", "le=\"+Inf\"") >= 6);
+    assertTrue(node0.contains("node=\"" + cluster.node(0).nodeId() + "\""), "every meter is tagged with its node");
+    assertTrue(node0.contains("vertx_eventbus_"), "Vert.x event-bus meters");
+    assertTrue(node0.contains("jvm_memory_used_bytes"), "JVM meters");
+
+    conversationSocket.close();
+    Await.until("the closed socket counted down", Duration.ofSeconds(5),
+        () -> value(scrape(0), "chorus_sockets_open", "profile=\"conversation\"") == 0.0);
+    assertEquals(1.0, value(scrape(0), "chorus_socket_duration_seconds_count", "profile=\"conversation\""));
+    userSocket.close();
+  }
+
+  private static double persisted(int node, String role) {
+    return value(scrape(node), "chorus_messages_persisted_total", "role=\"" + role + "\"");
+  }
+
+  private static String scrape(int node) {
+    HttpResult result = cluster.get(node, "/metrics", null);
+    assertEquals(200, result.status());
+    assertTrue(result.headers().get("content-type").startsWith("text/plain"), result.headers().get("content-type"));
+    return result.body().getString("_raw");
+  }
+
+  /** The sample of {@code name} whose labels contain every fragment; 0 when there is none yet. */
+  private static double value(String exposition, String name, String... labelFragments) {
+    return exposition.lines()
+        .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+        .filter(line -> Arrays.stream(labelFragments).allMatch(line::contains))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .findFirst()
+        .orElse(0.0);
+  }
+}
