@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 /** What the gateway reads from the node config (see config/node.json and README.md). */
 public record GatewayConfig(
     String nodeId,
+    String nodeInstance,
     String host,
     int port,
     JsonObject jwt,
@@ -40,6 +41,7 @@ public record GatewayConfig(
     JsonObject delivery = config.getJsonObject("delivery", new JsonObject());
     return new GatewayConfig(
         node.getString("id", "node"),
+        node.getString("instance", node.getString("id", "node")),
         http.getString("host", "0.0.0.0"),
         http.getInteger("port", 8080),
         config.getJsonObject("jwt", new JsonObject()),

@@ -39,13 +39,13 @@ public final class PresenceClient {
   /** Admits a socket unless its user already has limits.maxSocketsPerUser open in the cluster. */
   public Future<Boolean> opened(String userId, String socketId, String profile) {
     return admitted(eventBus.request(Addresses.PRESENCE_SOCKET_OPENED,
-        new SocketOpened(userId, config.nodeId(), socketId, profile, config.maxSocketsPerUser()), options), "socket open");
+        new SocketOpened(userId, config.nodeInstance(), socketId, profile, config.maxSocketsPerUser()), options), "socket open");
   }
 
   public void closed(Future<Boolean> opened, String userId, String socketId) {
     opened.onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        eventBus.request(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeId(), socketId), options)
+        eventBus.request(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId), options)
             .onFailure(e -> log.warn("presence: socket close not recorded: {}", e.toString()));
       }
     });
@@ -54,13 +54,13 @@ public final class PresenceClient {
   /** Admits a socket's view of a conversation unless limits.maxSocketsPerConversation are on it already. */
   public Future<Boolean> viewerJoined(UUID conversationId, String userId, String socketId) {
     return admitted(eventBus.request(Addresses.PRESENCE_VIEWER_JOINED,
-        new ViewerJoined(conversationId, userId, config.nodeId(), socketId, config.maxSocketsPerConversation()), options), "viewer join");
+        new ViewerJoined(conversationId, userId, config.nodeInstance(), socketId, config.maxSocketsPerConversation()), options), "viewer join");
   }
 
   public void viewerLeft(Future<Boolean> joined, UUID conversationId, String socketId) {
     joined.onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        eventBus.request(Addresses.PRESENCE_VIEWER_LEFT, new ViewerLeft(conversationId, config.nodeId(), socketId), options)
+        eventBus.request(Addresses.PRESENCE_VIEWER_LEFT, new ViewerLeft(conversationId, config.nodeInstance(), socketId), options)
             .onFailure(e -> log.warn("presence: viewer leave not recorded: {}", e.toString()));
       }
     });

@@ -53,6 +53,10 @@ public final class ChorusNode {
     if (node.getString("id", "").isBlank()) {
       node.put("id", "node-" + UUID.randomUUID().toString().substring(0, 8));
     }
+    // This process's run of the node: presence keys sockets by it and Hazelcast members carry
+    // it, so a node restarted under the same id (a rolling restart, a pod rescheduled) is never
+    // mistaken for its dead predecessor, whose sockets the cluster forgets when it notices.
+    node.put("instance", node.getString("id") + "#" + UUID.randomUUID().toString().substring(0, 8));
     return completed;
   }
 
@@ -64,10 +68,11 @@ public final class ChorusNode {
   public static Future<ChorusNode> start(JsonObject rawConfig, Set<NodeRole> roles, VertxOptions vertxOptions, VertxMetricsFactory metrics) {
     JsonObject config = complete(rawConfig);
     String nodeId = config.getJsonObject("node").getString("id");
+    String nodeInstance = config.getJsonObject("node").getString("instance");
     JsonObject cluster = config.getJsonObject("cluster", new JsonObject());
     HazelcastClusterManager clusterManager;
     try {
-      clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cluster, nodeId));
+      clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cluster, nodeInstance));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -12,10 +12,13 @@ import java.util.List;
 final class HazelcastSetup {
   private HazelcastSetup() {}
 
-  /** The member attribute through which the presence role maps a Hazelcast member to a Chorus node id. */
+  /**
+   * The member attribute through which the presence role maps a Hazelcast member to the Chorus
+   * node instance ({@code node.instance}: the node id plus this run's suffix) whose sockets it held.
+   */
   static final String NODE_ATTRIBUTE = "chorus.node";
 
-  static Config build(JsonObject cluster, String nodeId) {
+  static Config build(JsonObject cluster, String nodeInstance) {
     String file = cluster.getString("configFile", "config/cluster.xml");
     Config config;
     try {
@@ -27,11 +30,15 @@ final class HazelcastSetup {
     String host = cluster.getString("host", "127.0.0.1");
     config.setProperty("hazelcast.local.localAddress", host);
     config.getNetworkConfig().setPort(cluster.getInteger("port", 5701));
+    if (cluster.containsKey("maxNoHeartbeatSeconds")) {
+      // how long a silent member lives on: the bound on a dead node's ghost presence
+      config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.getInteger("maxNoHeartbeatSeconds")));
+    }
     TcpIpConfig tcpIp = config.getNetworkConfig().getJoin().getTcpIpConfig();
     if (tcpIp.isEnabled()) {
       tcpIp.setMembers(expandMembers(cluster.getString("members", host)));
     }
-    config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, nodeId);
+    config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, nodeInstance);
     return config;
   }
 

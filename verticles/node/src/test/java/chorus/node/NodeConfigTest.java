@@ -68,6 +68,18 @@ class NodeConfigTest {
   }
 
   @Test
+  void theClusterSectionTunesHazelcast() {
+    io.vertx.core.json.JsonObject cluster = new io.vertx.core.json.JsonObject()
+        .put("configFile", "config/cluster.xml").put("name", "tuned").put("port", 5999).put("maxNoHeartbeatSeconds", 7);
+    com.hazelcast.config.Config hazelcast = HazelcastSetup.build(cluster, "n1#abc");
+    assertEquals("7", hazelcast.getProperty("hazelcast.max.no.heartbeat.seconds"));
+    assertEquals("1", hazelcast.getProperty("hazelcast.heartbeat.interval.seconds"), "from config/cluster.xml");
+    assertEquals("tuned", hazelcast.getClusterName());
+    assertEquals(5999, hazelcast.getNetworkConfig().getPort());
+    assertEquals("n1#abc", hazelcast.getMemberAttributeConfig().getAttribute(HazelcastSetup.NODE_ATTRIBUTE));
+  }
+
+  @Test
   void rolesParseAndUnknownRolesAreRefused() {
     assertEquals(java.util.EnumSet.of(NodeRole.GATEWAY, NodeRole.AI), NodeRole.parse("gateway, ai"));
     assertThrows(IllegalArgumentException.class, () -> NodeRole.parse("gateway,oracle"));

@@ -52,11 +52,11 @@ class PresenceTest {
     WsClient onNode2 = cluster.openConversation(2, conversationId, token);
     Await.until("two nodes listed", Duration.ofSeconds(5), () -> ask(0, user).nodesByUser().getOrDefault(user, List.of()).size() == 2);
     PresenceSnapshot both = ask(0, user, stranger);
-    assertEquals(List.of("test-node-1", "test-node-2"), both.nodesByUser().get(user));
+    assertEquals(List.of("test-node-1", "test-node-2"), ids(both.nodesByUser().get(user)));
     assertFalse(both.isOnline(stranger));
 
     onNode1.close();
-    Await.until("node 1 forgotten", Duration.ofSeconds(5), () -> ask(0, user).nodesByUser().get(user).equals(List.of("test-node-2")));
+    Await.until("node 1 forgotten", Duration.ofSeconds(5), () -> ids(ask(0, user).nodesByUser().get(user)).equals(List.of("test-node-2")));
     assertTrue(ask(1, user).isOnline(user));
 
     onNode2.close();
@@ -99,10 +99,10 @@ class PresenceTest {
       long killedAt = System.nanoTime();
       own.kill(2);
       Await.until("the dead node's sockets forgotten", Duration.ofSeconds(10),
-          () -> snapshot(own, query).nodesByUser().get(user).equals(List.of("test-node-1")));
+          () -> ids(snapshot(own, query).nodesByUser().get(user)).equals(List.of("test-node-1")));
       long seconds = Duration.ofNanos(System.nanoTime() - killedAt).toSeconds();
       assertTrue(seconds < 10, "took " + seconds + " s");
-      assertEquals(List.of("test-node-0", "test-node-1"), snapshot(own, query).nodesByUser().get(survivor));
+      assertEquals(List.of("test-node-0", "test-node-1"), ids(snapshot(own, query).nodesByUser().get(survivor)));
       // and the watcher was told, once, that the ghost went offline
       io.vertx.core.json.JsonObject wentOffline = watcher.next("presence_update");
       assertEquals(ghost, wentOffline.getString("user_id"));
@@ -114,6 +114,40 @@ class PresenceTest {
       Await.until("offline once the last socket closes", Duration.ofSeconds(5), () -> !snapshot(own, query).isOnline(user));
       other.close();
     }
+  }
+
+  @Test
+  void aNodeRunUnderTheSameIdAsADyingOneKeepsItsSockets() {
+    // a restart that overlaps the old process (a rolling restart starting the new JVM while the
+    // old one drains, a supervisor that does not wait): two runs of test-node-2 at once
+    try (TestCluster own = TestCluster.create(4, config -> {})) {
+      own.addNode(EnumSet.allOf(NodeRole.class));
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE), "test-node-2");
+      String user = TestCluster.newUserId();
+      String token = own.token(user);
+      String conversationId = own.newConversation(token, "Phoenix", "Comes back.");
+      PresenceQuery query = new PresenceQuery(List.of(user));
+      own.openConversation(2, conversationId, token);
+      WsClient onNewRun = own.openConversation(3, conversationId, token);
+      Await.until("both runs hold a socket", Duration.ofSeconds(5),
+          () -> snapshot(own, query).nodesByUser().getOrDefault(user, List.of()).size() == 2);
+
+      own.kill(2);
+      Await.until("the dead run forgotten", Duration.ofSeconds(10),
+          () -> snapshot(own, query).nodesByUser().getOrDefault(user, List.of()).size() != 2);
+      // give a wrong forgetting (of every run of the id, not just the dead one) time to show
+      onNewRun.expectSilence(Duration.ofSeconds(1));
+      assertEquals(List.of("test-node-2"), ids(snapshot(own, query).nodesByUser().getOrDefault(user, List.of())),
+          "the socket on the live run of test-node-2 still counts");
+      onNewRun.close();
+    }
+  }
+
+  /** Presence keeps node runs ({@code <node id>#<suffix>}); these tests name nodes. */
+  private static List<String> ids(List<String> instances) {
+    return instances.stream().map(instance -> instance.substring(0, instance.indexOf('#'))).toList();
   }
 
   @Test

@@ -104,15 +104,24 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public ChorusNode addNode(Set<NodeRole> roles) {
-    return addNode(roles, null);
+    return addNode(roles, (VertxMetricsFactory) null);
   }
 
   public ChorusNode addNode(Set<NodeRole> roles, VertxMetricsFactory metrics) {
+    return addNode(roles, metrics, "test-node-" + nodes.size());
+  }
+
+  /** A node in the next free slot under a given id: the same id as a killed one is a restart. */
+  public ChorusNode addNode(Set<NodeRole> roles, String nodeId) {
+    return addNode(roles, null, nodeId);
+  }
+
+  private ChorusNode addNode(Set<NodeRole> roles, VertxMetricsFactory metrics, String nodeId) {
     if (nodes.size() >= maxNodes) {
       throw new IllegalStateException("cluster was created for " + maxNodes + " nodes");
     }
     JsonObject nodeConfig = config.copy();
-    nodeConfig.getJsonObject("node").put("id", "test-node-" + nodes.size());
+    nodeConfig.getJsonObject("node").put("id", nodeId);
     nodeConfig.getJsonObject("cluster").put("port", hazelcastBasePort + nodes.size());
     ChorusNode node = Await.result(ChorusNode.start(nodeConfig, roles, new VertxOptions(), metrics), Duration.ofSeconds(90));
     nodes.add(node);
