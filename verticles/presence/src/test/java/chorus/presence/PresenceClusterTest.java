@@ -53,7 +53,10 @@ class PresenceClusterTest {
   /** This suite's port range; other suites on this machine use other ports. */
   private static final int FIRST_PORT = 6100;
   private static final int PORT_COUNT = 100;
+  /** Queries are polled, so one routed to a node that just died should fail fast and be asked again. */
   private static final DeliveryOptions SHORT_TIMEOUT = new DeliveryOptions().setSendTimeout(2000);
+  /** Changes are made once: on a loaded machine they may take longer than a poll. */
+  private static final DeliveryOptions PATIENT_TIMEOUT = new DeliveryOptions().setSendTimeout(15_000);
 
   record Node(String id, Vertx vertx, HazelcastInstance hazelcast) {}
 
@@ -226,15 +229,19 @@ class PresenceClusterTest {
 
   /** A socket opening on {@code node}, reported by that node's gateway; done when acked. */
   private static Future<Void> open(Node node, String userId, String socketId) {
-    return request(node, Addresses.PRESENCE_SOCKET_OPENED, new SocketOpened(userId, node.id(), socketId, "test")).mapEmpty();
+    return request(node, Addresses.PRESENCE_SOCKET_OPENED, new SocketOpened(userId, node.id(), socketId, "test"), PATIENT_TIMEOUT).mapEmpty();
   }
 
   private static Future<Void> close(Node node, String userId, String socketId) {
-    return request(node, Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, node.id(), socketId)).mapEmpty();
+    return request(node, Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, node.id(), socketId), PATIENT_TIMEOUT).mapEmpty();
   }
 
   private static <T> Future<T> request(Node from, String address, Object body) {
-    return from.vertx().eventBus().<T>request(address, body, SHORT_TIMEOUT).map(Message::body);
+    return request(from, address, body, SHORT_TIMEOUT);
+  }
+
+  private static <T> Future<T> request(Node from, String address, Object body, DeliveryOptions options) {
+    return from.vertx().eventBus().<T>request(address, body, options).map(Message::body);
   }
 
   /**
