@@ -24,6 +24,11 @@ import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.RequestHandlers;
+import chorus.shared.bus.FetchAttachment;
+import chorus.shared.bus.PublishKey;
+import chorus.shared.bus.SearchMessages;
+import chorus.shared.bus.StoreAttachment;
+import chorus.shared.bus.UserKeysRequest;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -57,6 +62,7 @@ public class PersistenceVerticle extends VerticleBase {
   private MessageStore messages;
   private ConversationStore conversations;
   private ReplyJobStore replyJobs;
+  private ContentStore content;
 
   public PersistenceVerticle() {}
 
@@ -79,6 +85,7 @@ public class PersistenceVerticle extends VerticleBase {
       messages = new MessageStore(pool, config);
       conversations = new ConversationStore(pool);
       replyJobs = new ReplyJobStore(pool, config);
+      content = new ContentStore(pool);
       return Future.all(List.of(
           serve(Addresses.APPEND, AppendMessage.class, this::append),
           serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
@@ -95,7 +102,12 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.MARK_READ, MarkRead.class, request -> announced(conversations.markRead(request),
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
           serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
-              ReactionChanged::changed, ReactionChanged::conversationId))));
+              ReactionChanged::changed, ReactionChanged::conversationId)),
+          serve(Addresses.STORE_ATTACHMENT, StoreAttachment.class, content::storeAttachment),
+          serve(Addresses.FETCH_ATTACHMENT, FetchAttachment.class, content::fetchAttachment),
+          serve(Addresses.PUBLISH_KEY, PublishKey.class, content::publishKey),
+          serve(Addresses.USER_KEYS, UserKeysRequest.class, content::userKeys),
+          serve(Addresses.SEARCH_MESSAGES, SearchMessages.class, content::search)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
