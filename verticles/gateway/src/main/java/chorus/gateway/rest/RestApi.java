@@ -56,6 +56,7 @@ public final class RestApi {
     router.get("/api/v1/conversations/:id/messages").handler(this::listMessages);
     router.post("/api/v1/conversations/:id/members").handler(body).handler(this::addMember);
     router.delete("/api/v1/conversations/:id/members/:user_id").handler(this::removeMember);
+    new ContentApi(vertx, config, authenticator, requestOptions).mount(router, body);
   }
 
   private void createBot(RoutingContext ctx) {
@@ -150,7 +151,7 @@ public final class RestApi {
     return authenticator.authenticate(ctx.request());
   }
 
-  private static JsonObject jsonBody(RoutingContext ctx) {
+  static JsonObject jsonBody(RoutingContext ctx) {
     if (ctx.body() == null || ctx.body().length() == 0) {
       throw new BadRequest("INVALID_JSON", "a JSON object body is required");
     }
@@ -161,7 +162,7 @@ public final class RestApi {
     }
   }
 
-  private static String requiredString(JsonObject body, String field, int maxChars) {
+  static String requiredString(JsonObject body, String field, int maxChars) {
     String value = optionalString(body, field, maxChars, null);
     if (value == null || value.isBlank()) {
       throw new BadRequest("MISSING_FIELD", field + " is required");
@@ -191,7 +192,7 @@ public final class RestApi {
     }
   }
 
-  private static UUID uuidOrNotFound(String value) {
+  static UUID uuidOrNotFound(String value) {
     try {
       return UUID.fromString(value);
     } catch (IllegalArgumentException e) {
@@ -199,7 +200,7 @@ public final class RestApi {
     }
   }
 
-  private static Long longParam(RoutingContext ctx, String name) {
+  static Long longParam(RoutingContext ctx, String name) {
     String value = ctx.request().getParam(name);
     if (value == null || value.isEmpty()) {
       return null;
@@ -230,6 +231,10 @@ public final class RestApi {
       reply(ctx, 400, error(bad.code, bad.getMessage()));
     } else if (e instanceof NotFound || Failures.codeOf(e) == Failures.NOT_FOUND) {
       reply(ctx, 404, error("NOT_FOUND", "not found"));
+    } else if (Failures.codeOf(e) == Failures.FORBIDDEN) {
+      reply(ctx, 403, error("FORBIDDEN", e.getMessage()));
+    } else if (Failures.codeOf(e) == Failures.CONFLICT) {
+      reply(ctx, 409, error("CONFLICT", e.getMessage()));
     } else if (Failures.codeOf(e) == Failures.INVALID) {
       reply(ctx, 400, error("INVALID_REQUEST", e.getMessage()));
     } else {
