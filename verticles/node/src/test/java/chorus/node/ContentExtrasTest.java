@@ -108,6 +108,16 @@ class ContentExtrasTest {
 
   // ---- uploads ---------------------------------------------------------------------------
 
+  @Test
+  void aChunkSizeWhoseFrameWouldNotFitTheFrameLimitIsRefusedAtStartUp() {
+    JsonObject config = TestCluster.testConfig();
+    chorus.gateway.GatewayConfig.from(config); // the defaults fit
+    config.getJsonObject("uploads").put("chunkBytes", 49_000);
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> chorus.gateway.GatewayConfig.from(config));
+    assertTrue(refused.getMessage().contains("uploads.chunkBytes"), refused.getMessage());
+  }
+
   static JsonObject startUpload(WsClient ws, String conversationId, String name, String type, long size, String sha) {
     JsonObject frame = new JsonObject().put("type", "upload_start").put("conversation_id", conversationId)
         .put("file_name", name).put("content_type", type).put("size", size);

@@ -227,7 +227,8 @@ final class Sql {
       JOIN messages um ON um.id = job.user_message_id
       LEFT JOIN LATERAL (
         SELECT * FROM messages
-        WHERE conversation_id = job.conversation_id AND seq <= um.seq
+        -- nothing without plaintext: an encrypted message or a file (content '') says nothing a provider can read
+        WHERE conversation_id = job.conversation_id AND seq <= um.seq AND content <> ''
         ORDER BY seq DESC
         LIMIT $4::int
       ) m ON true

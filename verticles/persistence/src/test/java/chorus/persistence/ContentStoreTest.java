@@ -77,6 +77,22 @@ class ContentStoreTest extends PersistenceTestBase {
   }
 
   @Test
+  void anAiIsNeverGivenAnEnvelopeOrAFileInItsHistory() {
+    Conversation conversation = newConversation(BotKind.LLM);
+    String owner = conversation.ownerId();
+    append(quiet(conversation, "plain before", null));
+    append(new AppendMessage(conversation.id(), owner, Role.USER, owner, "", Map.of("encrypted", Map.of("ciphertext", "opaque")),
+        null, false, null, null, null));
+    append(new AppendMessage(conversation.id(), owner, Role.USER, owner, "", Map.of("attachment", Map.of("file_name", "a.png")),
+        null, false, null, null, null));
+    var question = append(AppendMessage.fromUser(conversation.id(), owner, "what now?", null));
+    chorus.shared.bus.ReplyWork work = call(Addresses.CLAIM_REPLY_JOB,
+        new chorus.shared.bus.ClaimReplyJob(question.replyJobId(), "content-test", 30_000, 10));
+    assertEquals(List.of("plain before", "what now?"), work.history().stream().map(m -> m.content()).toList());
+    append(reply(conversation, question.replyJobId(), "content-test", "an answer"));
+  }
+
+  @Test
   void searchFindsPlaintextOfTheRequestersConversationsOnly() {
     Conversation mine = newConversation(BotKind.SURVEY);
     Conversation theirs = newConversation(BotKind.SURVEY);
