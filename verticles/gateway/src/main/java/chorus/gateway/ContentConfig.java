@@ -17,6 +17,7 @@ public record ContentConfig(
     int maxUploadsPerSocket,
     long uploadIdleTimeoutMs,
     List<String> allowedContentTypes,
+    long maxBufferedBytesPerNode,
     int maxEnvelopeBytes,
     int maxRecipients,
     int maxKeysPerUser,
@@ -32,6 +33,9 @@ public record ContentConfig(
   public ContentConfig {
     if (maxFileBytes < 1 || chunkBytes < 1 || maxUploadsPerSocket < 0 || uploadIdleTimeoutMs < 1) {
       throw new IllegalArgumentException("uploads: maxFileBytes, chunkBytes and idleTimeoutMs must be positive");
+    }
+    if (maxBufferedBytesPerNode < 1) {
+      throw new IllegalArgumentException("uploads.maxBufferedBytesPerNode must be positive");
     }
     if (maxFileBytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("uploads.maxFileBytes must be below 2 GiB (a file is held in one array while it arrives)");
@@ -54,6 +58,7 @@ public record ContentConfig(
         uploads.getInteger("maxConcurrentPerSocket", 3),
         uploads.getLong("idleTimeoutMs", 30_000L),
         list(uploads.getString("allowedContentTypes", "")),
+        uploads.getLong("maxBufferedBytesPerNode", 256L * 1024 * 1024),
         e2e.getInteger("maxEnvelopeBytes", 48 * 1024),
         e2e.getInteger("maxRecipients", 64),
         e2e.getInteger("maxKeysPerUser", 10),

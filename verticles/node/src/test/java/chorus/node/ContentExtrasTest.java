@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Test;
 class ContentExtrasTest {
   static final int MAX_FILE = 200_000;
   static final int CHUNK = 32_768;
+  /** Unfinished upload bytes a node may hold; only the budget test uploads on node 1. */
+  static final int NODE_BUDGET = 120_000;
   static TestCluster cluster;
   static HttpClient raw;
 
@@ -44,7 +46,8 @@ class ContentExtrasTest {
   static void start() {
     cluster = TestCluster.start(2, config -> {
       config.getJsonObject("uploads").put("maxFileBytes", MAX_FILE).put("maxConcurrentPerSocket", 2)
-          .put("idleTimeoutMs", 1500).put("allowedContentTypes", "text/plain,image/*,application/octet-stream");
+          .put("idleTimeoutMs", 1500).put("allowedContentTypes", "text/plain,image/*,application/octet-stream")
+          .put("maxBufferedBytesPerNode", NODE_BUDGET);
       config.getJsonObject("e2e").put("maxEnvelopeBytes", 4096).put("maxRecipients", 4);
       config.getJsonObject("search").put("maxResults", 3).put("defaultResults", 2).put("maxQueryChars", 40);
     });
@@ -280,6 +283,41 @@ class ContentExtrasTest {
 
     assertTrue(history(0, conversationId, alice).isEmpty(), "no partial upload became a message");
     a.close();
+  }
+
+  @Test
+  void aNodeHoldsNoMoreUnfinishedUploadBytesThanItsBudget() {
+    Member bob = member();
+    String conversationId = conversation(bob, false);
+    WsClient b = connect(1, bob);
+    join(b, conversationId);
+    startUpload(b, conversationId, "big.bin", "application/octet-stream", 150_000, null);
+    String uploadId = b.next("upload_ready").getString("upload_id");
+    int offset = 0;
+    while (offset + CHUNK <= NODE_BUDGET) {
+      chunk(b, uploadId, offset, new byte[CHUNK]);
+      offset += CHUNK;
+      assertEquals(offset, b.next("upload_progress").getLong("received"));
+    }
+    chunk(b, uploadId, offset, new byte[CHUNK]);
+    assertEquals((long) offset, error(b, "UPLOADS_BUSY").getLong("expected_offset"));
+
+    // cancelling gives the bytes back: a file within the budget now goes through whole
+    b.send(new JsonObject().put("type", "upload_cancel").put("upload_id", uploadId));
+    b.next("upload_cancelled");
+    byte[] file = new byte[NODE_BUDGET - 1000];
+    new Random(11).nextBytes(file);
+    startUpload(b, conversationId, "fits.bin", "application/octet-stream", file.length, null);
+    String second = b.next("upload_ready").getString("upload_id");
+    for (int at = 0; at < file.length; at += CHUNK) {
+      chunk(b, second, at, java.util.Arrays.copyOfRange(file, at, Math.min(file.length, at + CHUNK)));
+      b.next("upload_progress");
+    }
+    b.send(new JsonObject().put("type", "upload_complete").put("upload_id", second));
+    String url = b.next("new_message").getJsonObject("message").getJsonObject("attachment").getString("url");
+    b.next("upload_stored");
+    assertArrayEquals(file, download(0, url, bob).body());
+    b.close();
   }
 
   // ---- end-to-end encryption -------------------------------------------------------------

@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
 /**
  * A user socket's file uploads. Chunks arrive as base64 in JSON frames, strictly in order;
  * a file lives in memory on this node, tied to the socket, until its last chunk: bounded by
- * {@code uploads.maxFileBytes} per upload and {@code uploads.maxConcurrentPerSocket} per
- * socket, and only the bytes actually received are held. Nothing reaches the database
+ * {@code uploads.maxFileBytes} per upload, {@code uploads.maxConcurrentPerSocket} per
+ * socket and {@code uploads.maxBufferedBytesPerNode} for the whole node ({@link UploadBudget});
+ * only the bytes actually received are held. Nothing reaches the database
  * before {@code upload_complete}; an upload that goes quiet for {@code uploads.idleTimeoutMs},
  * or whose socket closes, is discarded. On completion the file is stored (persistence role)
  * and a message carrying it is appended like any other: {@code new_message} to every member.
@@ -40,6 +41,7 @@ final class Uploads {
   private static final int MAX_FILE_NAME_CHARS = 255;
 
   private final SocketServices services;
+  private final UploadBudget budget;
   private final ContentConfig limits;
   private final String userId;
   private final MessageSender sender;
@@ -47,8 +49,9 @@ final class Uploads {
   private final Consumer<JsonObject> out;
   private final Map<String, Upload> uploads = new HashMap<>();
 
-  Uploads(SocketServices services, String userId, MessageSender sender, Predicate<UUID> joined, Consumer<JsonObject> out) {
+  Uploads(SocketServices services, UploadBudget budget, String userId, MessageSender sender, Predicate<UUID> joined, Consumer<JsonObject> out) {
     this.services = services;
+    this.budget = budget;
     this.limits = services.config().content();
     this.userId = userId;
     this.sender = sender;
@@ -83,15 +86,23 @@ final class Uploads {
       }
       idleTimer = services.vertx().setTimer(limits.uploadIdleTimeoutMs(), t -> {
         if (uploads.remove(id, this)) {
+          discard();
           error("UPLOAD_EXPIRED", "no chunk for " + limits.uploadIdleTimeoutMs() + " ms; the upload was discarded", this);
         }
       });
     }
 
-    void discard() {
+    void stopTimer() {
       if (idleTimer >= 0) {
         services.vertx().cancelTimer(idleTimer);
+        idleTimer = -1;
       }
+    }
+
+    /** Stops the idle timer and gives the bytes held back to the node's budget. */
+    void discard() {
+      stopTimer();
+      budget.release(data.length());
     }
   }
 
@@ -166,6 +177,11 @@ final class Uploads {
       error("UPLOAD_TOO_LARGE", "the chunk goes past the announced size of " + upload.size + " bytes", upload);
       return Future.succeededFuture();
     }
+    if (!budget.take(bytes.length)) {
+      error("UPLOADS_BUSY", "this node holds too many unfinished uploads; send this chunk again in a moment", upload,
+          f -> f.put("expected_offset", upload.data.length()));
+      return Future.succeededFuture();
+    }
     upload.data.appendBytes(bytes);
     upload.digest.update(bytes);
     upload.touch();
@@ -199,9 +215,10 @@ final class Uploads {
       return Future.succeededFuture();
     }
     uploads.remove(upload.id);
-    upload.discard();
+    upload.stopTimer();
     String sha = HexFormat.of().formatHex(upload.digest.digest());
     if (upload.expectedSha256 != null && !upload.expectedSha256.equals(sha)) {
+      upload.discard();
       error("UPLOAD_CHECKSUM_MISMATCH", "the file's SHA-256 is " + sha + ", not the one announced; the upload was discarded", upload);
       return Future.succeededFuture();
     }
@@ -237,6 +254,8 @@ final class Uploads {
             error("UNAVAILABLE", "the file could not be stored; upload it again", upload);
           }
         })
+        // the bytes stay held until the store is over, stored or not
+        .onComplete(ar -> upload.discard())
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }

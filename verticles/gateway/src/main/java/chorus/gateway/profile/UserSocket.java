@@ -67,7 +67,7 @@ final class UserSocket {
     this.profile = profile;
     this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
-    this.uploads = new Uploads(services, user.userId(), sender, joined::containsKey, this::send);
+    this.uploads = new Uploads(services, profile.uploadBudget, user.userId(), sender, joined::containsKey, this::send);
     this.search = new MessageSearch(services.vertx(), services.config().content(), services.requestOptions());
   }
 
