@@ -58,3 +58,12 @@ pg_ensure_database() {
     _as_postgres "psql -q -p $CHORUS_PG_PORT -c \"create database $db owner $CHORUS_PG_USER\""
   fi
 }
+
+# Drops and creates the given database: a test run starts from an empty schema, so
+# migrations are checked from the first one every time and no run sees another's rows.
+pg_recreate_database() {
+  local db=$1
+  pg_ensure_database "$db"
+  _as_postgres "psql -q -p $CHORUS_PG_PORT -c \"drop database if exists $db with (force)\""
+  _as_postgres "psql -q -p $CHORUS_PG_PORT -c \"create database $db owner $CHORUS_PG_USER\""
+}

@@ -24,6 +24,11 @@ public final class Addresses {
   public static final String LAST_SEQS = "chorus.persistence.last-seqs";
   public static final String MARK_READ = "chorus.persistence.mark-read";
   public static final String REACT = "chorus.persistence.react";
+  public static final String STORE_ATTACHMENT = "chorus.persistence.attachment.store";
+  public static final String FETCH_ATTACHMENT = "chorus.persistence.attachment.fetch";
+  public static final String PUBLISH_KEY = "chorus.persistence.keys.publish";
+  public static final String USER_KEYS = "chorus.persistence.keys.get";
+  public static final String SEARCH_MESSAGES = "chorus.persistence.search";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";

@@ -22,7 +22,9 @@ public final class PayloadCodecs {
       PresenceChanged.class, TypingChanged.class,
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
-      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
+      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
+      StoreAttachment.class, AttachmentStored.class, FetchAttachment.class, AttachmentFile.class,
+      PublishKey.class, UserKeysRequest.class, UserKeys.class, SearchMessages.class, SearchResults.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

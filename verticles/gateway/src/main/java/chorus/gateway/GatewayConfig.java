@@ -31,7 +31,12 @@ public record GatewayConfig(
     int maxSocketsPerConversation,
     double messagesPerSecond,
     int messageBurst,
-    int rateLimitStrikes) {
+    int rateLimitStrikes,
+    ContentConfig content) {
+
+  public GatewayConfig {
+    content.checkFits(maxFrameBytes);
+  }
 
   public static GatewayConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
@@ -63,7 +68,8 @@ public record GatewayConfig(
         limits.getInteger("maxSocketsPerConversation", 50),
         limits.getDouble("messagesPerSecond", 10.0),
         limits.getInteger("messageBurst", 20),
-        limits.getInteger("rateLimitStrikes", 20));
+        limits.getInteger("rateLimitStrikes", 20),
+        ContentConfig.from(config));
   }
 
   private static Set<String> commaSeparated(String value) {

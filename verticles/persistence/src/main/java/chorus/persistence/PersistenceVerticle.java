@@ -12,6 +12,7 @@ import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.CreateConversation;
 import chorus.shared.bus.DueReplyJobs;
 import chorus.shared.bus.FailReplyJob;
+import chorus.shared.bus.FetchAttachment;
 import chorus.shared.bus.HistoryRequest;
 import chorus.shared.bus.LastSeqsRequest;
 import chorus.shared.bus.MarkRead;
@@ -19,11 +20,15 @@ import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
+import chorus.shared.bus.PublishKey;
 import chorus.shared.bus.React;
 import chorus.shared.bus.ReactionChanged;
 import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.RequestHandlers;
+import chorus.shared.bus.SearchMessages;
+import chorus.shared.bus.StoreAttachment;
+import chorus.shared.bus.UserKeysRequest;
 import chorus.shared.metrics.MeterNames;
 import chorus.shared.metrics.NodeMetrics;
 import io.micrometer.core.instrument.Timer;
@@ -61,6 +66,7 @@ public class PersistenceVerticle extends VerticleBase {
   private MessageStore messages;
   private ConversationStore conversations;
   private ReplyJobStore replyJobs;
+  private ContentStore content;
 
   private final NodeMetrics metrics;
   private Timer appendLatency;
@@ -95,6 +101,7 @@ public class PersistenceVerticle extends VerticleBase {
       messages = new MessageStore(pool, config);
       conversations = new ConversationStore(pool);
       replyJobs = new ReplyJobStore(pool, config);
+      content = new ContentStore(pool);
       return Future.all(List.of(
           serve(Addresses.APPEND, AppendMessage.class, this::append),
           serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
@@ -111,7 +118,12 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.MARK_READ, MarkRead.class, request -> announced(conversations.markRead(request),
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
           serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
-              ReactionChanged::changed, ReactionChanged::conversationId))));
+              ReactionChanged::changed, ReactionChanged::conversationId)),
+          serve(Addresses.STORE_ATTACHMENT, StoreAttachment.class, content::storeAttachment),
+          serve(Addresses.FETCH_ATTACHMENT, FetchAttachment.class, content::fetchAttachment),
+          serve(Addresses.PUBLISH_KEY, PublishKey.class, content::publishKey),
+          serve(Addresses.USER_KEYS, UserKeysRequest.class, content::userKeys),
+          serve(Addresses.SEARCH_MESSAGES, SearchMessages.class, content::search)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 

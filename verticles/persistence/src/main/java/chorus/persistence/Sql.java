@@ -227,7 +227,8 @@ final class Sql {
       JOIN messages um ON um.id = job.user_message_id
       LEFT JOIN LATERAL (
         SELECT * FROM messages
-        WHERE conversation_id = job.conversation_id AND seq <= um.seq
+        -- nothing without plaintext: an encrypted message or a file (content '') says nothing a provider can read
+        WHERE conversation_id = job.conversation_id AND seq <= um.seq AND content <> ''
         ORDER BY seq DESC
         LIMIT $4::int
       ) m ON true
@@ -350,4 +351,86 @@ final class Sql {
       )
       SELECT (SELECT count(*) FROM target) AS found, (SELECT count(*) FROM removed) AS changed
       """;
+
+  // ---- attachments, public keys and search (V5) -----------------------------------------
+
+  /**
+   * Store an uploaded file, only for a member of the conversation; $1 id, $2 conversation,
+   * $3 uploader, $4 file name, $5 content type, $6 sha256 hex, $7 bytes. No row = not a member (or no conversation).
+   */
+  static final String STORE_ATTACHMENT = """
+      INSERT INTO attachments (id, conversation_id, uploader_id, file_name, content_type, size, sha256, data)
+      SELECT $1::uuid, m.conversation_id, m.user_id, $4::text, $5::text, octet_length($7::bytea), $6::text, $7::bytea
+      FROM conversation_members m
+      WHERE m.conversation_id = $2::uuid AND m.user_id = $3::text
+      RETURNING id, conversation_id, file_name, content_type, size, sha256
+      """;
+
+  /**
+   * A file for a download ($1 attachment, $2 requester): no row = no such file; the bytes
+   * are read only when the requester is a member of the file's conversation now.
+   */
+  static final String FETCH_ATTACHMENT = """
+      WITH file AS (
+        SELECT a.id, a.conversation_id, a.file_name, a.content_type, a.size,
+               EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = a.conversation_id AND m.user_id = $2::text) AS allowed
+        FROM attachments a WHERE a.id = $1::uuid
+      )
+      SELECT file.*, CASE WHEN file.allowed THEN (SELECT data FROM attachments WHERE id = file.id) END AS data
+      FROM file
+      """;
+
+  /**
+   * Publish or replace one public key ($4 key id, $5 algorithm, $6 key) of $1 (the user row
+   * is upserted like the owner's of a bot: $2 name, $3 role), unless the user already has
+   * $7 other keys. No row = too many keys.
+   */
+  static final String PUBLISH_KEY = """
+      WITH %s, existing AS (
+        SELECT count(*) AS keys, COALESCE(bool_or(key_id = $4::text), false) AS replacing
+        FROM user_keys WHERE user_id = $1::text
+      )
+      INSERT INTO user_keys (user_id, key_id, algorithm, public_key)
+      SELECT owner.id, $4::text, $5::text, $6::text
+      FROM owner, existing
+      WHERE existing.replacing OR existing.keys < $7::int
+      ON CONFLICT (user_id, key_id) DO UPDATE
+      SET algorithm = EXCLUDED.algorithm, public_key = EXCLUDED.public_key, updated_at = now()
+      RETURNING key_id, algorithm, public_key, created_at, updated_at
+      """.formatted(UPSERT_OWNER);
+
+  /**
+   * The public keys of $2 for $1: visible to the user themself and to users who share a
+   * conversation with them. One row with visible = false when not; else one row per key
+   * (or one with NULL key columns when there is none).
+   */
+  static final String USER_KEYS = """
+      WITH v AS (
+        SELECT ($1::text = $2::text OR EXISTS (
+          SELECT 1 FROM conversation_members mine
+          JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
+          WHERE mine.user_id = $1::text AND theirs.user_id = $2::text)) AS visible
+      )
+      SELECT v.visible, k.key_id, k.algorithm, k.public_key, k.created_at, k.updated_at
+      FROM v LEFT JOIN user_keys k ON v.visible AND k.user_id = $2::text
+      ORDER BY k.created_at, k.key_id
+      """;
+
+  /**
+   * Full-text search, newest first, over the plaintext messages of the conversations $1 is a
+   * member of now; $2 query (web-search syntax: words, "phrases", or, -word), $3 only this
+   * conversation (or NULL), $4/$5 the cursor (created_at, id) of the previous page's last
+   * result (or NULL), $6 row limit. Encrypted messages have no search vector: never found.
+   */
+  static final String SEARCH_MESSAGES = """
+      SELECT %s,
+             ts_headline('simple', m.content, q, 'StartSel=**, StopSel=**, MaxWords=24, MinWords=8, MaxFragments=2') AS snippet
+      FROM websearch_to_tsquery('simple', $2::text) q, messages m
+      WHERE m.search_vector @@ q
+        AND m.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = $1::text)
+        AND ($3::uuid IS NULL OR m.conversation_id = $3::uuid)
+        AND ($4::timestamptz IS NULL OR (m.created_at, m.id) < ($4::timestamptz, $5::uuid))
+      ORDER BY m.created_at DESC, m.id DESC
+      LIMIT $6::int
+      """.formatted(columns(MESSAGE_COLUMNS, "m", "m_"));
 }

@@ -26,21 +26,33 @@ final class MessageSender {
 
   /** The stored result, or null when the allowance was used up (nothing stored). */
   Future<AppendResult> send(AppendMessage append) {
-    return presence.takeMessageToken(append.requesterId()).compose(allowed -> {
+    return send(append.requesterId(), () -> Future.succeededFuture(append));
+  }
+
+  /**
+   * As {@link #send(AppendMessage)}, for a message that needs work before it can be
+   * appended (a file stored first): {@code prepare} runs only once the allowance granted it.
+   */
+  Future<AppendResult> send(String userId, java.util.function.Supplier<Future<AppendMessage>> prepare) {
+    return presence.takeMessageToken(userId).compose(allowed -> {
       if (!allowed) {
         refusalsInARow++;
         return Future.succeededFuture();
       }
       refusalsInARow = 0;
-      return services.vertx().eventBus()
-          .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
-          .map(Message::body)
-          .onSuccess(result -> {
-            if (!result.duplicate()) {
-              services.feeds().offer(result.message());
-            }
-          });
+      return prepare.get().compose(append -> append(append));
     });
+  }
+
+  private Future<AppendResult> append(AppendMessage append) {
+    return services.vertx().eventBus()
+        .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
+        .map(Message::body)
+        .onSuccess(result -> {
+          if (!result.duplicate()) {
+            services.feeds().offer(result.message());
+          }
+        });
   }
 
   /** The client has been refused limits.rateLimitStrikes times in a row. */

@@ -26,9 +26,12 @@ public final class UserProfile {
 
   private final SocketServices services;
   private final Map<String, Set<UserSocket>> socketsByUser = new HashMap<>();
+  /** Unfinished uploads of all this node's user sockets, in memory. */
+  final UploadBudget uploadBudget;
 
   public UserProfile(SocketServices services) {
     this.services = services;
+    this.uploadBudget = new UploadBudget(services.config().content().maxBufferedBytesPerNode());
   }
 
   /** One consumer per node for presence changes, whatever the number of sockets. */

@@ -19,7 +19,6 @@ import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.TypingChanged;
-import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -57,6 +56,8 @@ final class UserSocket {
   private Heartbeat heartbeat;
   private final FrameQueue inbound;
   private final MessageSender sender;
+  private final Uploads uploads;
+  private final MessageSearch search;
   private boolean closed;
 
   UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
@@ -66,6 +67,8 @@ final class UserSocket {
     this.profile = profile;
     this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
+    this.uploads = new Uploads(services, profile.uploadBudget, user.userId(), sender, joined::containsKey, this::send);
+    this.search = new MessageSearch(services.vertx(), services.config().content(), services.requestOptions());
   }
 
   String userId() {
@@ -129,6 +132,11 @@ final class UserSocket {
       case "mark_read" -> withConversation(frame, this::markRead);
       case "add_reaction" -> withConversation(frame, (id, f) -> react(id, f, true));
       case "remove_reaction" -> withConversation(frame, (id, f) -> react(id, f, false));
+      case "upload_start" -> withConversation(frame, uploads::start);
+      case "upload_chunk" -> uploads.chunk(frame);
+      case "upload_complete" -> uploads.complete(frame);
+      case "upload_cancel" -> uploads.cancel(frame);
+      case "search_messages" -> searchMessages(frame);
       case "ping" -> {
         send(new JsonObject().put("type", "pong").put("timestamp", Frames.now()));
         yield Future.succeededFuture();
@@ -236,6 +244,9 @@ final class UserSocket {
       error("NOT_JOINED", "join the conversation before sending to it", id);
       return Future.succeededFuture();
     }
+    if (frame.getValue("encrypted") != null) {
+      return sendEncrypted(conversationId, frame);
+    }
     MessageRules.Problem problem = MessageRules.content(frame.getValue("content"), services.config().maxContentChars());
     if (problem != null) {
       error(problem.code(), problem.text(), id);
@@ -274,6 +285,63 @@ final class UserSocket {
             error("PERSONA_NOT_FOUND", "no such persona", id);
           } else {
             conversationError(e, conversationId);
+          }
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /**
+   * An end-to-end encrypted message: the envelope is stored and delivered as sent, never
+   * read. No AI can answer it: no reply job is created, and a persona asked for gets an
+   * ENCRYPTED_NO_AI error once the message is stored.
+   */
+  private Future<Void> sendEncrypted(UUID conversationId, JsonObject frame) {
+    String id = conversationId.toString();
+    if (frame.getValue("content") != null) {
+      error("INVALID_MESSAGE", "send content or encrypted, not both", id);
+      return Future.succeededFuture();
+    }
+    Envelopes.Checked envelope = Envelopes.check(frame.getValue("encrypted"), services.config().content());
+    MessageRules.Problem problem = envelope.problem() != null ? envelope.problem() : MessageRules.clientMessageId(frame.getValue("message_id"));
+    if (problem != null) {
+      error(problem.code(), problem.text(), id);
+      return Future.succeededFuture();
+    }
+    stopTyping(conversationId);
+    AppendMessage append = new AppendMessage(conversationId, user.userId(), chorus.shared.domain.Role.USER, user.userId(), "",
+        Map.of(chorus.shared.domain.ReservedMeta.ENCRYPTED, envelope.envelope()), frame.getString("message_id"), false, null, null, null);
+    return sender.send(append)
+        .onSuccess(result -> {
+          if (result == null) {
+            error("RATE_LIMITED", "too many messages; slow down and send this one again", id);
+            if (sender.abusive()) {
+              ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+            }
+            return;
+          }
+          if (result.duplicate()) {
+            send(newMessage(result.message()));
+          }
+          if (frame.getValue("persona_id") != null) {
+            error("ENCRYPTED_NO_AI", "an AI persona cannot read an encrypted message; it was stored without a reply", id);
+          }
+        })
+        .onFailure(e -> conversationError(e, conversationId))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private Future<Void> searchMessages(JsonObject frame) {
+    return search.search(user.userId(), frame.getValue("query"), frame.getValue("conversation_id"), frame.getValue("limit"),
+            frame.getValue("before"))
+        .onSuccess(results -> send(results.put("type", "search_results").put("query", frame.getValue("query")).put("timestamp", Frames.now())))
+        .onFailure(e -> {
+          if (e instanceof MessageSearch.Refused refused) {
+            error(refused.code, refused.getMessage(), null);
+          } else {
+            UserProfile.log.warn("search failed: {}", e.toString());
+            error("UNAVAILABLE", "search is not available right now; try again", null);
           }
         })
         .<Void>mapEmpty()
@@ -413,23 +481,8 @@ final class UserSocket {
 
   /** The document's new_message, plus role and seq (for order and resume). */
   private static JsonObject newMessage(StoredMessage message) {
-    boolean fromBot = message.role() == Role.ASSISTANT;
-    JsonObject body = new JsonObject()
-        .put("id", message.id().toString())
-        .put("sender_id", message.senderId())
-        .put("content", message.content())
-        .put("timestamp", message.createdAt().toString())
-        .put("is_ai", fromBot)
-        .put("role", message.role().wire())
-        .put("seq", message.seq());
-    if (fromBot) {
-      body.put("persona_id", message.senderId());
-    }
-    if (message.clientMessageId() != null) {
-      body.put("message_id", message.clientMessageId());
-    }
     return new JsonObject().put("type", "new_message").put("conversation_id", message.conversationId().toString())
-        .put("message", body).put("timestamp", Frames.now());
+        .put("message", Frames.userMessage(message)).put("timestamp", Frames.now());
   }
 
   private void conversationError(Throwable e, UUID conversationId) {
@@ -462,6 +515,7 @@ final class UserSocket {
     }
     closed = true;
     heartbeat.cancel();
+    uploads.discardAll();
     services.sockets().release(ws);
     for (UUID conversationId : List.copyOf(joined.keySet())) {
       joined.remove(conversationId).ended();

@@ -57,6 +57,7 @@ public final class RestApi {
     router.get("/api/v1/conversations/:id/messages").handler(this::listMessages);
     router.post("/api/v1/conversations/:id/members").handler(body).handler(this::addMember);
     router.delete("/api/v1/conversations/:id/members/:user_id").handler(this::removeMember);
+    new ContentApi(vertx, config, authenticator, requestOptions).mount(router, body);
   }
 
   private void createBot(RoutingContext ctx) {
@@ -151,7 +152,7 @@ public final class RestApi {
     return authenticator.authenticate(ctx.request());
   }
 
-  private static JsonObject jsonBody(RoutingContext ctx) {
+  static JsonObject jsonBody(RoutingContext ctx) {
     if (ctx.body() == null || ctx.body().length() == 0) {
       throw new BadRequest("INVALID_JSON", "a JSON object body is required");
     }
@@ -162,7 +163,7 @@ public final class RestApi {
     }
   }
 
-  private static String requiredString(JsonObject body, String field, int maxChars) {
+  static String requiredString(JsonObject body, String field, int maxChars) {
     String value = optionalString(body, field, maxChars, null);
     if (value == null || value.isBlank()) {
       throw new BadRequest("MISSING_FIELD", field + " is required");
@@ -192,7 +193,7 @@ public final class RestApi {
     }
   }
 
-  private static UUID uuidOrNotFound(String value) {
+  static UUID uuidOrNotFound(String value) {
     try {
       return UUID.fromString(value);
     } catch (IllegalArgumentException e) {
@@ -200,7 +201,7 @@ public final class RestApi {
     }
   }
 
-  private static Long longParam(RoutingContext ctx, String name) {
+  static Long longParam(RoutingContext ctx, String name) {
     String value = ctx.request().getParam(name);
     if (value == null || value.isEmpty()) {
       return null;
@@ -231,6 +232,10 @@ public final class RestApi {
       reply(ctx, 400, error(bad.code, bad.getMessage()));
     } else if (e instanceof NotFound || Failures.codeOf(e) == Failures.NOT_FOUND) {
       reply(ctx, 404, error("NOT_FOUND", "not found"));
+    } else if (Failures.codeOf(e) == Failures.FORBIDDEN) {
+      reply(ctx, 403, error("FORBIDDEN", e.getMessage()));
+    } else if (Failures.codeOf(e) == Failures.CONFLICT) {
+      reply(ctx, 409, error("CONFLICT", e.getMessage()));
     } else if (Failures.codeOf(e) == Failures.INVALID) {
       reply(ctx, 400, error("INVALID_REQUEST", e.getMessage()));
     } else {
