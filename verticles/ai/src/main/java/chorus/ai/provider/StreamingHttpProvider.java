@@ -216,9 +216,10 @@ public abstract class StreamingHttpProvider {
       }
     }
 
-    /** A piece of the reply; empty pieces are not passed on. */
+    /** A piece of the reply; empty pieces are not passed on, nor anything once a stop was asked for. */
     void delta(String piece) {
-      if (piece == null || piece.isEmpty() || done()) {
+      // the stop itself runs a moment later on this context; what arrives meanwhile is not the user's
+      if (piece == null || piece.isEmpty() || done() || cancellation.isCancelled()) {
         return;
       }
       if (firstTokenMs < 0) {
