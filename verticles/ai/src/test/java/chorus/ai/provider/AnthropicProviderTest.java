@@ -63,12 +63,12 @@ class AnthropicProviderTest {
   }
 
   private static GeneratedReply reply(JsonObject ai, ReplyWork work, Deltas deltas) throws Exception {
-    return generate(vertx, registry(vertx, ai), work, deltas, new Cancellation()).await(15, TimeUnit.SECONDS);
+    return generate(vertx, registry(vertx, ai), work, deltas, new Cancellation()).await(60, TimeUnit.SECONDS);
   }
 
   private static ProviderFailure failure(JsonObject ai, ReplyWork work) {
     Future<GeneratedReply> generated = generate(vertx, registry(vertx, ai), work, new Deltas(), new Cancellation());
-    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(15, TimeUnit.SECONDS));
+    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(60, TimeUnit.SECONDS));
     Throwable cause = thrown instanceof ExecutionException ? thrown.getCause() : thrown;
     assertTrue(cause instanceof ProviderFailure, "expected a ProviderFailure, got " + cause);
     assertFalse(cause.toString().contains(GLOBAL_KEY));
@@ -164,7 +164,7 @@ class AnthropicProviderTest {
     server.then(stall(anthropicStart(3), anthropicEvent("ping", new JsonObject())));
     ProviderFailure failure = failure(ai("anthropic", server.baseUrl()).put("firstTokenTimeoutMs", 300), question("hi"));
     assertEquals("timeout_first_token", failure.kind());
-    server.received.get(0).connectionClosed().await(5, TimeUnit.SECONDS);
+    server.received.get(0).connectionClosed().await(30, TimeUnit.SECONDS);
   }
 
   @Test
@@ -184,10 +184,10 @@ class AnthropicProviderTest {
       if (deltas.pieces.size() == 2) {
         cancellation.cancel();
       }
-    }, cancellation).await(10, TimeUnit.SECONDS);
+    }, cancellation).await(30, TimeUnit.SECONDS);
     assertEquals("t1 t2 ", reply.content());
     assertEquals("stopped", reply.meta().get("finish_reason"));
     assertEquals(3L, reply.meta().get("prompt_tokens"));
-    server.received.get(0).connectionClosed().await(5, TimeUnit.SECONDS);
+    server.received.get(0).connectionClosed().await(30, TimeUnit.SECONDS);
   }
 }

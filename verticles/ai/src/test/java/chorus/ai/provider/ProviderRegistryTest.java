@@ -58,14 +58,14 @@ class ProviderRegistryTest {
 
   private static ProviderFailure failure(ProviderRegistry registry, ReplyWork work) {
     Future<GeneratedReply> generated = generate(vertx, registry, work, new Deltas(), new Cancellation());
-    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(10, TimeUnit.SECONDS));
+    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(30, TimeUnit.SECONDS));
     Throwable cause = thrown instanceof ExecutionException ? thrown.getCause() : thrown;
     assertTrue(cause instanceof ProviderFailure, "expected a ProviderFailure, got " + cause);
     return (ProviderFailure) cause;
   }
 
   private static GeneratedReply reply(ProviderRegistry registry, ReplyWork work) throws Exception {
-    return generate(vertx, registry, work, new Deltas(), new Cancellation()).await(10, TimeUnit.SECONDS);
+    return generate(vertx, registry, work, new Deltas(), new Cancellation()).await(30, TimeUnit.SECONDS);
   }
 
   @Test

@@ -54,9 +54,9 @@ final class ProviderTestSupport {
         .put("anthropicApiKey", GLOBAL_KEY)
         .put("anthropicModel", "claude-test")
         .put("connectTimeoutMs", 2000)
-        .put("firstTokenTimeoutMs", 3000)
-        .put("betweenTokensTimeoutMs", 3000)
-        .put("totalTimeoutMs", 20000)
+        .put("firstTokenTimeoutMs", 15000)
+        .put("betweenTokensTimeoutMs", 15000)
+        .put("totalTimeoutMs", 40000)
         .put("retries", 2)
         .put("retryBaseMs", 20)
         .put("retryMaxMs", 200);
