@@ -1,5 +1,6 @@
 package chorus.ai;
 
+import chorus.ai.provider.ProviderRegistry;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
@@ -17,6 +18,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -50,7 +52,7 @@ public final class AiVerticle extends VerticleBase {
     PayloadCodecs.install(vertx);
     try {
       config = AiConfig.from(config());
-      provider = providerNamed(config.provider());
+      provider = ProviderRegistry.create(vertx, config().getJsonObject("ai", new JsonObject()), System.getenv(), new LocalReplyProvider());
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -63,13 +65,6 @@ public final class AiVerticle extends VerticleBase {
           sweepTimer = vertx.setPeriodic(config.sweepIntervalMs(), t -> sweep(config.sweepIntervalMs()));
           log.info("ai ready on node '{}' with provider '{}'", config.nodeId(), provider.name());
         });
-  }
-
-  private static ReplyProvider providerNamed(String name) {
-    if (LocalReplyProvider.NAME.equals(name)) {
-      return new LocalReplyProvider();
-    }
-    throw new IllegalArgumentException("unknown ai.provider '" + name + "' (available: " + LocalReplyProvider.NAME + ")");
   }
 
   @Override

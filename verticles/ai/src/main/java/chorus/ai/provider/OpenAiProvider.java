@@ -1,0 +1,86 @@
+package chorus.ai.provider;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The OpenAI-compatible chat completions API, streamed: OpenAI itself, and the servers that
+ * speak it (Ollama, vLLM, llama.cpp's server, LM Studio). {@code POST {baseUrl}/chat/completions}
+ * with {@code stream: true} and {@code stream_options.include_usage}; events are
+ * {@code data: {chunk}} lines with {@code choices[0].delta.content}, a last chunk with
+ * {@code usage}, then {@code data: [DONE]}. The key, when there is one, goes as a bearer token.
+ */
+public final class OpenAiProvider extends StreamingHttpProvider {
+  public static final String NAME = "openai";
+  public static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
+  public static final String DEFAULT_MODEL = "gpt-4o-mini";
+
+  public OpenAiProvider(Vertx vertx, HttpClient client, HttpProviderOptions options) {
+    super(vertx, client, options);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  String url(Endpoint endpoint) {
+    return endpoint.baseUrl() + "/chat/completions";
+  }
+
+  @Override
+  void headers(Endpoint endpoint, RequestOptions request) {
+    if (endpoint.hasKey()) {
+      request.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + endpoint.apiKey());
+    }
+  }
+
+  @Override
+  JsonObject body(ModelCall call) {
+    JsonArray messages = new JsonArray();
+    if (!call.prompt().system().isEmpty()) {
+      messages.add(new JsonObject().put("role", "system").put("content", call.prompt().system()));
+    }
+    call.prompt().messages().forEach(m -> messages.add(new JsonObject().put("role", m.role()).put("content", m.content())));
+    return new JsonObject()
+        .put("model", call.model())
+        .put("messages", messages)
+        .put("temperature", call.temperature())
+        .put("max_tokens", call.maxTokens())
+        .put("stream", true)
+        .put("stream_options", new JsonObject().put("include_usage", true));
+  }
+
+  @Override
+  void onEvent(String event, String data, Generation generation) {
+    if (data.strip().equals("[DONE]")) {
+      generation.complete();
+      return;
+    }
+    JsonObject chunk = new JsonObject(data);
+    if (chunk.containsKey("error")) {
+      generation.upstreamError(false);
+      return;
+    }
+    generation.model(chunk.getString("model"));
+    JsonArray choices = chunk.getJsonArray("choices");
+    if (choices != null && !choices.isEmpty()) {
+      JsonObject choice = choices.getJsonObject(0);
+      JsonObject delta = choice.getJsonObject("delta");
+      if (delta != null) {
+        generation.delta(delta.getString("content"));
+      }
+      generation.finishReason(choice.getString("finish_reason"));
+    }
+    JsonObject usage = chunk.getJsonObject("usage");
+    if (usage != null) {
+      generation.promptTokens(usage.getNumber("prompt_tokens"));
+      generation.completionTokens(usage.getNumber("completion_tokens"));
+    }
+  }
+}
