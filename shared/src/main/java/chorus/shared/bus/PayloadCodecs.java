@@ -22,7 +22,10 @@ public final class PayloadCodecs {
       PresenceChanged.class, TypingChanged.class,
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
-      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
+      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
+      SetStatus.class, StatusSet.class, RecordLastSeen.class, LastSeenQuery.class, LastSeen.class,
+      SetArchived.class, ArchiveState.class, ListConversations.class, ConversationList.class, CheckMembers.class, Members.class,
+      CallSignal.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

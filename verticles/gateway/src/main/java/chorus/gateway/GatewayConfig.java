@@ -30,7 +30,11 @@ public record GatewayConfig(
     int maxSocketsPerConversation,
     double messagesPerSecond,
     int messageBurst,
-    int rateLimitStrikes) {
+    int rateLimitStrikes,
+    int conversationPageSize,
+    int conversationPageMax,
+    int maxSdpBytes,
+    int maxIceCandidateBytes) {
 
   public static GatewayConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
@@ -61,7 +65,11 @@ public record GatewayConfig(
         limits.getInteger("maxSocketsPerConversation", 50),
         limits.getDouble("messagesPerSecond", 10.0),
         limits.getInteger("messageBurst", 20),
-        limits.getInteger("rateLimitStrikes", 20));
+        limits.getInteger("rateLimitStrikes", 20),
+        limits.getInteger("conversationPageSize", 50),
+        limits.getInteger("conversationPageMax", 200),
+        config.getJsonObject("calls", new JsonObject()).getInteger("maxSdpBytes", 16384),
+        config.getJsonObject("calls", new JsonObject()).getInteger("maxCandidateBytes", 2048));
   }
 
   private static Set<String> commaSeparated(String value) {

@@ -5,6 +5,11 @@ import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ChangeMembership;
+import chorus.shared.bus.CheckMembers;
+import chorus.shared.bus.LastSeenQuery;
+import chorus.shared.bus.ListConversations;
+import chorus.shared.bus.RecordLastSeen;
+import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.LastSeqsRequest;
@@ -95,7 +100,12 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.MARK_READ, MarkRead.class, request -> announced(conversations.markRead(request),
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
           serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
-              ReactionChanged::changed, ReactionChanged::conversationId))));
+              ReactionChanged::changed, ReactionChanged::conversationId)),
+          serve(Addresses.RECORD_LAST_SEEN, RecordLastSeen.class, conversations::recordLastSeen),
+          serve(Addresses.LAST_SEEN, LastSeenQuery.class, conversations::lastSeen),
+          serve(Addresses.SET_ARCHIVED, SetArchived.class, conversations::setArchived),
+          serve(Addresses.LIST_CONVERSATIONS, ListConversations.class, conversations::listConversations),
+          serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
