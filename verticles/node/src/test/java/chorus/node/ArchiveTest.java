@@ -112,6 +112,9 @@ class ArchiveTest {
     assertTrue(undone.getBoolean("changed"));
     assertNull(undone.getString("archived_at"));
     assertTrue(listed(1, bob, "false").contains(conversationId));
+    // bob's first socket, joined all along on the other node, learns it too (the change travels on the conversation's topic)
+    chorus.node.support.Await.until("the other device sees it unarchived", java.time.Duration.ofSeconds(5),
+        () -> !frame(b, "join_conversation", conversationId).getBoolean("archived"));
     List.of(a, b, tablet).forEach(WsClient::close);
   }
 

@@ -4,6 +4,7 @@ import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.CheckMembers;
 import chorus.shared.bus.LastSeenQuery;
@@ -103,7 +104,9 @@ public class PersistenceVerticle extends VerticleBase {
               ReactionChanged::changed, ReactionChanged::conversationId)),
           serve(Addresses.RECORD_LAST_SEEN, RecordLastSeen.class, conversations::recordLastSeen),
           serve(Addresses.LAST_SEEN, LastSeenQuery.class, conversations::lastSeen),
-          serve(Addresses.SET_ARCHIVED, SetArchived.class, conversations::setArchived),
+          // published so that the member's sockets joined elsewhere know it (conversation_joined says archived)
+          serve(Addresses.SET_ARCHIVED, SetArchived.class, request -> announced(conversations.setArchived(request),
+              ArchiveState::changed, ArchiveState::conversationId)),
           serve(Addresses.LIST_CONVERSATIONS, ListConversations.class, conversations::listConversations),
           serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));

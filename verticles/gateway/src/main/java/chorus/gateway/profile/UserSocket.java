@@ -718,6 +718,11 @@ final class UserSocket {
       if (event instanceof ReadReceipt receipt) {
         send(new JsonObject().put("type", "read_receipt").put("conversation_id", conversationId.toString())
             .put("user_id", receipt.userId()).put("seq", receipt.lastReadSeq()).put("timestamp", Frames.now()));
+      } else if (event instanceof ArchiveState state) {
+        // archived from another device or by REST: a later join on this socket reports it
+        if (state.userId().equals(user.userId())) {
+          archived = state.archived();
+        }
       } else if (event instanceof CallSignal signal) {
         // never back to the sending socket; with to_user_id, only that member's sockets
         if (signal.fromSocketId().equals(socketId) || (signal.toUserId() != null && !signal.toUserId().equals(user.userId()))) {
