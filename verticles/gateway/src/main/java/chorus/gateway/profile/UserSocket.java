@@ -147,8 +147,6 @@ final class UserSocket {
       case "typing_stop" -> withConversation(frame, (id, f) -> typing(id, false));
       case "get_online_status" -> onlineStatus(frame);
       case "set_status" -> setStatus(frame);
-      case "call_invite", "call_accept", "call_reject", "call_offer", "call_answer", "ice_candidate", "call_end",
-          "screen_share_start", "screen_share_stop" -> withConversation(frame, (id, f) -> signal(name, id, f));
       case "archive_conversation" -> withConversation(frame, (id, f) -> archive(id, true));
       case "unarchive_conversation" -> withConversation(frame, (id, f) -> archive(id, false));
       case "mark_read" -> withConversation(frame, this::markRead);
@@ -159,6 +157,9 @@ final class UserSocket {
         yield Future.succeededFuture();
       }
       default -> {
+        if (CallFrames.TYPES.contains(name)) {
+          yield withConversation(frame, (id, f) -> signal(name, id, f));
+        }
         error("UNKNOWN_TYPE", "unknown message type: " + (name.length() > 64 ? name.substring(0, 64) + "..." : name), null);
         yield Future.succeededFuture();
       }
@@ -270,10 +271,6 @@ final class UserSocket {
         .otherwiseEmpty();
   }
 
-  private static final Set<String> CALL_MEDIA = Set.of("audio", "video", "screen");
-  private static final int MAX_REASON_CHARS = 200;
-  private static final int MAX_USER_ID_CHARS = 200;
-
   /**
    * Relays a WebRTC signalling frame to the conversation's members on every node (or to
    * one member, {@code to_user_id}), never to this socket, never stored. Both the sender
@@ -282,53 +279,14 @@ final class UserSocket {
    */
   private Future<Void> signal(String type, UUID conversationId, JsonObject frame) {
     String id = conversationId.toString();
-    Map<String, Object> fields = new HashMap<>();
-    String callId;
-    if (type.equals("call_invite")) {
-      if (!(frame.getValue("media") instanceof String media) || !CALL_MEDIA.contains(media)) {
-        error("INVALID_MESSAGE", "media must be audio, video or screen", id);
-        return Future.succeededFuture();
-      }
-      fields.put("media", media);
-      callId = UUID.randomUUID().toString();
-    } else {
-      try {
-        callId = UUID.fromString((String) frame.getValue("call_id")).toString();
-      } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
-        error("INVALID_MESSAGE", "call_id must be the id call_invite_sent gave", id);
-        return Future.succeededFuture();
-      }
-    }
-    String problem = switch (type) {
-      case "call_offer", "call_answer" -> payload(frame, "sdp", services.config().maxSdpBytes(), true, fields);
-      case "ice_candidate" -> {
-        String bad = payload(frame, "candidate", services.config().maxIceCandidateBytes(), true, fields);
-        if (bad == null) {
-          bad = payload(frame, "sdp_mid", 64, false, fields);
-        }
-        Object index = frame.getValue("sdp_m_line_index");
-        if (bad == null && index != null) {
-          if (index instanceof Number number && number.intValue() >= 0 && number.intValue() < 1024) {
-            fields.put("sdp_m_line_index", number.intValue());
-          } else {
-            bad = "sdp_m_line_index must be a small non-negative integer";
-          }
-        }
-        yield bad;
-      }
-      case "call_reject", "call_end" -> payload(frame, "reason", MAX_REASON_CHARS, false, fields);
-      default -> null;
-    };
-    if (problem != null) {
-      error(problem.startsWith("too large:") ? "PAYLOAD_TOO_LARGE" : "INVALID_MESSAGE", problem.replace("too large: ", ""), id);
+    CallFrames.Checked call;
+    try {
+      call = CallFrames.check(type, frame, services.config().maxSdpBytes(), services.config().maxIceCandidateBytes());
+    } catch (CallFrames.Refused refused) {
+      error(refused.code, refused.getMessage(), id);
       return Future.succeededFuture();
     }
-    Object to = frame.getValue("to_user_id");
-    if (to != null && (!(to instanceof String target) || target.isBlank() || target.length() > MAX_USER_ID_CHARS)) {
-      error("INVALID_MESSAGE", "to_user_id must be a user id", id);
-      return Future.succeededFuture();
-    }
-    String toUserId = (String) to;
+    String toUserId = call.toUserId();
     List<String> asked = toUserId == null ? List.of(user.userId()) : List.of(user.userId(), toUserId);
     return services.vertx().eventBus()
         .<Members>request(Addresses.CHECK_MEMBERS, new CheckMembers(conversationId, asked), services.requestOptions())
@@ -341,10 +299,10 @@ final class UserSocket {
           } else if (!joined.containsKey(conversationId)) {
             error("NOT_JOINED", "join the conversation before calling in it", id);
           } else {
-            services.feeds().publishSignal(new CallSignal(conversationId, type, callId, user.userId(), socketId, toUserId, Map.copyOf(fields)));
+            services.feeds().publishSignal(new CallSignal(conversationId, type, call.callId(), user.userId(), socketId, toUserId, call.fields()));
             if (type.equals("call_invite")) {
-              JsonObject sent = new JsonObject().put("type", "call_invite_sent").put("conversation_id", id).put("call_id", callId)
-                  .put("media", fields.get("media"));
+              JsonObject sent = new JsonObject().put("type", "call_invite_sent").put("conversation_id", id)
+                  .put("call_id", call.callId()).put("media", call.fields().get("media"));
               if (toUserId != null) {
                 sent.put("to_user_id", toUserId);
               }
@@ -355,25 +313,6 @@ final class UserSocket {
         .onFailure(e -> conversationError(e, conversationId))
         .<Void>mapEmpty()
         .otherwiseEmpty();
-  }
-
-  /**
-   * Copies a string field into {@code fields} when present (and, if {@code required}, not
-   * empty) and at most {@code maxBytes} in UTF-8; returns what is wrong, or null.
-   */
-  private static String payload(JsonObject frame, String field, int maxBytes, boolean required, Map<String, Object> fields) {
-    Object value = frame.getValue(field);
-    if (value == null && !required) {
-      return null;
-    }
-    if (!(value instanceof String text) || (required && text.isEmpty())) {
-      return field + (required ? " is required and must be a non-empty string" : " must be a string");
-    }
-    if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
-      return "too large: " + field + " is larger than " + maxBytes + " bytes";
-    }
-    fields.put(field, text);
-    return null;
   }
 
   /** Sets this user's activity status cluster-wide; co-members get one presence_update per change, this socket an ack. */
@@ -683,7 +622,7 @@ final class UserSocket {
     final UUID conversationId;
     final long committedSeq;
     final Future<Boolean> viewing;
-    /** Whether this user has archived the conversation (as of the join, or this socket's own archive frames). */
+    /** Whether this user has archived the conversation: as of the join, then as changed by any of their devices. */
     boolean archived;
 
     Subscription(UUID conversationId, long startSeq, long committedSeq, Future<Boolean> viewing) {
