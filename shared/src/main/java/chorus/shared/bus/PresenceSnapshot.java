@@ -14,6 +14,6 @@ public record PresenceSnapshot(Map<String, List<String>> nodesByUser, Map<String
 
   /** The activity status of an online user ("active" unless they set another), null when offline. */
   public String statusOf(String userId) {
-    return isOnline(userId) ? statusByUser.getOrDefault(userId, "active") : null;
+    return isOnline(userId) ? statusByUser.getOrDefault(userId, chorus.shared.domain.ActivityStatus.ACTIVE) : null;
   }
 }

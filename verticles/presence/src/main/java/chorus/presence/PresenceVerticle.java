@@ -21,6 +21,7 @@ import chorus.shared.bus.ViewerJoined;
 import chorus.shared.bus.ViewerLeft;
 import chorus.shared.bus.Viewers;
 import chorus.shared.bus.ViewersQuery;
+import chorus.shared.domain.ActivityStatus;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -124,7 +125,7 @@ public final class PresenceVerticle extends VerticleBase {
         .onSuccess(result -> {
           if (result == PresenceChange.CAME_ONLINE) {
             log.debug("presence: {} {}", userId, result);
-            announce(userId, true, STATUS_ACTIVE, null);
+            announce(userId, true, ActivityStatus.ACTIVE, null);
           } else if (result == PresenceChange.WENT_OFFLINE) {
             log.debug("presence: {} {}", userId, result);
             wentOffline(List.of(userId));
@@ -132,15 +133,11 @@ public final class PresenceVerticle extends VerticleBase {
         });
   }
 
-  /** Activity statuses a user may set; a user who goes offline comes back {@code active}. */
-  static final Set<String> STATUSES = Set.of("active", "away", "dnd");
-  static final String STATUS_ACTIVE = "active";
-
   /** Sets an online user's status; a change (not a repeat) is announced once, whatever the number of devices. */
   private Future<StatusSet> setStatus(SetStatus request) {
     requireIds(request.userId(), "-", "-");
-    if (request.status() == null || !STATUSES.contains(request.status())) {
-      throw new InvalidRequest("status must be one of " + STATUSES);
+    if (request.status() == null || !ActivityStatus.VALUES.contains(request.status())) {
+      throw new InvalidRequest("status must be one of " + ActivityStatus.VALUES);
     }
     return Future.fromCompletionStage(sockets.submitToKey(request.userId(), new PresenceUpdates.SetStatus(request.status())), context)
         .map(outcome -> {

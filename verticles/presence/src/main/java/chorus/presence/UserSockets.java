@@ -20,12 +20,12 @@ final class UserSockets implements Serializable {
 
   /** "active" unless the user set another. */
   String status() {
-    return status == null ? "active" : status;
+    return status == null ? chorus.shared.domain.ActivityStatus.ACTIVE : status;
   }
 
   /** @return whether it changed */
   boolean setStatus(String newStatus) {
-    String stored = "active".equals(newStatus) ? null : newStatus;
+    String stored = chorus.shared.domain.ActivityStatus.ACTIVE.equals(newStatus) ? null : newStatus;
     if (java.util.Objects.equals(status, stored)) {
       return false;
     }

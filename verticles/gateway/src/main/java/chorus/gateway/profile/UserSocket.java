@@ -28,6 +28,7 @@ import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.TypingChanged;
+import chorus.shared.domain.ActivityStatus;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
@@ -54,7 +55,6 @@ import java.util.UUID;
  */
 final class UserSocket {
   private static final int MAX_USER_IDS = 500;
-  private static final Set<String> STATUSES = Set.of("active", "away", "dnd");
 
   private final SocketServices services;
   private final ServerWebSocket ws;
@@ -318,7 +318,7 @@ final class UserSocket {
   /** Sets this user's activity status cluster-wide; co-members get one presence_update per change, this socket an ack. */
   private Future<Void> setStatus(JsonObject frame) {
     Object status = frame.getValue("status");
-    if (!(status instanceof String text) || !STATUSES.contains(text)) {
+    if (!(status instanceof String text) || !ActivityStatus.VALUES.contains(text)) {
       error("INVALID_STATUS", "status must be one of active, away, dnd", null);
       return Future.succeededFuture();
     }
