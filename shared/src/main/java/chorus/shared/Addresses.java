@@ -29,6 +29,14 @@ public final class Addresses {
   public static final String PUBLISH_KEY = "chorus.persistence.keys.publish";
   public static final String USER_KEYS = "chorus.persistence.keys.get";
   public static final String SEARCH_MESSAGES = "chorus.persistence.search";
+  /** When users went offline (their last_seen_at), written by the presence role, read for online_users. */
+  public static final String RECORD_LAST_SEEN = "chorus.persistence.last-seen.record";
+  public static final String LAST_SEEN = "chorus.persistence.last-seen";
+  /** A member archives or unarchives a conversation for themselves; and their listing. */
+  public static final String SET_ARCHIVED = "chorus.persistence.archive.set";
+  public static final String LIST_CONVERSATIONS = "chorus.persistence.conversation.list";
+  /** Are these users all members of the conversation? (call signalling checks every frame) */
+  public static final String CHECK_MEMBERS = "chorus.persistence.membership.check";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";
@@ -43,6 +51,8 @@ public final class Addresses {
   public static final String PRESENCE_VIEWERS = "chorus.presence.viewers";
   /** The cluster-wide per-user message rate limit (a token bucket kept by the presence role). */
   public static final String RATE_LIMIT_TAKE = "chorus.presence.rate-limit";
+  /** A user's activity status (active, away, dnd), kept cluster-wide while they are online. */
+  public static final String PRESENCE_SET_STATUS = "chorus.presence.set-status";
   /**
    * Published by the presence role when a user goes online (first socket anywhere) or
    * offline (last socket gone, or its node died): one consumer per gateway node.

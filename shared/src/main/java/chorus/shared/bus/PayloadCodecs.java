@@ -24,7 +24,10 @@ public final class PayloadCodecs {
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
       Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
       StoreAttachment.class, AttachmentStored.class, FetchAttachment.class, AttachmentFile.class,
-      PublishKey.class, UserKeysRequest.class, UserKeys.class, SearchMessages.class, SearchResults.class);
+      PublishKey.class, UserKeysRequest.class, UserKeys.class, SearchMessages.class, SearchResults.class,
+      SetStatus.class, StatusSet.class, RecordLastSeen.class, LastSeenQuery.class, LastSeen.class,
+      SetArchived.class, ArchiveState.class, ListConversations.class, ConversationList.class, CheckMembers.class, Members.class,
+      CallSignal.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

@@ -32,11 +32,16 @@ public record GatewayConfig(
     double messagesPerSecond,
     int messageBurst,
     int rateLimitStrikes,
+    int conversationPageSize,
+    int conversationPageMax,
+    int maxSdpBytes,
+    int maxIceCandidateBytes,
     ContentConfig content) {
 
   public GatewayConfig {
     content.checkFits(maxFrameBytes);
   }
+
 
   public static GatewayConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
@@ -69,6 +74,10 @@ public record GatewayConfig(
         limits.getDouble("messagesPerSecond", 10.0),
         limits.getInteger("messageBurst", 20),
         limits.getInteger("rateLimitStrikes", 20),
+        limits.getInteger("conversationPageSize", 50),
+        limits.getInteger("conversationPageMax", 200),
+        config.getJsonObject("calls", new JsonObject()).getInteger("maxSdpBytes", 16384),
+        config.getJsonObject("calls", new JsonObject()).getInteger("maxCandidateBytes", 2048),
         ContentConfig.from(config));
   }
 

@@ -2,7 +2,16 @@ package chorus.persistence;
 
 import static chorus.persistence.RequestFailure.require;
 
+import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
+import chorus.shared.bus.CheckMembers;
+import chorus.shared.bus.ConversationList;
+import chorus.shared.bus.LastSeen;
+import chorus.shared.bus.LastSeenQuery;
+import chorus.shared.bus.ListConversations;
+import chorus.shared.bus.Members;
+import chorus.shared.bus.RecordLastSeen;
+import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
@@ -22,7 +31,12 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.UUID;
 
@@ -40,7 +54,8 @@ final class ConversationStore {
     return pool.preparedQuery(Sql.CONNECT_CONTEXT).execute(Tuple.of(request.conversationId(), request.userId()))
         .map(rows -> {
           Row row = single(rows, "no such conversation");
-          return new ConnectContext(Rows.user(row, "u_"), Rows.conversation(row, "c_"), Rows.bot(row, "b_"));
+          return new ConnectContext(Rows.user(row, "u_"), Rows.conversation(row, "c_"), Rows.bot(row, "b_"),
+              instant(row.getOffsetDateTime("cm_archived_at")));
         });
   }
 
@@ -112,6 +127,75 @@ final class ConversationStore {
       return new ReactionChanged(request.conversationId(), request.messageId(), request.userId(), request.emoji(), request.add(),
           row.getLong("changed") > 0);
     });
+  }
+
+  Future<Ping> recordLastSeen(RecordLastSeen request) {
+    require(request.userIds(), "userIds");
+    require(request.at(), "at");
+    if (request.userIds().isEmpty()) {
+      return Future.succeededFuture(new Ping());
+    }
+    Tuple params = Tuple.of(request.userIds().toArray(String[]::new), OffsetDateTime.ofInstant(request.at(), ZoneOffset.UTC));
+    return pool.preparedQuery(Sql.RECORD_LAST_SEEN).execute(params).map(rows -> new Ping());
+  }
+
+  Future<LastSeen> lastSeen(LastSeenQuery request) {
+    require(request.userIds(), "userIds");
+    if (request.userIds().isEmpty()) {
+      return Future.succeededFuture(new LastSeen(Map.of()));
+    }
+    return pool.preparedQuery(Sql.LAST_SEEN).execute(Tuple.of((Object) request.userIds().toArray(String[]::new))).map(rows -> {
+      Map<String, Instant> byUser = new HashMap<>();
+      rows.forEach(row -> byUser.put(row.getString("id"), instant(row.getOffsetDateTime("last_seen_at"))));
+      return new LastSeen(byUser);
+    });
+  }
+
+  /** See {@link Sql#SET_ARCHIVED}: a non-member is NOT_FOUND. */
+  Future<ArchiveState> setArchived(SetArchived request) {
+    require(request.conversationId(), "conversationId");
+    require(request.userId(), "userId");
+    Tuple params = Tuple.of(request.conversationId(), request.userId(), request.archived());
+    return pool.preparedQuery(Sql.SET_ARCHIVED).execute(params).map(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("found") == 0) {
+        throw RequestFailure.notFound("no such conversation");
+      }
+      Instant archivedAt = instant(row.getOffsetDateTime("archived_at"));
+      return new ArchiveState(request.conversationId(), request.userId(), archivedAt != null, archivedAt, row.getLong("changed") > 0);
+    });
+  }
+
+  Future<ConversationList> listConversations(ListConversations request) {
+    require(request.userId(), "userId");
+    if (request.limit() < 1 || request.offset() < 0) {
+      throw RequestFailure.invalid("limit must be positive and offset not negative");
+    }
+    Tuple params = Tuple.of(request.userId(), request.archived(), request.limit() + 1, request.offset());
+    return pool.preparedQuery(Sql.LIST_CONVERSATIONS).execute(params).map(rows -> {
+      List<ConversationList.Entry> page = new ArrayList<>();
+      for (Row row : rows) {
+        if (page.size() < request.limit()) {
+          page.add(new ConversationList.Entry(Rows.conversation(row, "c_"), instant(row.getOffsetDateTime("m_archived_at"))));
+        }
+      }
+      return new ConversationList(List.copyOf(page), rows.size() > request.limit());
+    });
+  }
+
+  Future<Members> checkMembers(CheckMembers request) {
+    require(request.conversationId(), "conversationId");
+    require(request.userIds(), "userIds");
+    Tuple params = Tuple.of(request.conversationId(), (Object) request.userIds().toArray(String[]::new));
+    return pool.preparedQuery(Sql.CHECK_MEMBERS).execute(params).map(rows -> {
+      List<String> members = new ArrayList<>(rows.size());
+      rows.forEach(row -> members.add(row.getString("user_id")));
+      return new Members(List.copyOf(members));
+    });
+  }
+
+  private static Instant instant(OffsetDateTime value) {
+    return value == null ? null : value.toInstant();
   }
 
   Future<Ping> ping() {

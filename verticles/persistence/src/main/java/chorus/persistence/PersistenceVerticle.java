@@ -4,7 +4,13 @@ import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
+import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
+import chorus.shared.bus.CheckMembers;
+import chorus.shared.bus.LastSeenQuery;
+import chorus.shared.bus.ListConversations;
+import chorus.shared.bus.RecordLastSeen;
+import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContextRequest;
@@ -123,7 +129,14 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.FETCH_ATTACHMENT, FetchAttachment.class, content::fetchAttachment),
           serve(Addresses.PUBLISH_KEY, PublishKey.class, content::publishKey),
           serve(Addresses.USER_KEYS, UserKeysRequest.class, content::userKeys),
-          serve(Addresses.SEARCH_MESSAGES, SearchMessages.class, content::search)));
+          serve(Addresses.SEARCH_MESSAGES, SearchMessages.class, content::search),
+          serve(Addresses.RECORD_LAST_SEEN, RecordLastSeen.class, conversations::recordLastSeen),
+          serve(Addresses.LAST_SEEN, LastSeenQuery.class, conversations::lastSeen),
+          // published so that the member's sockets joined elsewhere know it (conversation_joined says archived)
+          serve(Addresses.SET_ARCHIVED, SetArchived.class, request -> announced(conversations.setArchived(request),
+              ArchiveState::changed, ArchiveState::conversationId)),
+          serve(Addresses.LIST_CONVERSATIONS, ListConversations.class, conversations::listConversations),
+          serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 

@@ -123,7 +123,7 @@ final class Sql {
    * membership join makes "missing" and "not yours" the same zero rows.
    */
   static final String CONNECT_CONTEXT = """
-      SELECT %s, %s, %s
+      SELECT %s, %s, %s, cm.archived_at AS cm_archived_at
       FROM conversations c
       JOIN bots b ON b.id = c.bot_id
       JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $2::text
@@ -433,4 +433,51 @@ final class Sql {
       ORDER BY m.created_at DESC, m.id DESC
       LIMIT $6::int
       """.formatted(columns(MESSAGE_COLUMNS, "m", "m_"));
+  /** Users ($1 text[]) went offline at $2: last_seen_at never moves back (two presence verticles may race). */
+  static final String RECORD_LAST_SEEN = """
+      UPDATE users SET last_seen_at = GREATEST(COALESCE(last_seen_at, $2::timestamptz), $2::timestamptz)
+      WHERE id = ANY($1::text[])
+      """;
+
+  /** The stored last_seen_at of users ($1 text[]) that have one. */
+  static final String LAST_SEEN = "SELECT id, last_seen_at FROM users WHERE id = ANY($1::text[]) AND last_seen_at IS NOT NULL";
+
+  /**
+   * Archive ($3 true) or unarchive a conversation for one member ($1 conversation, $2 user).
+   * found = 0: not a member; changed = 0: already so. Archiving again keeps the first time.
+   */
+  static final String SET_ARCHIVED = """
+      WITH member AS (
+        SELECT conversation_id, user_id, archived_at FROM conversation_members
+        WHERE conversation_id = $1::uuid AND user_id = $2::text
+      ), moved AS (
+        UPDATE conversation_members m SET archived_at = CASE WHEN $3::boolean THEN now() ELSE NULL END
+        FROM member
+        WHERE m.conversation_id = member.conversation_id AND m.user_id = member.user_id
+          AND (member.archived_at IS NULL) = $3::boolean
+        RETURNING m.archived_at
+      )
+      SELECT (SELECT count(*) FROM member) AS found,
+             (SELECT count(*) FROM moved) AS changed,
+             CASE WHEN EXISTS (SELECT 1 FROM moved) THEN (SELECT archived_at FROM moved)
+                  ELSE (SELECT archived_at FROM member) END AS archived_at
+      """;
+
+  /**
+   * A member's conversations, most recently active first ($1 user, $2 archived filter or
+   * null for all, $3 row limit (page + 1 to learn has_more), $4 offset).
+   */
+  static final String LIST_CONVERSATIONS = """
+      SELECT %s, m.archived_at AS m_archived_at
+      FROM conversation_members m
+      JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.user_id = $1::text AND ($2::boolean IS NULL OR (m.archived_at IS NOT NULL) = $2::boolean)
+      ORDER BY c.updated_at DESC, c.id DESC
+      LIMIT $3::int OFFSET $4::int
+      """.formatted(columns(CONVERSATION_COLUMNS, "c", "c_"));
+
+  /** Which of the users ($2 text[]) are members of the conversation $1. */
+  static final String CHECK_MEMBERS = """
+      SELECT user_id FROM conversation_members WHERE conversation_id = $1::uuid AND user_id = ANY($2::text[])
+      """;
 }

@@ -55,16 +55,37 @@ final class PresenceUpdates {
     }
   }
 
-  /** Reads the nodes holding a user's sockets (null when offline) on the owner, without a backup operation. */
-  record ReadNodes() implements EntryProcessor<String, UserSockets, ArrayList<String>>, ReadOnly {
+  /** Sets the activity status of an online user; {@link StatusOutcome#OFFLINE} when the user has no socket open. */
+  record SetStatus(String status) implements EntryProcessor<String, UserSockets, StatusOutcome> {
     @Override
-    public ArrayList<String> process(Map.Entry<String, UserSockets> entry) {
+    public StatusOutcome process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
-      return sockets == null ? null : sockets.nodes();
+      if (sockets == null) {
+        return StatusOutcome.OFFLINE;
+      }
+      if (!sockets.setStatus(status)) {
+        return StatusOutcome.UNCHANGED;
+      }
+      entry.setValue(sockets);
+      return StatusOutcome.CHANGED;
+    }
+  }
+
+  enum StatusOutcome { CHANGED, UNCHANGED, OFFLINE }
+
+  /** What a query needs of an online user: the nodes holding their sockets, and their status. */
+  record OnlineUser(ArrayList<String> nodes, String status) implements java.io.Serializable {}
+
+  /** Reads a user's nodes and status (null when offline) on the owner, without a backup operation. */
+  record ReadPresence() implements EntryProcessor<String, UserSockets, OnlineUser>, ReadOnly {
+    @Override
+    public OnlineUser process(Map.Entry<String, UserSockets> entry) {
+      UserSockets sockets = entry.getValue();
+      return sockets == null ? null : new OnlineUser(sockets.nodes(), sockets.status());
     }
 
     @Override
-    public EntryProcessor<String, UserSockets, ArrayList<String>> getBackupProcessor() {
+    public EntryProcessor<String, UserSockets, OnlineUser> getBackupProcessor() {
       return null;
     }
   }

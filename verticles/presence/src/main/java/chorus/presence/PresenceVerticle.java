@@ -7,6 +7,9 @@ import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.PresenceChanged;
+import chorus.shared.bus.RecordLastSeen;
+import chorus.shared.bus.SetStatus;
+import chorus.shared.bus.StatusSet;
 import chorus.shared.bus.Ping;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
@@ -18,6 +21,7 @@ import chorus.shared.bus.ViewerJoined;
 import chorus.shared.bus.ViewerLeft;
 import chorus.shared.bus.Viewers;
 import chorus.shared.bus.ViewersQuery;
+import chorus.shared.domain.ActivityStatus;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -27,6 +31,8 @@ import com.hazelcast.map.IMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +94,8 @@ public final class PresenceVerticle extends VerticleBase {
         serve(Addresses.PRESENCE_VIEWER_JOINED, ViewerJoined.class, this::viewerJoined),
         serve(Addresses.PRESENCE_VIEWER_LEFT, ViewerLeft.class, this::viewerLeft),
         serve(Addresses.PRESENCE_VIEWERS, ViewersQuery.class, this::viewersOf),
-        serve(Addresses.RATE_LIMIT_TAKE, RateLimitTake.class, this::takeToken))));
+        serve(Addresses.RATE_LIMIT_TAKE, RateLimitTake.class, this::takeToken),
+        serve(Addresses.PRESENCE_SET_STATUS, SetStatus.class, this::setStatus))));
   }
 
   @Override
@@ -116,11 +123,43 @@ public final class PresenceVerticle extends VerticleBase {
   private Future<PresenceChange> update(String userId, EntryProcessor<String, UserSockets, PresenceChange> change) {
     return Future.fromCompletionStage(sockets.submitToKey(userId, change), context)
         .onSuccess(result -> {
-          if (result == PresenceChange.CAME_ONLINE || result == PresenceChange.WENT_OFFLINE) {
+          if (result == PresenceChange.CAME_ONLINE) {
             log.debug("presence: {} {}", userId, result);
-            announce(userId, result == PresenceChange.CAME_ONLINE);
+            announce(userId, true, ActivityStatus.ACTIVE, null);
+          } else if (result == PresenceChange.WENT_OFFLINE) {
+            log.debug("presence: {} {}", userId, result);
+            wentOffline(List.of(userId));
           }
         });
+  }
+
+  /** Sets an online user's status; a change (not a repeat) is announced once, whatever the number of devices. */
+  private Future<StatusSet> setStatus(SetStatus request) {
+    requireIds(request.userId(), "-", "-");
+    if (request.status() == null || !ActivityStatus.VALUES.contains(request.status())) {
+      throw new InvalidRequest("status must be one of " + ActivityStatus.VALUES);
+    }
+    return Future.fromCompletionStage(sockets.submitToKey(request.userId(), new PresenceUpdates.SetStatus(request.status())), context)
+        .map(outcome -> {
+          if (outcome == PresenceUpdates.StatusOutcome.CHANGED) {
+            announce(request.userId(), true, request.status(), null);
+          }
+          return new StatusSet(request.status(), outcome == PresenceUpdates.StatusOutcome.CHANGED,
+              outcome != PresenceUpdates.StatusOutcome.OFFLINE);
+        });
+  }
+
+  /**
+   * Users whose last socket is gone: their last_seen is stored while their audience is
+   * looked up (no extra round trip), and the change is announced once the store is done
+   * (so that anyone told can read it back at once), or failed (announced all the same).
+   */
+  private void wentOffline(List<String> userIds) {
+    // PostgreSQL keeps microseconds: what is announced is what will be read back
+    Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    Future<?> recorded = retried(Addresses.RECORD_LAST_SEEN, new RecordLastSeen(List.copyOf(userIds), at), ANNOUNCE_ATTEMPTS)
+        .onFailure(e -> log.warn("presence: last seen of {} users not stored: {}", userIds.size(), e.toString()));
+    userIds.forEach(userId -> announce(userId, false, null, at, recorded));
   }
 
   private Future<Admission> viewerJoined(ViewerJoined joined) {
@@ -159,18 +198,20 @@ public final class PresenceVerticle extends VerticleBase {
       throw new InvalidRequest("at most " + MAX_QUERY_USERS + " users per presence query");
     }
     if (userIds.isEmpty()) {
-      return Future.succeededFuture(new PresenceSnapshot(Map.of()));
+      return Future.succeededFuture(new PresenceSnapshot(Map.of(), Map.of()));
     }
     // one bulk, non-blocking read on the owners of the users' partitions
-    return Future.fromCompletionStage(sockets.submitToKeys(userIds, new PresenceUpdates.ReadNodes()), context)
+    return Future.fromCompletionStage(sockets.submitToKeys(userIds, new PresenceUpdates.ReadPresence()), context)
         .map(found -> {
           Map<String, List<String>> nodesByUser = new TreeMap<>();
-          found.forEach((userId, nodes) -> {
-            if (nodes != null && !nodes.isEmpty()) {
-              nodesByUser.put(userId, List.copyOf(nodes));
+          Map<String, String> statusByUser = new HashMap<>();
+          found.forEach((userId, online) -> {
+            if (online != null && !online.nodes().isEmpty()) {
+              nodesByUser.put(userId, List.copyOf(online.nodes()));
+              statusByUser.put(userId, online.status());
             }
           });
-          return new PresenceSnapshot(nodesByUser);
+          return new PresenceSnapshot(nodesByUser, statusByUser);
         });
   }
 
@@ -204,11 +245,10 @@ public final class PresenceVerticle extends VerticleBase {
         .onSuccess(changes -> {
           long offline = changes.values().stream().filter(c -> c == PresenceChange.WENT_OFFLINE).count();
           log.info("presence: forgot the sockets of departed node {} ({} users went offline here)", nodeId, offline);
-          changes.forEach((userId, change) -> {
-            if (change == PresenceChange.WENT_OFFLINE) {
-              announce(userId, false);
-            }
-          });
+          List<String> gone = changes.entrySet().stream().filter(e -> e.getValue() == PresenceChange.WENT_OFFLINE).map(Map.Entry::getKey).toList();
+          if (!gone.isEmpty()) {
+            wentOffline(gone);
+          }
         })
         .onFailure(e -> log.warn("presence: could not forget the sockets of node {}: {}", nodeId, e.toString()));
   }
@@ -217,13 +257,36 @@ public final class PresenceVerticle extends VerticleBase {
    * Tells every gateway node of a change, once: the entry processor reports each change to
    * exactly one caller. The audience is everyone who shares a conversation with the user.
    */
-  private void announce(String userId, boolean online) {
-    vertx.eventBus().<CoMembers>request(Addresses.CO_MEMBERS, new CoMembersRequest(userId))
-        .onSuccess(reply -> vertx.eventBus().publish(Addresses.PRESENCE_CHANGES, new PresenceChanged(userId, online, reply.body().userIds())))
+  private void announce(String userId, boolean online, String status, Instant lastSeen) {
+    announce(userId, online, status, lastSeen, Future.succeededFuture());
+  }
+
+  /** As above, published only once {@code after} has completed (successfully or not). */
+  private void announce(String userId, boolean online, String status, Instant lastSeen, Future<?> after) {
+    this.<CoMembers>retried(Addresses.CO_MEMBERS, new CoMembersRequest(userId), ANNOUNCE_ATTEMPTS)
+        .compose(reply -> after.transform(ignored -> Future.succeededFuture(reply)))
+        .onSuccess(reply -> vertx.eventBus().publish(Addresses.PRESENCE_CHANGES,
+            new PresenceChanged(userId, online, reply.body().userIds(), status, lastSeen)))
         .onFailure(e -> log.warn("presence: change of {} not announced: {}", userId, e.toString()));
   }
 
   // ---- event-bus plumbing -------------------------------------------------------------
+
+  /** Attempts, each with {@link #ANNOUNCE_TIMEOUT_MS}, of the requests behind an announcement. */
+  private static final int ANNOUNCE_ATTEMPTS = 3;
+  private static final long ANNOUNCE_TIMEOUT_MS = 2000;
+
+  /**
+   * A request that is asked again when it got no answer (timeout, no handler): right after
+   * a node died, the event bus may still route to that node's persistence verticle until
+   * the cluster drops its registrations. Only for idempotent requests.
+   */
+  private <T> Future<io.vertx.core.eventbus.Message<T>> retried(String address, Object body, int attempts) {
+    io.vertx.core.eventbus.DeliveryOptions options = new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(ANNOUNCE_TIMEOUT_MS);
+    return vertx.eventBus().<T>request(address, body, options).recover(e -> attempts > 1 && Failures.codeOf(e) == -1
+        ? retried(address, body, attempts - 1)
+        : Future.failedFuture(e));
+  }
 
   private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
     return RequestHandlers.serve(vertx.eventBus(), address, type, handler, (message, failure) -> {

@@ -12,9 +12,26 @@ import java.util.Set;
  * Never holds an empty set: a node without sockets is removed.
  */
 final class UserSockets implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final HashMap<String, HashSet<String>> byNode = new HashMap<>();
+  /** The user's activity status; null means active. Lives and dies with the entry: a user who goes offline comes back active. */
+  private String status;
+
+  /** "active" unless the user set another. */
+  String status() {
+    return status == null ? chorus.shared.domain.ActivityStatus.ACTIVE : status;
+  }
+
+  /** @return whether it changed */
+  boolean setStatus(String newStatus) {
+    String stored = chorus.shared.domain.ActivityStatus.ACTIVE.equals(newStatus) ? null : newStatus;
+    if (java.util.Objects.equals(status, stored)) {
+      return false;
+    }
+    status = stored;
+    return true;
+  }
 
   /** @return whether it was not there yet */
   boolean add(String nodeId, String socketId) {
@@ -60,6 +77,6 @@ final class UserSockets implements Serializable {
 
   @Override
   public String toString() {
-    return byNode.toString();
+    return status == null ? byNode.toString() : byNode + " " + status;
   }
 }

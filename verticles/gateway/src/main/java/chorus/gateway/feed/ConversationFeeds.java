@@ -117,6 +117,11 @@ public final class ConversationFeeds {
     vertx.eventBus().publish(Addresses.conversationTopic(typing.conversationId()), typing);
   }
 
+  /** Publishes a call signal to every node holding sockets on the conversation (this one included); never stored. */
+  public void publishSignal(chorus.shared.bus.CallSignal signal) {
+    vertx.eventBus().publish(Addresses.conversationTopic(signal.conversationId()), signal);
+  }
+
   /** A message this node knows was committed (an append result): delivered in order like a bus event. */
   public void offer(StoredMessage message) {
     Feed feed = feeds.get(message.conversationId());

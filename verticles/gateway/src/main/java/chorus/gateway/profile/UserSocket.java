@@ -7,18 +7,29 @@ import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.ArchiveState;
+import chorus.shared.bus.CallSignal;
+import chorus.shared.bus.CheckMembers;
 import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
 import chorus.shared.bus.ConnectContextRequest;
+import chorus.shared.bus.LastSeen;
+import chorus.shared.bus.LastSeenQuery;
 import chorus.shared.bus.MarkRead;
+import chorus.shared.bus.Members;
 import chorus.shared.bus.PresenceChanged;
+import chorus.shared.bus.PresenceQuery;
+import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.React;
 import chorus.shared.bus.ReactionChanged;
 import chorus.shared.bus.ReadReceipt;
-import chorus.shared.bus.PresenceQuery;
-import chorus.shared.bus.PresenceSnapshot;
+import chorus.shared.bus.SetArchived;
+import chorus.shared.bus.SetStatus;
+import chorus.shared.bus.StatusSet;
 import chorus.shared.bus.TypingChanged;
+import chorus.shared.domain.ActivityStatus;
+import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -27,6 +38,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,6 +71,8 @@ final class UserSocket {
   private final Uploads uploads;
   private final MessageSearch search;
   private boolean closed;
+  /** Presence updates that arrive before online_users was sent; null once it was. */
+  private List<PresenceChanged> heldPresence = new ArrayList<>();
 
   UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
     this.services = services;
@@ -97,7 +111,14 @@ final class UserSocket {
       profile.register(this);
       ws.resume();
       // the document sends the online users it may see on connect
-      visibleOnline(null).onSuccess(users -> send(onlineUsers(users)));
+      visibleOnline(null)
+          .onSuccess(visible -> send(onlineUsers(visible)))
+          .onComplete(ar -> {
+            // updates that raced the snapshot follow it, in the order they came
+            List<PresenceChanged> early = heldPresence;
+            heldPresence = null;
+            early.forEach(this::presenceChanged);
+          });
     });
   }
 
@@ -129,6 +150,9 @@ final class UserSocket {
       case "typing_start" -> withConversation(frame, (id, f) -> typing(id, true));
       case "typing_stop" -> withConversation(frame, (id, f) -> typing(id, false));
       case "get_online_status" -> onlineStatus(frame);
+      case "set_status" -> setStatus(frame);
+      case "archive_conversation" -> withConversation(frame, (id, f) -> archive(id, true));
+      case "unarchive_conversation" -> withConversation(frame, (id, f) -> archive(id, false));
       case "mark_read" -> withConversation(frame, this::markRead);
       case "add_reaction" -> withConversation(frame, (id, f) -> react(id, f, true));
       case "remove_reaction" -> withConversation(frame, (id, f) -> react(id, f, false));
@@ -142,6 +166,9 @@ final class UserSocket {
         yield Future.succeededFuture();
       }
       default -> {
+        if (CallFrames.TYPES.contains(name)) {
+          yield withConversation(frame, (id, f) -> signal(name, id, f));
+        }
         error("UNKNOWN_TYPE", "unknown message type: " + (name.length() > 64 ? name.substring(0, 64) + "..." : name), null);
         yield Future.succeededFuture();
       }
@@ -181,7 +208,7 @@ final class UserSocket {
     }
     Subscription existing = joined.get(conversationId);
     if (existing != null) {
-      send(joinedFrame(conversationId, existing.committedSeq));
+      send(joinedFrame(conversationId, existing.committedSeq, existing.archived));
       return Future.succeededFuture();
     }
     if (joined.size() >= services.config().maxConversationsPerSocket()) {
@@ -214,8 +241,9 @@ final class UserSocket {
     long committed = context.conversation().lastSeq();
     long start = lastSeqValue == null ? committed : Math.min(((Number) lastSeqValue).longValue(), committed);
     Subscription subscription = new Subscription(conversationId, start, committed, viewing);
+    subscription.archived = context.archivedAt() != null;
     joined.put(conversationId, subscription);
-    send(joinedFrame(conversationId, committed));
+    send(joinedFrame(conversationId, committed, subscription.archived));
     services.feeds().attach(conversationId, committed, subscription).onFailure(e -> {
       if (joined.remove(conversationId, subscription)) {
         subscription.ended();
@@ -224,9 +252,93 @@ final class UserSocket {
     });
   }
 
-  private JsonObject joinedFrame(UUID conversationId, long committedSeq) {
+  /** {@code archived}: whether this user archived it (archived conversations can still be joined and receive messages). */
+  private JsonObject joinedFrame(UUID conversationId, long committedSeq, boolean archived) {
     return new JsonObject().put("type", "conversation_joined").put("conversation_id", conversationId.toString())
-        .put("last_seq", committedSeq).put("timestamp", Frames.now());
+        .put("last_seq", committedSeq).put("archived", archived).put("timestamp", Frames.now());
+  }
+
+  /** Archives or unarchives the conversation for this user only; acked with conversation_archived / conversation_unarchived. */
+  private Future<Void> archive(UUID conversationId, boolean archived) {
+    return services.vertx().eventBus()
+        .<ArchiveState>request(Addresses.SET_ARCHIVED, new SetArchived(conversationId, user.userId(), archived), services.requestOptions())
+        .map(Message::body)
+        .onSuccess(state -> {
+          Subscription subscription = joined.get(conversationId);
+          if (subscription != null) {
+            subscription.archived = state.archived();
+          }
+          JsonObject ack = new JsonObject().put("type", archived ? "conversation_archived" : "conversation_unarchived")
+              .put("conversation_id", conversationId.toString()).put("archived", state.archived()).put("changed", state.changed());
+          if (state.archivedAt() != null) {
+            ack.put("archived_at", state.archivedAt().toString());
+          }
+          send(ack.put("timestamp", Frames.now()));
+        })
+        .onFailure(e -> conversationError(e, conversationId))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /**
+   * Relays a WebRTC signalling frame to the conversation's members on every node (or to
+   * one member, {@code to_user_id}), never to this socket, never stored. Both the sender
+   * and the target are checked to be members on every frame; call_invite creates the call
+   * id, which the sender gets back in call_invite_sent.
+   */
+  private Future<Void> signal(String type, UUID conversationId, JsonObject frame) {
+    String id = conversationId.toString();
+    CallFrames.Checked call;
+    try {
+      call = CallFrames.check(type, frame, services.config().maxSdpBytes(), services.config().maxIceCandidateBytes());
+    } catch (CallFrames.Refused refused) {
+      error(refused.code, refused.getMessage(), id);
+      return Future.succeededFuture();
+    }
+    String toUserId = call.toUserId();
+    List<String> asked = toUserId == null ? List.of(user.userId()) : List.of(user.userId(), toUserId);
+    return services.vertx().eventBus()
+        .<Members>request(Addresses.CHECK_MEMBERS, new CheckMembers(conversationId, asked), services.requestOptions())
+        .map(Message::body)
+        .onSuccess(members -> {
+          if (!members.userIds().contains(user.userId())) {
+            error("NOT_FOUND", "conversation not found", id);
+          } else if (toUserId != null && !members.userIds().contains(toUserId)) {
+            error("NOT_A_MEMBER", "to_user_id is not a member of this conversation", id);
+          } else if (!joined.containsKey(conversationId)) {
+            error("NOT_JOINED", "join the conversation before calling in it", id);
+          } else {
+            services.feeds().publishSignal(new CallSignal(conversationId, type, call.callId(), user.userId(), socketId, toUserId, call.fields()));
+            if (type.equals("call_invite")) {
+              JsonObject sent = new JsonObject().put("type", "call_invite_sent").put("conversation_id", id)
+                  .put("call_id", call.callId()).put("media", call.fields().get("media"));
+              if (toUserId != null) {
+                sent.put("to_user_id", toUserId);
+              }
+              send(sent.put("timestamp", Frames.now()));
+            }
+          }
+        })
+        .onFailure(e -> conversationError(e, conversationId))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /** Sets this user's activity status cluster-wide; co-members get one presence_update per change, this socket an ack. */
+  private Future<Void> setStatus(JsonObject frame) {
+    Object status = frame.getValue("status");
+    if (!(status instanceof String text) || !ActivityStatus.VALUES.contains(text)) {
+      error("INVALID_STATUS", "status must be one of active, away, dnd", null);
+      return Future.succeededFuture();
+    }
+    return services.vertx().eventBus()
+        .<StatusSet>request(Addresses.PRESENCE_SET_STATUS, new SetStatus(user.userId(), text), services.requestOptions())
+        .map(Message::body)
+        .onSuccess(set -> send(new JsonObject().put("type", "status_updated").put("status", set.status())
+            .put("changed", set.changed()).put("timestamp", Frames.now())))
+        .onFailure(e -> error("UNAVAILABLE", "presence is not available right now", null))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
   }
 
   private Future<Void> leave(UUID conversationId) {
@@ -430,14 +542,23 @@ final class UserSocket {
     }
     Set<String> asked = new HashSet<>();
     array.forEach(id -> asked.add((String) id));
-    return visibleOnline(asked).onSuccess(users -> send(onlineUsers(users))).<Void>mapEmpty().otherwiseEmpty();
+    return visibleOnline(asked).onSuccess(visible -> send(onlineUsers(visible))).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /**
+   * What the caller may see of users sharing a conversation with it (and of itself): who is
+   * online, with their activity status, and when the others were last seen.
+   */
+  private record Visible(List<String> online, Map<String, String> statuses, Map<String, Instant> lastSeen) {
+    static final Visible NONE = new Visible(List.of(), Map.of(), Map.of());
   }
 
   /**
    * The online users among those the caller may see (users sharing a conversation with it,
-   * and itself), restricted to {@code asked} when given.
+   * and itself), restricted to {@code asked} when given; and the last seen time of the
+   * offline ones (one more query, only when some are offline).
    */
-  private Future<List<String>> visibleOnline(Set<String> asked) {
+  private Future<Visible> visibleOnline(Set<String> asked) {
     return services.vertx().eventBus()
         .<CoMembers>request(Addresses.CO_MEMBERS, new CoMembersRequest(user.userId()), services.requestOptions())
         .compose(reply -> {
@@ -447,17 +568,35 @@ final class UserSocket {
             visible.retainAll(asked);
           }
           if (visible.isEmpty()) {
-            return Future.succeededFuture(List.<String>of());
+            return Future.succeededFuture(Visible.NONE);
           }
           return services.vertx().eventBus()
               .<PresenceSnapshot>request(Addresses.PRESENCE_QUERY, new PresenceQuery(visible), services.requestOptions())
-              .map(snapshot -> visible.stream().filter(snapshot.body()::isOnline).sorted().toList());
+              .map(Message::body)
+              .compose(snapshot -> {
+                List<String> online = visible.stream().filter(snapshot::isOnline).sorted().toList();
+                Map<String, String> statuses = new HashMap<>();
+                online.forEach(id -> statuses.put(id, snapshot.statusOf(id)));
+                List<String> offline = visible.stream().filter(id -> !snapshot.isOnline(id)).toList();
+                if (offline.isEmpty()) {
+                  return Future.succeededFuture(new Visible(online, statuses, Map.of()));
+                }
+                return services.vertx().eventBus()
+                    .<LastSeen>request(Addresses.LAST_SEEN, new LastSeenQuery(offline), services.requestOptions())
+                    .map(seen -> new Visible(online, statuses, seen.body().byUser()));
+              });
         })
         .onFailure(e -> error("UNAVAILABLE", "presence is not available right now", null));
   }
 
-  private static JsonObject onlineUsers(List<String> users) {
-    return new JsonObject().put("type", "online_users").put("users", new JsonArray(users)).put("timestamp", Frames.now());
+  /** The document's online_users, plus each online user's status and the offline ones' last_seen. */
+  private static JsonObject onlineUsers(Visible visible) {
+    JsonObject statuses = new JsonObject();
+    visible.statuses().forEach(statuses::put);
+    JsonObject lastSeen = new JsonObject();
+    visible.lastSeen().forEach((id, at) -> lastSeen.put(id, at.toString()));
+    return new JsonObject().put("type", "online_users").put("users", new JsonArray(visible.online()))
+        .put("statuses", statuses).put("last_seen", lastSeen).put("timestamp", Frames.now());
   }
 
   private void onBinary(Buffer ignored) {
@@ -473,9 +612,17 @@ final class UserSocket {
   // ---- outbound ------------------------------------------------------------------------
 
   void presenceChanged(PresenceChanged change) {
-    if (!change.userId().equals(user.userId())) {
-      send(new JsonObject().put("type", "presence_update").put("user_id", change.userId())
-          .put("online", change.online()).put("timestamp", Frames.now()));
+    if (heldPresence != null) {
+      heldPresence.add(change);
+    } else if (!change.userId().equals(user.userId())) {
+      JsonObject update = new JsonObject().put("type", "presence_update").put("user_id", change.userId()).put("online", change.online());
+      if (change.status() != null) {
+        update.put("status", change.status());
+      }
+      if (change.lastSeen() != null) {
+        update.put("last_seen", change.lastSeen().toString());
+      }
+      send(update.put("timestamp", Frames.now()));
     }
   }
 
@@ -531,6 +678,8 @@ final class UserSocket {
     final UUID conversationId;
     final long committedSeq;
     final Future<Boolean> viewing;
+    /** Whether this user has archived the conversation: as of the join, then as changed by any of their devices. */
+    boolean archived;
 
     Subscription(UUID conversationId, long startSeq, long committedSeq, Future<Boolean> viewing) {
       super(startSeq);
@@ -564,6 +713,23 @@ final class UserSocket {
       if (event instanceof ReadReceipt receipt) {
         send(new JsonObject().put("type", "read_receipt").put("conversation_id", conversationId.toString())
             .put("user_id", receipt.userId()).put("seq", receipt.lastReadSeq()).put("timestamp", Frames.now()));
+      } else if (event instanceof ArchiveState state) {
+        // archived from another device or by REST: a later join on this socket reports it
+        if (state.userId().equals(user.userId())) {
+          archived = state.archived();
+        }
+      } else if (event instanceof CallSignal signal) {
+        // never back to the sending socket; with to_user_id, only that member's sockets
+        if (signal.fromSocketId().equals(socketId) || (signal.toUserId() != null && !signal.toUserId().equals(user.userId()))) {
+          return;
+        }
+        JsonObject relayed = new JsonObject().put("type", signal.type()).put("conversation_id", conversationId.toString())
+            .put("call_id", signal.callId()).put("from_user_id", signal.fromUserId());
+        if (signal.toUserId() != null) {
+          relayed.put("to_user_id", signal.toUserId());
+        }
+        signal.fields().forEach(relayed::put);
+        send(relayed.put("timestamp", Frames.now()));
       } else if (event instanceof ReactionChanged reaction) {
         send(new JsonObject().put("type", "reaction_update").put("conversation_id", conversationId.toString())
             .put("message_id", reaction.messageId().toString()).put("user_id", reaction.userId())

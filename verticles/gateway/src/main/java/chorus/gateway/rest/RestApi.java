@@ -7,7 +7,11 @@ import chorus.gateway.auth.Principal;
 import chorus.gateway.profile.Frames;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
+import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
+import chorus.shared.bus.ConversationList;
+import chorus.shared.bus.ListConversations;
+import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.CreateBot;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.CreateConversation;
@@ -58,6 +62,9 @@ public final class RestApi {
     router.post("/api/v1/conversations/:id/members").handler(body).handler(this::addMember);
     router.delete("/api/v1/conversations/:id/members/:user_id").handler(this::removeMember);
     new ContentApi(vertx, config, authenticator, requestOptions).mount(router, body);
+    router.get("/api/v1/conversations").handler(this::listConversations);
+    router.post("/api/v1/conversations/:id/archive").handler(ctx -> setArchived(ctx, true));
+    router.delete("/api/v1/conversations/:id/archive").handler(ctx -> setArchived(ctx, false));
   }
 
   private void createBot(RoutingContext ctx) {
@@ -138,6 +145,49 @@ public final class RestApi {
         reply(ctx, 404, error("NOT_FOUND", "not a member"));
       }
     }).onFailure(e -> fail(ctx, e));
+  }
+
+  /**
+   * The caller's conversations, most recently active first: {@code archived=false} (the
+   * default) those they have not archived, {@code true} the archived ones, {@code all} both;
+   * paged with {@code limit} and {@code offset}.
+   */
+  private void listConversations(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      String filter = ctx.request().getParam("archived", "false");
+      Boolean archived = switch (filter) {
+        case "true" -> Boolean.TRUE;
+        case "false" -> Boolean.FALSE;
+        case "all" -> null;
+        default -> throw new BadRequest("INVALID_PARAMETER", "archived must be true, false or all");
+      };
+      Long limit = longParam(ctx, "limit");
+      Long offset = longParam(ctx, "offset");
+      int pageLimit = limit == null ? config.conversationPageSize() : (int) Math.max(1, Math.min(limit, config.conversationPageMax()));
+      if (offset != null && offset > Integer.MAX_VALUE) {
+        throw new BadRequest("INVALID_PARAMETER", "offset is too large");
+      }
+      ListConversations request = new ListConversations(user.userId(), archived, pageLimit, offset == null ? 0 : offset.intValue());
+      return vertx.eventBus().<ConversationList>request(Addresses.LIST_CONVERSATIONS, request, requestOptions).map(Message::body);
+    }).onSuccess(page -> {
+      JsonArray conversations = new JsonArray();
+      page.conversations().forEach(entry -> conversations.add(Frames.conversation(entry.conversation())
+          .put("archived", entry.archivedAt() != null)
+          .put("archived_at", entry.archivedAt() == null ? null : entry.archivedAt().toString())));
+      reply(ctx, 200, new JsonObject().put("conversations", conversations).put("has_more", page.hasMore()));
+    }).onFailure(e -> fail(ctx, e));
+  }
+
+  /** A member archives (POST) or unarchives (DELETE) a conversation for themselves: 200 with the state; 404 when not a member. */
+  private void setArchived(RoutingContext ctx, boolean archived) {
+    authenticated(ctx).compose(user -> {
+      UUID conversationId = uuidOrNotFound(ctx.pathParam("id"));
+      return vertx.eventBus().<ArchiveState>request(Addresses.SET_ARCHIVED, new SetArchived(conversationId, user.userId(), archived), requestOptions)
+          .map(Message::body);
+    }).onSuccess(state -> reply(ctx, 200, new JsonObject().put("conversation_id", state.conversationId().toString())
+        .put("archived", state.archived()).put("archived_at", state.archivedAt() == null ? null : state.archivedAt().toString())
+        .put("changed", state.changed())))
+        .onFailure(e -> fail(ctx, e));
   }
 
   private Future<MembershipChanged> changeMembership(ChangeMembership command) {
