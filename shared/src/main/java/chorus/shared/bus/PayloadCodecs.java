@@ -22,7 +22,11 @@ public final class PayloadCodecs {
       PresenceChanged.class, TypingChanged.class,
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
-      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
+      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
+      // the AI engine: streaming, stop, leases, limits
+      ReplyDelta.class, ReplySnapshot.class, StreamSnapshotRequest.class, ReplyStreamEnded.class, ReplyFailed.class,
+      StopGeneration.class, RenewReplyJob.class, ReleaseReplyJob.class, RetryReplyJob.class,
+      AdmitGeneration.class, Admitted.class, RecordUsage.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

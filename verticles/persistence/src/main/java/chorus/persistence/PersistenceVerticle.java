@@ -2,6 +2,7 @@ package chorus.persistence;
 
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
+import chorus.shared.bus.AdmitGeneration;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ChangeMembership;
@@ -22,7 +23,11 @@ import chorus.shared.bus.HistoryRequest;
 import chorus.shared.bus.MessageAppended;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
+import chorus.shared.bus.RecordUsage;
+import chorus.shared.bus.ReleaseReplyJob;
+import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyJobReady;
+import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.RequestHandlers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -89,6 +94,11 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.CLAIM_REPLY_JOB, ClaimReplyJob.class, replyJobs::claim),
           serve(Addresses.DUE_REPLY_JOBS, DueReplyJobs.class, replyJobs::due),
           serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail),
+          serve(Addresses.RENEW_REPLY_JOB, RenewReplyJob.class, replyJobs::renew),
+          serve(Addresses.RELEASE_REPLY_JOB, ReleaseReplyJob.class, request -> announceJob(replyJobs.release(request))),
+          serve(Addresses.RETRY_REPLY_JOB, RetryReplyJob.class, request -> announceJob(replyJobs.retry(request))),
+          serve(Addresses.ADMIT_GENERATION, AdmitGeneration.class, replyJobs::admit),
+          serve(Addresses.RECORD_AI_USAGE, RecordUsage.class, replyJobs::recordUsage),
           serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
           serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers),
           serve(Addresses.LAST_SEQS, LastSeqsRequest.class, messages::lastSeqs),
@@ -120,6 +130,11 @@ public class PersistenceVerticle extends VerticleBase {
         eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
       }
     });
+  }
+
+  /** A job made pending again (retried, released) is told to one AI verticle at once; the sweep catches a lost one. */
+  private Future<ReplyJobReady> announceJob(Future<ReplyJobReady> job) {
+    return job.onSuccess(ready -> vertx.eventBus().send(Addresses.REPLY_JOB_READY, ready));
   }
 
   /** A removal is announced on the conversation's topic: every node cuts that member's sockets off at once. */

@@ -12,6 +12,8 @@ public abstract class FeedListener {
   private long cursor;
   private boolean live;
   private java.util.ArrayDeque<StoredMessage> held = new java.util.ArrayDeque<>();
+  /** Per reply stream, how many characters of its text this listener was given. */
+  private final java.util.Map<java.util.UUID, Integer> streamChars = new java.util.HashMap<>();
 
   protected FeedListener(long cursor) {
     this.cursor = cursor;
@@ -45,6 +47,35 @@ public abstract class FeedListener {
     }
     held = null;
   }
+
+  /**
+   * The stream grew: give this listener exactly what it lacks, as one piece ending at the
+   * stream's last index (a single delta when it was up to date, the text so far when it just
+   * joined). Nothing while it still replays history: going live catches it up.
+   */
+  final void streamAdvanced(ReplyStream stream) {
+    if (!live) {
+      return;
+    }
+    int have = streamChars.getOrDefault(stream.streamId(), 0);
+    if (stream.length() <= have) {
+      return;
+    }
+    boolean resumed = !streamChars.containsKey(stream.streamId()) && stream.lastIndex() > 1;
+    streamChars.put(stream.streamId(), stream.length());
+    onReplyText(stream, stream.lastIndex(), stream.textFrom(have), resumed);
+  }
+
+  final void streamEnded(java.util.UUID streamId) {
+    streamChars.remove(streamId);
+  }
+
+  /**
+   * Text of a reply being generated, in order, each character once: {@code text} covers the
+   * stream's deltas up to {@code index}; {@code resumed} when it is the text so far of a
+   * stream this listener joined in the middle.
+   */
+  protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {}
 
   /** Called on the gateway's event loop, in seq order, once per message. */
   protected abstract void onMessage(StoredMessage message);

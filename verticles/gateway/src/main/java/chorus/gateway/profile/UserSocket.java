@@ -2,6 +2,7 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
+import chorus.gateway.feed.ReplyStream;
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
@@ -16,6 +17,7 @@ import chorus.shared.bus.PresenceChanged;
 import chorus.shared.bus.React;
 import chorus.shared.bus.ReactionChanged;
 import chorus.shared.bus.ReadReceipt;
+import chorus.shared.bus.ReplyFailed;
 import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.TypingChanged;
@@ -57,15 +59,20 @@ final class UserSocket {
   private Heartbeat heartbeat;
   private final FrameQueue inbound;
   private final MessageSender sender;
+  private final ReplyControl replies;
+  /** Opted in with ?stream=true: assistant_delta frames before each AI new_message. */
+  private final boolean streaming;
   private boolean closed;
 
-  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
+  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile, boolean streaming) {
     this.services = services;
     this.ws = ws;
     this.user = user;
     this.profile = profile;
     this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
+    this.replies = new ReplyControl(services);
+    this.streaming = streaming;
   }
 
   String userId() {
@@ -126,6 +133,8 @@ final class UserSocket {
       case "typing_start" -> withConversation(frame, (id, f) -> typing(id, true));
       case "typing_stop" -> withConversation(frame, (id, f) -> typing(id, false));
       case "get_online_status" -> onlineStatus(frame);
+      case "stop_generation" -> withConversation(frame, (id, f) -> replyControl(id, f, true));
+      case "retry" -> withConversation(frame, (id, f) -> replyControl(id, f, false));
       case "mark_read" -> withConversation(frame, this::markRead);
       case "add_reaction" -> withConversation(frame, (id, f) -> react(id, f, true));
       case "remove_reaction" -> withConversation(frame, (id, f) -> react(id, f, false));
@@ -267,6 +276,7 @@ final class UserSocket {
             }
           } else if (result.duplicate()) {
             send(newMessage(result.message()));
+            replies.retryQuietly(conversationId, result.message().id(), user.userId());
           }
         })
         .onFailure(e -> {
@@ -277,6 +287,36 @@ final class UserSocket {
           }
         })
         .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /** stop_generation or retry, for a joined conversation only (membership was checked on join, and is cut on removal). */
+  private Future<Void> replyControl(UUID conversationId, JsonObject frame, boolean stop) {
+    String id = conversationId.toString();
+    if (!joined.containsKey(conversationId)) {
+      error("NOT_JOINED", "join the conversation first", id);
+      return Future.succeededFuture();
+    }
+    UUID messageId;
+    try {
+      messageId = ReplyControl.userMessageId(frame);
+    } catch (ReplyControl.InvalidId e) {
+      error("INVALID_MESSAGE", e.getMessage(), id);
+      return Future.succeededFuture();
+    }
+    if (stop) {
+      replies.stop(conversationId, messageId, user.userId());
+      return Future.succeededFuture();
+    }
+    if (messageId == null) {
+      error("INVALID_MESSAGE", "retry needs the message_id of the user message", id);
+      return Future.succeededFuture();
+    }
+    return replies.retry(conversationId, messageId, user.userId())
+        .onFailure(e -> {
+          JsonObject refusal = e instanceof ReplyControl.Refusal r ? r.frame : Frames.error("UNAVAILABLE", "try again");
+          send(refusal.put("conversation_id", id).put("timestamp", Frames.now()));
+        })
         .otherwiseEmpty();
   }
 
@@ -505,8 +545,17 @@ final class UserSocket {
     }
 
     @Override
+    protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {
+      if (streaming) {
+        send(ReplyControl.delta(conversationId, stream, index, text, resumed).put("timestamp", Frames.now()));
+      }
+    }
+
+    @Override
     protected void onConversationEvent(Object event) {
-      if (event instanceof ReadReceipt receipt) {
+      if (event instanceof ReplyFailed failed) {
+        send(ReplyControl.failed(failed).put("timestamp", Frames.now()));
+      } else if (event instanceof ReadReceipt receipt) {
         send(new JsonObject().put("type", "read_receipt").put("conversation_id", conversationId.toString())
             .put("user_id", receipt.userId()).put("seq", receipt.lastReadSeq()).put("timestamp", Frames.now()));
       } else if (event instanceof ReactionChanged reaction) {

@@ -1,0 +1,60 @@
+package chorus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chorus.node.support.ReplyFrames;
+import chorus.node.support.TestCluster;
+import chorus.node.support.WsClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exactly one reply per user message, whatever dies: the node generating a reply is killed
+ * mid-stream (its Hazelcast member terminated, its verticles gone); another node takes the
+ * job over and generates again, and the conversation ends with exactly one stored reply,
+ * seen once by a socket on a surviving node.
+ */
+class AiTakeoverTest {
+
+  @Test
+  void killingTheGeneratingNodeMidStreamStillGivesExactlyOneReply() {
+    try (TestCluster cluster = TestCluster.create(5, config -> config.getJsonObject("ai")
+        .put("localDeltaDelayMs", 250).put("leaseMs", 1500))) {
+      cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE));
+      cluster.addNode(EnumSet.of(NodeRole.AI));
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Survivor", "You survive.");
+      WsClient ws = cluster.connect(0, "/api/v1/conversations/" + conversationId + "/ws?stream=true&token=" + token);
+      ws.next("connection_ack");
+
+      ws.userMessage("answer me exactly once", "once-1");
+      String userMessageId = ws.next("message_received").getJsonObject("message").getString("id");
+      JsonObject firstDelta = ws.next("assistant_delta");
+      String firstStream = firstDelta.getString("stream_id");
+      // a second AI node joins while node 1 streams; it must not take the job while node 1 holds the lease
+      cluster.addNode(EnumSet.of(NodeRole.AI));
+      cluster.kill(1);
+
+      ReplyFrames seen = ReplyFrames.read(ws, "assistant_message");
+      assertTrue(seen.deltas().stream().anyMatch(d -> d.getString("stream_id").equals(firstStream)),
+          "node 1 was killed mid-stream, before its reply was stored");
+      String secondStream = seen.lastStream().get(0).getString("stream_id");
+      assertNotEquals(firstStream, secondStream, "the reply was generated again by the surviving AI node");
+      JsonObject reply = seen.message();
+      assertEquals(userMessageId, reply.getString("reply_to"));
+      assertEquals(reply.getString("content"), seen.streamedText());
+      assertEquals(2, reply.getJsonObject("meta").getInteger("attempt"));
+      ws.expectSilence(Duration.ofSeconds(3));
+
+      JsonArray stored = cluster.get(0, "/api/v1/conversations/" + conversationId + "/messages", token).body().getJsonArray("messages");
+      assertEquals(2, stored.size(), stored::encode);
+      assertEquals(userMessageId, stored.getJsonObject(1).getString("reply_to"));
+      ws.close();
+    }
+  }
+}
