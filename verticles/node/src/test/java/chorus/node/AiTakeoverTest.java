@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chorus.node.support.Await;
 import chorus.node.support.ReplyFrames;
 import chorus.node.support.TestCluster;
 import chorus.node.support.WsClient;
@@ -54,6 +55,34 @@ class AiTakeoverTest {
       JsonArray stored = cluster.get(0, "/api/v1/conversations/" + conversationId + "/messages", token).body().getJsonArray("messages");
       assertEquals(2, stored.size(), stored::encode);
       assertEquals(userMessageId, stored.getJsonObject(1).getString("reply_to"));
+      ws.close();
+    }
+  }
+
+  @Test
+  void aDrainingNodeGivesItsJobBackSoAnotherContinuesAtOnce() {
+    // a lease far longer than any frame wait: only the drained node's release lets the other node answer in time
+    try (TestCluster cluster = TestCluster.create(5, config -> config.getJsonObject("ai")
+        .put("localDeltaDelayMs", 150).put("leaseMs", 120_000))) {
+      cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE));
+      cluster.addNode(EnumSet.of(NodeRole.AI));
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Drain", "You hand over.");
+      WsClient ws = cluster.connect(0, "/api/v1/conversations/" + conversationId + "/ws?stream=true&token=" + token);
+      ws.next("connection_ack");
+      ws.userMessage("finish this elsewhere", null);
+      String userMessageId = ws.next("message_received").getJsonObject("message").getString("id");
+      String firstStream = ws.next("assistant_delta").getString("stream_id");
+      cluster.addNode(EnumSet.of(NodeRole.AI));
+      Await.result(cluster.node(1).close());
+
+      ReplyFrames seen = ReplyFrames.read(ws, "assistant_message");
+      assertNotEquals(firstStream, seen.lastStream().get(0).getString("stream_id"));
+      assertEquals(userMessageId, seen.message().getString("reply_to"));
+      assertEquals(seen.message().getString("content"), seen.streamedText());
+      ws.expectSilence(Duration.ofSeconds(2));
+      JsonArray stored = cluster.get(0, "/api/v1/conversations/" + conversationId + "/messages", token).body().getJsonArray("messages");
+      assertEquals(2, stored.size(), stored::encode);
       ws.close();
     }
   }
