@@ -8,6 +8,9 @@ import chorus.node.support.Await;
 import chorus.node.support.ReplyFrames;
 import chorus.node.support.TestCluster;
 import chorus.node.support.WsClient;
+import chorus.shared.Addresses;
+import chorus.shared.bus.ReleaseReplyJob;
+import chorus.shared.bus.ReplyDelta;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -83,6 +86,43 @@ class AiTakeoverTest {
       ws.expectSilence(Duration.ofSeconds(2));
       JsonArray stored = cluster.get(0, "/api/v1/conversations/" + conversationId + "/messages", token).body().getJsonArray("messages");
       assertEquals(2, stored.size(), stored::encode);
+      ws.close();
+    }
+  }
+
+  @Test
+  void aGenerationThatLosesItsLeaseStopsAndStoresNothing() throws Exception {
+    try (TestCluster cluster = TestCluster.start(1, config -> config.getJsonObject("ai")
+        .put("localDeltaDelayMs", 100).put("leaseMs", 900))) {
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Lease", "You hold a lease.");
+      var bus = cluster.node(0).vertx().eventBus();
+      java.util.concurrent.CompletableFuture<ReplyDelta> firstDelta = new java.util.concurrent.CompletableFuture<>();
+      var consumer = bus.<Object>consumer(Addresses.conversationTopic(java.util.UUID.fromString(conversationId)), message -> {
+        if (message.body() instanceof ReplyDelta delta) {
+          firstDelta.complete(delta);
+        }
+      });
+      Await.result(consumer.completion());
+      WsClient ws = cluster.connect(0, "/api/v1/conversations/" + conversationId + "/ws?stream=true&token=" + token);
+      ws.next("connection_ack");
+      ws.userMessage("lose the lease while answering", null);
+      ws.next("message_received");
+      ReplyDelta delta = firstDelta.get(15, java.util.concurrent.TimeUnit.SECONDS);
+      // the job is taken from the generating node, as if its lease had expired and another node had claimed it
+      Await.result(bus.request(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(delta.jobId(), "test-node-0")));
+
+      ReplyFrames seen = ReplyFrames.read(ws, "assistant_message");
+      String lostStream = delta.streamId().toString();
+      assertTrue(seen.deltas().stream().anyMatch(d -> d.getString("stream_id").equals(lostStream)));
+      assertNotEquals(lostStream, seen.lastStream().get(0).getString("stream_id"), "answered by a new generation");
+      JsonObject reply = seen.message();
+      assertEquals("stop", reply.getJsonObject("meta").getString("finish_reason"), "the lost generation stored nothing, not even a partial reply");
+      assertEquals(reply.getString("content"), seen.streamedText());
+      ws.expectSilence(Duration.ofSeconds(2));
+      JsonArray stored = cluster.get(0, "/api/v1/conversations/" + conversationId + "/messages", token).body().getJsonArray("messages");
+      assertEquals(2, stored.size(), stored::encode);
+      Await.result(consumer.unregister());
       ws.close();
     }
   }
