@@ -145,7 +145,7 @@ public final class AiVerticle extends VerticleBase {
    * still being handled by the verticle that was told), or with an expired lease.
    */
   private void sweep(long olderThanMillis) {
-    if (stopping || running >= engine.maxConcurrentGenerations()) {
+    if (stopping || running + queue.size() >= engine.maxConcurrentGenerations() + engine.maxQueuedGenerations()) {
       return; // a full node leaves due jobs to the others (and to its next sweep)
     }
     vertx.eventBus().<DueReplyJobsResult>request(Addresses.DUE_REPLY_JOBS, new DueReplyJobs(olderThanMillis, SWEEP_BATCH), requestOptions)
@@ -155,9 +155,9 @@ public final class AiVerticle extends VerticleBase {
   }
 
   /**
-   * A free slot runs the job now. An announced job waits in the bounded queue; past it the
-   * job is refused with AI_BUSY (and kept, failed, for a retry): never an unbounded backlog.
-   * A swept job that does not fit is left to another node or a later sweep.
+   * A free slot runs the job now, else it waits in the bounded queue. Past the queue an
+   * announced job is refused with AI_BUSY (and kept, failed, for a retry): never an unbounded
+   * backlog. A swept job that does not fit is left to another node or a later sweep.
    */
   private void submit(ReplyJobReady job, boolean announced) {
     UUID jobId = job.jobId();
@@ -167,7 +167,7 @@ public final class AiVerticle extends VerticleBase {
     if (running < engine.maxConcurrentGenerations()) {
       working.add(jobId);
       run(jobId);
-    } else if (announced && queue.size() < engine.maxQueuedGenerations()) {
+    } else if (queue.size() < engine.maxQueuedGenerations()) {
       working.add(jobId);
       queue.add(jobId);
     } else if (announced) {
@@ -384,7 +384,8 @@ public final class AiVerticle extends VerticleBase {
 
   private void recordUsage(String userId, Map<String, Object> meta) {
     long tokens = number(meta.get("prompt_tokens")) + number(meta.get("completion_tokens"));
-    if (userId != null && tokens > 0) {
+    // without a quota nobody reads the count: no statement for it
+    if (userId != null && tokens > 0 && engine.dailyTokenQuota() > 0) {
       vertx.eventBus().request(Addresses.RECORD_AI_USAGE, new RecordUsage(userId, tokens), requestOptions)
           .onFailure(e -> log.warn("token usage of a reply not recorded: {}", shortReason(e)));
     }

@@ -3,11 +3,14 @@ package chorus.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chorus.node.support.Await;
+import chorus.node.support.SqlQueryCounter;
 import chorus.node.support.TestCluster;
 import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,5 +127,57 @@ class AiLimitsTest {
         ws.close();
       }
     }
+  }
+
+  /**
+   * What the per-user limits cost, measured: on top of the exchange's three statements (user
+   * message, claim, reply), one transaction of two statements for the admission and one
+   * statement adding the reply's tokens to the day's usage.
+   */
+  @Test
+  void theLimitsCostOneSmallTransactionAndOneStatementPerReply() {
+    SqlQueryCounter counter = new SqlQueryCounter();
+    try (TestCluster cluster = TestCluster.create(3, config -> {
+      config.getJsonObject("ai").put("maxConcurrentPerUser", 2).put("dailyTokenQuota", 100_000).put("sweepIntervalMs", 600_000);
+      // no periodic or settle-time reads of the feed in the counted exchange
+      config.getJsonObject("delivery").put("tailCheckMs", 0).put("subscriptionSettleMs", 10);
+    })) {
+      cluster.addNode(EnumSet.allOf(NodeRole.class), counter);
+      String token = cluster.token(TestCluster.newUserId());
+      WsClient ws = cluster.openConversation(0, cluster.newConversation(token, "Counted", "Short."), token);
+      ws.userMessage("warm up", null);
+      ws.next("message_received");
+      ws.next("assistant_message");
+      Await.until("quiet", Duration.ofSeconds(10), quiet(counter));
+      counter.reset();
+      ws.userMessage("counted", null);
+      ws.next("message_received");
+      ws.next("assistant_message");
+      Await.until("quiet", Duration.ofSeconds(10), quiet(counter));
+      List<String> statements = counter.statements();
+      // transaction control, if the client counts it, is BEGIN and COMMIT around the admission
+      assertEquals(3 + 2 + 1, statements.stream().filter(sql -> !isTransactionControl(sql)).count(), statements::toString);
+      assertTrue(statements.size() <= 8, statements::toString);
+      ws.close();
+    }
+  }
+
+  private static boolean isTransactionControl(String sql) {
+    String head = sql.strip().toUpperCase(java.util.Locale.ROOT);
+    return head.startsWith("BEGIN") || head.startsWith("COMMIT") || head.startsWith("ROLLBACK");
+  }
+
+  /** True once no statement has been sent for half a second. */
+  private static java.util.function.BooleanSupplier quiet(SqlQueryCounter counter) {
+    int[] last = {-1};
+    long[] since = {System.nanoTime()};
+    return () -> {
+      int now = counter.count();
+      if (now != last[0]) {
+        last[0] = now;
+        since[0] = System.nanoTime();
+      }
+      return System.nanoTime() - since[0] > 500_000_000L;
+    };
   }
 }

@@ -136,9 +136,9 @@ final class ReplyJobStore {
   }
 
   /**
-   * One transaction: lock the user's usage row of today, count their other live
-   * generations, and if both limits allow, count this job against them. The lock makes two
-   * concurrent admissions of one user see each other, on any node.
+   * One transaction, two statements: lock the user's usage row of today (its tokens decide
+   * the quota), then count their other live generations and, if the limit allows, count this
+   * job against them. The lock makes two admissions of one user, on any nodes, see each other.
    */
   Future<Admitted> admit(AdmitGeneration request) {
     require(request.jobId(), "jobId");
@@ -147,24 +147,21 @@ final class ReplyJobStore {
     return pool.withTransaction(connection -> connection.preparedQuery(Sql.LOCK_AI_USAGE).execute(Tuple.of(request.userId()))
         .compose(usage -> {
           long tokens = usage.iterator().next().getLong("tokens");
-          return connection.preparedQuery(Sql.RUNNING_GENERATIONS).execute(Tuple.of(request.userId(), request.jobId()))
-              .compose(counted -> {
-                int running = counted.iterator().next().getLong("running").intValue();
-                if (request.dailyTokenQuota() > 0 && tokens >= request.dailyTokenQuota()) {
-                  return Future.succeededFuture(new Admitted("AI_QUOTA_EXCEEDED", running, tokens));
-                }
-                if (request.maxConcurrent() > 0 && running >= request.maxConcurrent()) {
-                  return Future.succeededFuture(new Admitted("AI_TOO_MANY_GENERATIONS", running, tokens));
-                }
-                return connection.preparedQuery(Sql.ADMIT_REPLY_JOB)
-                    .execute(Tuple.of(request.jobId(), request.nodeId(), request.userId()))
-                    .map(rows -> {
-                      if (rows.rowCount() == 0) {
-                        throw RequestFailure.conflict("the reply job is not leased to this node");
-                      }
-                      return new Admitted(null, running + 1, tokens);
-                    });
-              });
+          if (request.dailyTokenQuota() > 0 && tokens >= request.dailyTokenQuota()) {
+            return Future.succeededFuture(new Admitted("AI_QUOTA_EXCEEDED", -1, tokens));
+          }
+          Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.userId(), Math.max(0, request.maxConcurrent()));
+          return connection.preparedQuery(Sql.ADMIT_REPLY_JOB).execute(params).map(rows -> {
+            Row row = rows.iterator().next();
+            int running = row.getLong("running").intValue();
+            if (row.getUUID("admitted_id") != null) {
+              return new Admitted(null, running + 1, tokens);
+            }
+            if (!row.getBoolean("held")) {
+              throw RequestFailure.conflict("the reply job is not leased to this node");
+            }
+            return new Admitted("AI_TOO_MANY_GENERATIONS", running, tokens);
+          });
         }));
   }
 

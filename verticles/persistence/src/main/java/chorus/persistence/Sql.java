@@ -302,16 +302,24 @@ final class Sql {
       RETURNING tokens
       """;
 
-  /** Admission, step 2: the user's other generations running under a valid lease ($1 user, $2 this job). */
-  static final String RUNNING_GENERATIONS = """
-      SELECT count(*) AS running FROM reply_jobs
-      WHERE admitted_user_id = $1::text AND status = 'running' AND lease_until > now() AND id <> $2::uuid
-      """;
-
-  /** Admission, step 3: the job counts against the user from now on ($1 job, $2 node id, $3 user); zero rows = lease lost. */
+  /**
+   * Admission, step 2 (its snapshot is taken after step 1 got the lock, so it sees every
+   * admission of this user committed before): count the user's other generations running
+   * under a valid lease, and count this job against the user if fewer than $4 (0: no limit).
+   * $1 job, $2 node id, $3 user. admitted_id NULL and held false: the lease was lost.
+   */
   static final String ADMIT_REPLY_JOB = """
-      UPDATE reply_jobs SET admitted_user_id = $3::text, updated_at = now()
-      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+      WITH running AS (
+        SELECT count(*) AS n FROM reply_jobs
+        WHERE admitted_user_id = $3::text AND status = 'running' AND lease_until > now() AND id <> $1::uuid
+      ), admitted AS (
+        UPDATE reply_jobs SET admitted_user_id = $3::text, updated_at = now()
+        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+          AND ($4::int = 0 OR (SELECT n FROM running) < $4::int)
+        RETURNING id
+      )
+      SELECT (SELECT n FROM running) AS running, (SELECT id FROM admitted) AS admitted_id,
+             EXISTS (SELECT 1 FROM reply_jobs WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text) AS held
       """;
 
   /** Adds a generation's tokens to the user's usage of today (UTC); $1 user, $2 tokens. */

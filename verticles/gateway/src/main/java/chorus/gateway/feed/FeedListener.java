@@ -12,8 +12,8 @@ public abstract class FeedListener {
   private long cursor;
   private boolean live;
   private java.util.ArrayDeque<StoredMessage> held = new java.util.ArrayDeque<>();
-  /** Per reply stream, how many characters of its text this listener was given. */
-  private final java.util.Map<java.util.UUID, Integer> streamChars = new java.util.HashMap<>();
+  /** Per reply stream: {characters, last index} of its text this listener was given. */
+  private final java.util.Map<java.util.UUID, int[]> streamSeen = new java.util.HashMap<>();
 
   protected FeedListener(long cursor) {
     this.cursor = cursor;
@@ -57,23 +57,26 @@ public abstract class FeedListener {
     if (!live) {
       return;
     }
-    int have = streamChars.getOrDefault(stream.streamId(), 0);
+    int[] seen = streamSeen.computeIfAbsent(stream.streamId(), id -> new int[2]);
+    int have = seen[0];
     if (stream.length() <= have) {
       return;
     }
-    boolean resumed = !streamChars.containsKey(stream.streamId()) && stream.lastIndex() > 1;
-    streamChars.put(stream.streamId(), stream.length());
+    // more than the next delta at once: the text so far of a stream joined late, or a filled gap
+    boolean resumed = stream.lastIndex() > seen[1] + 1;
+    seen[0] = stream.length();
+    seen[1] = stream.lastIndex();
     onReplyText(stream, stream.lastIndex(), stream.textFrom(have), resumed);
   }
 
   final void streamEnded(java.util.UUID streamId) {
-    streamChars.remove(streamId);
+    streamSeen.remove(streamId);
   }
 
   /**
    * Text of a reply being generated, in order, each character once: {@code text} covers the
-   * stream's deltas up to {@code index}; {@code resumed} when it is the text so far of a
-   * stream this listener joined in the middle.
+   * stream's deltas up to {@code index}; {@code resumed} when it covers more than one delta
+   * (the text so far of a stream this listener joined in the middle, or a gap filled).
    */
   protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {}
 
