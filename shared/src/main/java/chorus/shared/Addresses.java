@@ -37,9 +37,19 @@ public final class Addresses {
   public static final String LIST_CONVERSATIONS = "chorus.persistence.conversation.list";
   /** Are these users all members of the conversation? (call signalling checks every frame) */
   public static final String CHECK_MEMBERS = "chorus.persistence.membership.check";
+  public static final String RENEW_REPLY_JOB = "chorus.persistence.reply-job.renew";
+  public static final String RELEASE_REPLY_JOB = "chorus.persistence.reply-job.release";
+  public static final String RETRY_REPLY_JOB = "chorus.persistence.reply-job.retry";
+  /** Per-user generation limits (concurrent, daily tokens), cluster-wide in PostgreSQL. */
+  public static final String ADMIT_GENERATION = "chorus.persistence.ai.admit";
+  public static final String RECORD_AI_USAGE = "chorus.persistence.ai.usage";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";
+  /** Published to every AI verticle: stop a conversation's generation (StopGeneration). */
+  public static final String STOP_GENERATION = "chorus.ai.stop";
+  /** Published to every AI verticle: the one streaming in a conversation publishes its text so far on the topic. */
+  public static final String STREAM_SNAPSHOT = "chorus.ai.stream-snapshot";
 
   // presence role
   public static final String PRESENCE_SOCKET_OPENED = "chorus.presence.socket-opened";

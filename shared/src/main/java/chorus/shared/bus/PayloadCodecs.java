@@ -27,7 +27,11 @@ public final class PayloadCodecs {
       PublishKey.class, UserKeysRequest.class, UserKeys.class, SearchMessages.class, SearchResults.class,
       SetStatus.class, StatusSet.class, RecordLastSeen.class, LastSeenQuery.class, LastSeen.class,
       SetArchived.class, ArchiveState.class, ListConversations.class, ConversationList.class, CheckMembers.class, Members.class,
-      CallSignal.class);
+      CallSignal.class,
+      // the AI engine: streaming, stop, leases, limits
+      ReplyDelta.class, ReplySnapshot.class, StreamSnapshotRequest.class, ReplyStreamEnded.class, ReplyFailed.class,
+      StopGeneration.class, RenewReplyJob.class, ReleaseReplyJob.class, RetryReplyJob.class,
+      AdmitGeneration.class, Admitted.class, RecordUsage.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

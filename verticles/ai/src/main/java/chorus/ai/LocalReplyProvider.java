@@ -4,6 +4,9 @@ import chorus.shared.bus.ReplyWork;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +22,28 @@ final class LocalReplyProvider implements ReplyProvider {
   private static final int QUOTE_CHARS = 200;
   private static final String DEFAULT_PERSONA = "a helpful assistant";
 
+  private final Vertx vertx;
+  private final long deltaDelayMs;
+  private final int failAttempts;
+
+  /** Instant, never failing: the default. */
+  LocalReplyProvider() {
+    this(null, 0, 0);
+  }
+
+  /**
+   * @param deltaDelayMs pause before each delta (0: all at once), so streaming, stop and resume can be seen
+   * @param failAttempts a job's first N attempts fail as a provider would for good (0: never), so failure and retry can be seen
+   */
+  LocalReplyProvider(Vertx vertx, long deltaDelayMs, int failAttempts) {
+    if (deltaDelayMs > 0 && vertx == null) {
+      throw new IllegalArgumentException("a delayed local provider needs a Vertx for its timers");
+    }
+    this.vertx = vertx;
+    this.deltaDelayMs = deltaDelayMs;
+    this.failAttempts = failAttempts;
+  }
+
   @Override
   public String name() {
     return NAME;
@@ -27,15 +52,55 @@ final class LocalReplyProvider implements ReplyProvider {
   @Override
   public Future<GeneratedReply> generate(ReplyWork work, DeltaSink sink, Cancellation cancellation) {
     try {
+      if (work.attempt() <= failAttempts) {
+        return Future.failedFuture(new ProviderFailure("local_fail_attempts", ""));
+      }
       GeneratedReply reply = reply(work);
       // word by word, so streaming clients see the same shape of deltas a model gives
-      for (String piece : reply.content().split("(?<= )")) {
-        sink.delta(piece);
+      List<String> pieces = List.of(reply.content().split("(?<= )"));
+      if (deltaDelayMs <= 0) {
+        pieces.forEach(sink::delta);
+        return Future.succeededFuture(withUsage(reply, work, reply.content(), pieces.size(), "stop"));
       }
-      return Future.succeededFuture(reply);
+      Promise<GeneratedReply> done = Promise.promise();
+      streamSlowly(work, reply, pieces, 0, new StringBuilder(), sink, cancellation, done);
+      return done.future();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** One delta per timer tick; a stop between two ticks ends the reply with what was sent. */
+  private void streamSlowly(ReplyWork work, GeneratedReply reply, List<String> pieces, int next, StringBuilder sent,
+      DeltaSink sink, Cancellation cancellation, Promise<GeneratedReply> done) {
+    long timer = vertx.setTimer(deltaDelayMs, t -> {
+      if (cancellation.isCancelled()) {
+        return;
+      }
+      sink.delta(pieces.get(next));
+      sent.append(pieces.get(next));
+      if (next + 1 == pieces.size()) {
+        done.tryComplete(withUsage(reply, work, sent.toString(), pieces.size(), "stop"));
+      } else {
+        streamSlowly(work, reply, pieces, next + 1, sent, sink, cancellation, done);
+      }
+    });
+    cancellation.future().onComplete(stopped -> {
+      if (vertx.cancelTimer(timer)) {
+        done.tryComplete(withUsage(reply, work, sent.toString(), next, "stopped"));
+      }
+    });
+  }
+
+  /** Token counts as a model would report them: about four characters a token for the prompt, a token per word sent. */
+  private static GeneratedReply withUsage(GeneratedReply reply, ReplyWork work, String content, int completionTokens, String finishReason) {
+    long promptChars = work.history().stream().mapToLong(m -> m.content() == null ? 0 : m.content().length()).sum()
+        + (work.bot().personality() == null ? 0 : work.bot().personality().length());
+    Map<String, Object> meta = new HashMap<>(reply.meta());
+    meta.put("prompt_tokens", (promptChars + 3) / 4);
+    meta.put("completion_tokens", completionTokens);
+    meta.put("finish_reason", finishReason);
+    return new GeneratedReply(content, meta);
   }
 
   GeneratedReply reply(ReplyWork work) {

@@ -51,4 +51,16 @@ class AiConfigTest {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void theEngineLimitsDefaultToThoseOfNodeJsonAndRefuseNonsense() {
+    assertEquals(new EngineConfig(16, 64, 2, 200_000L, 0L, 0), EngineConfig.from(new JsonObject()));
+    JsonObject ai = new JsonObject().put("maxConcurrentGenerations", 1).put("maxQueuedGenerations", 0).put("maxConcurrentPerUser", 0)
+        .put("dailyTokenQuota", 0).put("localDeltaDelayMs", 5).put("localFailAttempts", 1);
+    assertEquals(new EngineConfig(1, 0, 0, 0L, 5L, 1), EngineConfig.from(new JsonObject().put("ai", ai)));
+    assertThrows(IllegalArgumentException.class,
+        () -> EngineConfig.from(new JsonObject().put("ai", new JsonObject().put("maxConcurrentGenerations", 0))));
+    assertThrows(IllegalArgumentException.class,
+        () -> EngineConfig.from(new JsonObject().put("ai", new JsonObject().put("dailyTokenQuota", -1))));
+  }
 }

@@ -89,4 +89,49 @@ class LocalReplyProviderTest {
     GeneratedReply reply = provider.reply(work(" ", "  \n ", List.of(message(1, Role.USER, "hey"))));
     assertTrue(reply.content().startsWith("Assistant here. You said: \"hey\". Speaking as a helpful assistant, "), reply.content());
   }
+
+  @Test
+  void theReplyReportsItsTokenUsage() {
+    GeneratedReply reply = provider.generate(work("Ada", "", List.of(message(1, Role.USER, "hello there"))), DeltaSink.NONE,
+        new Cancellation()).result();
+    assertEquals(3L, reply.meta().get("prompt_tokens")); // 11 characters, about four a token
+    assertEquals(reply.content().split(" ").length, reply.meta().get("completion_tokens"));
+    assertEquals("stop", reply.meta().get("finish_reason"));
+  }
+
+  @Test
+  void aSlowStreamStoppedMidwayEndsWithWhatWasSentMarkedStopped() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      LocalReplyProvider slow = new LocalReplyProvider(vertx, 20, 0);
+      Cancellation cancellation = new Cancellation();
+      List<String> pieces = new java.util.concurrent.CopyOnWriteArrayList<>();
+      ReplyWork work = work("Ada", "", List.of(message(1, Role.USER, "hello there")));
+      io.vertx.core.Promise<GeneratedReply> started = io.vertx.core.Promise.promise();
+      vertx.runOnContext(v -> slow.generate(work, pieces::add, cancellation).onComplete(started));
+      Future<GeneratedReply> generated = started.future();
+      while (pieces.size() < 3) {
+        Thread.sleep(5);
+      }
+      vertx.runOnContext(v -> cancellation.cancel());
+      GeneratedReply reply = generated.toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(String.join("", pieces), reply.content());
+      assertEquals("stopped", reply.meta().get("finish_reason"));
+      assertTrue(reply.content().length() < provider.reply(work).content().length());
+    } finally {
+      vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theFirstAttemptsFailForGoodWhenAskedTo() {
+    LocalReplyProvider flaky = new LocalReplyProvider(null, 0, 1);
+    List<StoredMessage> history = List.of(message(1, Role.USER, "hi"));
+    ReplyWork first = work("Ada", "", history);
+    Future<GeneratedReply> failed = flaky.generate(first, DeltaSink.NONE, new Cancellation());
+    assertTrue(failed.failed());
+    assertEquals("local_fail_attempts", ((ProviderFailure) failed.cause()).kind());
+    ReplyWork second = new ReplyWork(first.jobId(), first.conversationId(), first.userMessageId(), 2, first.bot(), history);
+    assertTrue(flaky.generate(second, DeltaSink.NONE, new Cancellation()).succeeded());
+  }
 }

@@ -2,15 +2,12 @@ package chorus.persistence;
 
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
+import chorus.shared.bus.AdmitGeneration;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.CheckMembers;
-import chorus.shared.bus.LastSeenQuery;
-import chorus.shared.bus.ListConversations;
-import chorus.shared.bus.RecordLastSeen;
-import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContextRequest;
@@ -20,7 +17,9 @@ import chorus.shared.bus.DueReplyJobs;
 import chorus.shared.bus.FailReplyJob;
 import chorus.shared.bus.FetchAttachment;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.LastSeenQuery;
 import chorus.shared.bus.LastSeqsRequest;
+import chorus.shared.bus.ListConversations;
 import chorus.shared.bus.MarkRead;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
@@ -30,9 +29,15 @@ import chorus.shared.bus.PublishKey;
 import chorus.shared.bus.React;
 import chorus.shared.bus.ReactionChanged;
 import chorus.shared.bus.ReadReceipt;
+import chorus.shared.bus.RecordLastSeen;
+import chorus.shared.bus.RecordUsage;
+import chorus.shared.bus.ReleaseReplyJob;
+import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.RequestHandlers;
+import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.SearchMessages;
+import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.StoreAttachment;
 import chorus.shared.bus.UserKeysRequest;
 import chorus.shared.metrics.MeterNames;
@@ -118,6 +123,11 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.CLAIM_REPLY_JOB, ClaimReplyJob.class, replyJobs::claim),
           serve(Addresses.DUE_REPLY_JOBS, DueReplyJobs.class, replyJobs::due),
           serve(Addresses.FAIL_REPLY_JOB, FailReplyJob.class, replyJobs::fail),
+          serve(Addresses.RENEW_REPLY_JOB, RenewReplyJob.class, replyJobs::renew),
+          serve(Addresses.RELEASE_REPLY_JOB, ReleaseReplyJob.class, request -> announceJob(replyJobs.release(request))),
+          serve(Addresses.RETRY_REPLY_JOB, RetryReplyJob.class, request -> announceJob(replyJobs.retry(request))),
+          serve(Addresses.ADMIT_GENERATION, AdmitGeneration.class, replyJobs::admit),
+          serve(Addresses.RECORD_AI_USAGE, RecordUsage.class, replyJobs::recordUsage),
           serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
           serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers),
           serve(Addresses.LAST_SEQS, LastSeqsRequest.class, messages::lastSeqs),
@@ -164,6 +174,11 @@ public class PersistenceVerticle extends VerticleBase {
         eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
       }
     });
+  }
+
+  /** A job made pending again (retried, released) is told to one AI verticle at once; the sweep catches a lost one. */
+  private Future<ReplyJobReady> announceJob(Future<ReplyJobReady> job) {
+    return job.onSuccess(ready -> vertx.eventBus().send(Addresses.REPLY_JOB_READY, ready));
   }
 
   /** A removal is announced on the conversation's topic: every node cuts that member's sockets off at once. */

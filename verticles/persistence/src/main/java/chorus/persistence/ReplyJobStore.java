@@ -2,11 +2,17 @@ package chorus.persistence;
 
 import static chorus.persistence.RequestFailure.require;
 
+import chorus.shared.bus.AdmitGeneration;
+import chorus.shared.bus.Admitted;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.DueReplyJobs;
 import chorus.shared.bus.DueReplyJobsResult;
 import chorus.shared.bus.FailReplyJob;
 import chorus.shared.bus.Ping;
+import chorus.shared.bus.RecordUsage;
+import chorus.shared.bus.ReleaseReplyJob;
+import chorus.shared.bus.RenewReplyJob;
+import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.ReplyWork;
 import chorus.shared.domain.StoredMessage;
@@ -81,5 +87,89 @@ final class ReplyJobStore {
           }
           return new Ping();
         });
+  }
+
+  Future<Ping> renew(RenewReplyJob request) {
+    require(request.jobId(), "jobId");
+    require(request.nodeId(), "nodeId");
+    if (request.leaseMillis() <= 0) {
+      throw RequestFailure.invalid("leaseMillis must be positive");
+    }
+    return pool.preparedQuery(Sql.RENEW_REPLY_JOB).execute(Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis()))
+        .map(rows -> {
+          if (rows.rowCount() == 0) {
+            throw RequestFailure.conflict("the reply job is not leased to this node");
+          }
+          return new Ping();
+        });
+  }
+
+  /** The released job, to announce; CONFLICT when it was not this node's any more. */
+  Future<ReplyJobReady> release(ReleaseReplyJob request) {
+    require(request.jobId(), "jobId");
+    require(request.nodeId(), "nodeId");
+    return pool.preparedQuery(Sql.RELEASE_REPLY_JOB).execute(Tuple.of(request.jobId(), request.nodeId())).map(rows -> {
+      if (rows.size() == 0) {
+        throw RequestFailure.conflict("the reply job is not leased to this node");
+      }
+      return Rows.replyJob(rows.iterator().next());
+    });
+  }
+
+  /** The job made pending again, to announce; NOT_FOUND (not the requester's) or CONFLICT (not failed). */
+  Future<ReplyJobReady> retry(RetryReplyJob request) {
+    require(request.conversationId(), "conversationId");
+    require(request.userMessageId(), "userMessageId");
+    require(request.requesterId(), "requesterId");
+    return pool.preparedQuery(Sql.RETRY_REPLY_JOB)
+        .execute(Tuple.of(request.conversationId(), request.userMessageId(), request.requesterId()))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw RequestFailure.notFound("no reply job for that message in a conversation of yours");
+          }
+          Row row = rows.iterator().next();
+          if (row.getUUID("retried_id") == null) {
+            throw RequestFailure.conflict("the reply is not failed: it is being generated or was stored");
+          }
+          return new ReplyJobReady(row.getUUID("id"), row.getUUID("conversation_id"));
+        });
+  }
+
+  /**
+   * One transaction, two statements: lock the user's usage row of today (its tokens decide
+   * the quota), then count their other live generations and, if the limit allows, count this
+   * job against them. The lock makes two admissions of one user, on any nodes, see each other.
+   */
+  Future<Admitted> admit(AdmitGeneration request) {
+    require(request.jobId(), "jobId");
+    require(request.nodeId(), "nodeId");
+    require(request.userId(), "userId");
+    return pool.withTransaction(connection -> connection.preparedQuery(Sql.LOCK_AI_USAGE).execute(Tuple.of(request.userId()))
+        .compose(usage -> {
+          long tokens = usage.iterator().next().getLong("tokens");
+          if (request.dailyTokenQuota() > 0 && tokens >= request.dailyTokenQuota()) {
+            return Future.succeededFuture(new Admitted("AI_QUOTA_EXCEEDED", -1, tokens));
+          }
+          Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.userId(), Math.max(0, request.maxConcurrent()));
+          return connection.preparedQuery(Sql.ADMIT_REPLY_JOB).execute(params).map(rows -> {
+            Row row = rows.iterator().next();
+            int running = row.getLong("running").intValue();
+            if (row.getUUID("admitted_id") != null) {
+              return new Admitted(null, running + 1, tokens);
+            }
+            if (!row.getBoolean("held")) {
+              throw RequestFailure.conflict("the reply job is not leased to this node");
+            }
+            return new Admitted("AI_TOO_MANY_GENERATIONS", running, tokens);
+          });
+        }));
+  }
+
+  Future<Ping> recordUsage(RecordUsage request) {
+    require(request.userId(), "userId");
+    if (request.tokens() < 0) {
+      throw RequestFailure.invalid("tokens must not be negative");
+    }
+    return pool.preparedQuery(Sql.RECORD_AI_USAGE).execute(Tuple.of(request.userId(), request.tokens())).map(rows -> new Ping());
   }
 }

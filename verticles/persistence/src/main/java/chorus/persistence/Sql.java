@@ -258,6 +258,77 @@ final class Sql {
       WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
       """;
 
+  /** Extend the lease while streaming ($1 job, $2 node id, $3 lease millis); zero rows = the lease was lost. */
+  static final String RENEW_REPLY_JOB = """
+      UPDATE reply_jobs
+      SET lease_until = now() + $3::bigint * interval '1 millisecond', updated_at = now()
+      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+      """;
+
+  /** A draining node gives its job back as pending ($1 job, $2 node id); zero rows = not its job any more. */
+  static final String RELEASE_REPLY_JOB = """
+      UPDATE reply_jobs
+      SET status = 'pending', lease_owner = NULL, lease_until = NULL, admitted_user_id = NULL, updated_at = now()
+      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+      RETURNING id, conversation_id
+      """;
+
+  /**
+   * A member asks for a failed job again ($1 conversation, $2 user message, $3 requester).
+   * No row: not a message of a conversation of the requester's; retried_id NULL: the job is not failed.
+   */
+  static final String RETRY_REPLY_JOB = """
+      WITH target AS (
+        SELECT j.id, j.conversation_id
+        FROM reply_jobs j
+        JOIN conversation_members cm ON cm.conversation_id = j.conversation_id AND cm.user_id = $3::text
+        WHERE j.user_message_id = $2::uuid AND j.conversation_id = $1::uuid
+      ), retried AS (
+        UPDATE reply_jobs j
+        SET status = 'pending', last_error = NULL, updated_at = now()
+        FROM target t
+        WHERE j.id = t.id AND j.status = 'failed'
+        RETURNING j.id
+      )
+      SELECT t.id, t.conversation_id, (SELECT id FROM retried) AS retried_id FROM target t
+      """;
+
+  /**
+   * Admission, step 1 of one transaction: takes the user's usage row of today (UTC) FOR
+   * UPDATE (created if missing), which serializes one user's admissions cluster-wide; $1 user.
+   */
+  static final String LOCK_AI_USAGE = """
+      INSERT INTO ai_usage (user_id, day) VALUES ($1::text, (now() AT TIME ZONE 'UTC')::date)
+      ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens
+      RETURNING tokens
+      """;
+
+  /**
+   * Admission, step 2 (its snapshot is taken after step 1 got the lock, so it sees every
+   * admission of this user committed before): count the user's other generations running
+   * under a valid lease, and count this job against the user if fewer than $4 (0: no limit).
+   * $1 job, $2 node id, $3 user. admitted_id NULL and held false: the lease was lost.
+   */
+  static final String ADMIT_REPLY_JOB = """
+      WITH running AS (
+        SELECT count(*) AS n FROM reply_jobs
+        WHERE admitted_user_id = $3::text AND status = 'running' AND lease_until > now() AND id <> $1::uuid
+      ), admitted AS (
+        UPDATE reply_jobs SET admitted_user_id = $3::text, updated_at = now()
+        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+          AND ($4::int = 0 OR (SELECT n FROM running) < $4::int)
+        RETURNING id
+      )
+      SELECT (SELECT n FROM running) AS running, (SELECT id FROM admitted) AS admitted_id,
+             EXISTS (SELECT 1 FROM reply_jobs WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text) AS held
+      """;
+
+  /** Adds a generation's tokens to the user's usage of today (UTC); $1 user, $2 tokens. */
+  static final String RECORD_AI_USAGE = """
+      INSERT INTO ai_usage (user_id, day, tokens) VALUES ($1::text, (now() AT TIME ZONE 'UTC')::date, $2::bigint)
+      ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens + EXCLUDED.tokens
+      """;
+
   /**
    * Add a member, if the requester owns the conversation; $1 conversation, $2 requester,
    * $3 user. The user's row is created if they never called Chorus yet (refreshed when

@@ -8,6 +8,11 @@ import chorus.shared.bus.LastSeqs;
 import chorus.shared.bus.LastSeqsRequest;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
+import chorus.shared.bus.ReplyDelta;
+import chorus.shared.bus.ReplyFailed;
+import chorus.shared.bus.ReplySnapshot;
+import chorus.shared.bus.ReplyStreamEnded;
+import chorus.shared.bus.StreamSnapshotRequest;
 import chorus.shared.bus.TypingChanged;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
@@ -41,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * newest message is lost, no later message reveals the gap. Every {@code tailCheckMs} the
  * node therefore asks, in ONE query for all its conversations, for their last seq, and
  * catches up any feed that is behind.
+ *
+ * <p>A feed also follows the replies being generated in its conversation: deltas are put in
+ * index order per stream (a gap, or a feed created mid-stream, asks the generating AI
+ * verticle for a snapshot, which travels the same way as the deltas), and each listener is
+ * given exactly the text it lacks, once, so sockets that join mid-stream resume seamlessly.
  */
 public final class ConversationFeeds {
   private static final Logger log = LoggerFactory.getLogger(ConversationFeeds.class);
@@ -97,9 +107,13 @@ public final class ConversationFeeds {
     if (listener.cursor() >= feed.deliveredSeq) {
       // the feed is at or behind this listener: everything it delivers from now on is new to it
       listener.goLive();
+      feed.streams.values().forEach(listener::streamAdvanced);
       caughtUp = feed.subscribed.future();
     } else {
-      caughtUp = feed.subscribed.future().compose(v -> replay(feed, listener)).onSuccess(v -> listener.goLive());
+      caughtUp = feed.subscribed.future().compose(v -> replay(feed, listener)).onSuccess(v -> {
+        listener.goLive();
+        feed.streams.values().forEach(listener::streamAdvanced);
+      });
     }
     return caughtUp.onFailure(e -> detach(conversationId, listener));
   }
@@ -161,10 +175,24 @@ public final class ConversationFeeds {
         .map(Message::body);
   }
 
+  private static Set<UUID> boundedSet() {
+    return java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+        return size() > 256;
+      }
+    });
+  }
+
   private final class Feed {
     final UUID conversationId;
     final Set<FeedListener> listeners = new LinkedHashSet<>();
     final TreeMap<Long, StoredMessage> waiting = new TreeMap<>();
+    /** Replies being generated, by stream id. */
+    final Map<UUID, ReplyStream> streams = new java.util.LinkedHashMap<>();
+    /** Streams that ended and user messages already answered: late deltas of theirs are dropped. */
+    final Set<UUID> finishedStreams = boundedSet();
+    final Set<UUID> answered = boundedSet();
     final Promise<Void> subscribed = Promise.promise();
     final MessageConsumer<Object> consumer;
     long deliveredSeq;
@@ -183,7 +211,12 @@ public final class ConversationFeeds {
       consumer.completion().onComplete(ar -> {
         if (ar.succeeded()) {
           subscribed.tryComplete();
-          settleTimer = vertx.setTimer(subscriptionSettleMs, t -> catchUp());
+          askSnapshot();
+          settleTimer = vertx.setTimer(subscriptionSettleMs, t -> {
+            catchUp();
+            // a publisher that had not seen our subscription yet may have sent deltas we missed
+            askSnapshot();
+          });
         } else {
           log.warn("subscription to conversation {} failed: {}", conversationId, ar.cause().toString());
           subscribed.tryFail(ar.cause());
@@ -197,6 +230,15 @@ public final class ConversationFeeds {
         offer(appended.message());
       } else if (body instanceof TypingChanged typing) {
         forEachListener(listener -> listener.onTyping(typing));
+      } else if (body instanceof ReplyDelta delta) {
+        onDelta(delta);
+      } else if (body instanceof ReplySnapshot snapshot) {
+        onSnapshot(snapshot);
+      } else if (body instanceof ReplyStreamEnded ended) {
+        endStream(ended.streamId());
+      } else if (body instanceof ReplyFailed failed) {
+        endStreamsReplyingTo(failed.userMessageId());
+        forEachListener(listener -> listener.onConversationEvent(failed));
       } else if (body instanceof MembershipChanged change && !change.member()) {
         forEachListener(listener -> listener.onMemberRemoved(change.userId()));
       } else if (body != null) {
@@ -232,6 +274,85 @@ public final class ConversationFeeds {
       deliveredSeq = message.seq();
       meters.dispatched(message);
       forEachListener(listener -> listener.accept(message));
+      if (message.replyToMessageId() != null) {
+        // the stored reply is the stream's end: its late deltas are dropped
+        answered.add(message.replyToMessageId());
+        endStreamsReplyingTo(message.replyToMessageId());
+      }
+    }
+
+    void askSnapshot() {
+      if (!closed) {
+        vertx.eventBus().publish(Addresses.STREAM_SNAPSHOT, new StreamSnapshotRequest(conversationId));
+      }
+    }
+
+    private ReplyStream stream(UUID streamId, UUID jobId, UUID replyTo) {
+      if (closed || finishedStreams.contains(streamId) || answered.contains(replyTo)) {
+        return null;
+      }
+      ReplyStream stream = streams.get(streamId);
+      if (stream == null) {
+        // a new attempt at the same reply (the previous node died) replaces the old stream
+        endStreamsReplyingTo(replyTo);
+        stream = new ReplyStream(streamId, jobId, replyTo);
+        streams.put(streamId, stream);
+      }
+      return stream;
+    }
+
+    void onDelta(ReplyDelta delta) {
+      ReplyStream stream = stream(delta.streamId(), delta.jobId(), delta.replyToMessageId());
+      if (stream == null || delta.index() <= stream.lastIndex()) {
+        return;
+      }
+      if (delta.index() > stream.lastIndex() + 1) {
+        // a gap: this feed came in mid-stream or lost a delta; the snapshot fills it
+        stream.pending.put(delta.index(), delta.text());
+        long now = System.nanoTime();
+        if (now - stream.snapshotAskedNanos > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(gapFillDelayMs)) {
+          stream.snapshotAskedNanos = now;
+          askSnapshot();
+        }
+        return;
+      }
+      stream.append(delta.index(), delta.text());
+      drainPending(stream);
+    }
+
+    void onSnapshot(ReplySnapshot snapshot) {
+      ReplyStream stream = stream(snapshot.streamId(), snapshot.jobId(), snapshot.replyToMessageId());
+      if (stream == null || snapshot.lastIndex() <= stream.lastIndex() || snapshot.text().length() < stream.text().length()) {
+        return;
+      }
+      stream.append(snapshot.lastIndex(), snapshot.text().substring(stream.text().length()));
+      drainPending(stream);
+    }
+
+    private void drainPending(ReplyStream stream) {
+      forEachListener(listener -> listener.streamAdvanced(stream));
+      String next;
+      while ((next = stream.pending.remove(stream.lastIndex() + 1)) != null) {
+        stream.append(stream.lastIndex() + 1, next);
+        forEachListener(listener -> listener.streamAdvanced(stream));
+      }
+      stream.pending.headMap(stream.lastIndex(), true).clear();
+    }
+
+    void endStream(UUID streamId) {
+      finishedStreams.add(streamId);
+      ReplyStream stream = streams.remove(streamId);
+      if (stream != null) {
+        forEachListener(listener -> listener.streamEnded(stream.streamId()));
+      }
+    }
+
+    void endStreamsReplyingTo(UUID userMessageId) {
+      for (ReplyStream stream : List.copyOf(streams.values())) {
+        if (stream.replyToMessageId().equals(userMessageId)) {
+          endStream(stream.streamId());
+        }
+      }
     }
 
     private void scheduleGapFill() {

@@ -12,6 +12,8 @@ public abstract class FeedListener {
   private long cursor;
   private boolean live;
   private java.util.ArrayDeque<StoredMessage> held = new java.util.ArrayDeque<>();
+  /** Per reply stream: {characters, last index} of its text this listener was given. */
+  private final java.util.Map<java.util.UUID, int[]> streamSeen = new java.util.HashMap<>();
 
   protected FeedListener(long cursor) {
     this.cursor = cursor;
@@ -45,6 +47,38 @@ public abstract class FeedListener {
     }
     held = null;
   }
+
+  /**
+   * The stream grew: give this listener exactly what it lacks, as one piece ending at the
+   * stream's last index (a single delta when it was up to date, the text so far when it just
+   * joined). Nothing while it still replays history: going live catches it up.
+   */
+  final void streamAdvanced(ReplyStream stream) {
+    if (!live) {
+      return;
+    }
+    int[] seen = streamSeen.computeIfAbsent(stream.streamId(), id -> new int[2]);
+    int have = seen[0];
+    if (stream.length() <= have) {
+      return;
+    }
+    // more than the next delta at once: the text so far of a stream joined late, or a filled gap
+    boolean resumed = stream.lastIndex() > seen[1] + 1;
+    seen[0] = stream.length();
+    seen[1] = stream.lastIndex();
+    onReplyText(stream, stream.lastIndex(), stream.textFrom(have), resumed);
+  }
+
+  final void streamEnded(java.util.UUID streamId) {
+    streamSeen.remove(streamId);
+  }
+
+  /**
+   * Text of a reply being generated, in order, each character once: {@code text} covers the
+   * stream's deltas up to {@code index}; {@code resumed} when it covers more than one delta
+   * (the text so far of a stream this listener joined in the middle, or a gap filled).
+   */
+  protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {}
 
   /** Called on the gateway's event loop, in seq order, once per message. */
   protected abstract void onMessage(StoredMessage message);

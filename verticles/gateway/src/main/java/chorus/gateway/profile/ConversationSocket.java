@@ -2,11 +2,13 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
+import chorus.gateway.feed.ReplyStream;
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ReplyFailed;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
@@ -33,12 +35,15 @@ final class ConversationSocket extends FeedListener {
   private Future<Boolean> viewing = Future.succeededFuture(false);
   private final FrameQueue inbound;
   private final MessageSender sender;
+  private final ReplyControl replies;
+  /** Opted in with ?stream=true: assistant_delta frames before each assistant_message. */
+  private final boolean streaming;
   private boolean closed;
   private BoundedWriter writer;
   private Heartbeat heartbeat;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
-  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq) {
+  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq, boolean streaming) {
     super(startSeq);
     this.services = services;
     this.ws = ws;
@@ -47,6 +52,8 @@ final class ConversationSocket extends FeedListener {
     this.conversationId = context.conversation().id();
     this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
+    this.replies = new ReplyControl(services);
+    this.streaming = streaming;
   }
 
   void start() {
@@ -107,6 +114,20 @@ final class ConversationSocket extends FeedListener {
   }
 
   @Override
+  protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {
+    if (streaming) {
+      send(ReplyControl.delta(conversationId, stream, index, text, resumed));
+    }
+  }
+
+  @Override
+  protected void onConversationEvent(Object event) {
+    if (event instanceof ReplyFailed failed) {
+      send(ReplyControl.failed(failed));
+    }
+  }
+
+  @Override
   protected void onMemberRemoved(String userId) {
     if (userId.equals(user.userId())) {
       error("REMOVED_FROM_CONVERSATION", "you are no longer a member of this conversation");
@@ -137,6 +158,26 @@ final class ConversationSocket extends FeedListener {
     if ("user_message".equals(type)) {
       return userMessage(frame);
     }
+    if ("stop_generation".equals(type) || "retry".equals(type)) {
+      UUID messageId;
+      try {
+        messageId = ReplyControl.userMessageId(frame);
+      } catch (ReplyControl.InvalidId e) {
+        error("INVALID_MESSAGE", e.getMessage());
+        return Future.succeededFuture();
+      }
+      if ("stop_generation".equals(type)) {
+        replies.stop(conversationId, messageId, user.userId());
+        return Future.succeededFuture();
+      }
+      if (messageId == null) {
+        error("INVALID_MESSAGE", "retry needs the message_id of the user message");
+        return Future.succeededFuture();
+      }
+      return replies.retry(conversationId, messageId, user.userId())
+          .onFailure(e -> send(e instanceof ReplyControl.Refusal refusal ? refusal.frame : Frames.error("UNAVAILABLE", "try again")))
+          .otherwiseEmpty();
+    }
     if ("ping".equals(type)) {
       send(new JsonObject().put("type", "pong").put("timestamp", Frames.now()));
       return Future.succeededFuture();
@@ -163,8 +204,9 @@ final class ConversationSocket extends FeedListener {
               ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
             }
           } else if (result.duplicate()) {
-            // a retry of a stored message: acknowledge it again, to this socket only
+            // a retry of a stored message: acknowledge it again, to this socket only, and retry its reply if that failed
             send(render(result.message()));
+            replies.retryQuietly(conversationId, result.message().id(), user.userId());
           }
         })
         .onFailure(e -> {

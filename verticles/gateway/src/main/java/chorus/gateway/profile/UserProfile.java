@@ -49,10 +49,11 @@ public final class UserProfile {
 
   public void handle(HttpServerRequest request) {
     var principal = services.authenticator().authenticate(request);
+    boolean streaming = ReplyControl.streamingRequested(request.getParam("stream"));
     request.toWebSocket()
         .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).put("timestamp", Frames.now()).encode()))
         .onSuccess(ws -> principal
-        .onSuccess(user -> new UserSocket(services, ws, user, this).start())
+        .onSuccess(user -> new UserSocket(services, ws, user, this, streaming).start())
         .onFailure(e -> refuse(ws, e)));
   }
 

@@ -2,6 +2,7 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
+import chorus.gateway.feed.ReplyStream;
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
@@ -24,6 +25,7 @@ import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.React;
 import chorus.shared.bus.ReactionChanged;
 import chorus.shared.bus.ReadReceipt;
+import chorus.shared.bus.ReplyFailed;
 import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.SetStatus;
 import chorus.shared.bus.StatusSet;
@@ -70,11 +72,14 @@ final class UserSocket {
   private final MessageSender sender;
   private final Uploads uploads;
   private final MessageSearch search;
+  private final ReplyControl replies;
+  /** Opted in with ?stream=true: assistant_delta frames before each AI new_message. */
+  private final boolean streaming;
   private boolean closed;
   /** Presence updates that arrive before online_users was sent; null once it was. */
   private List<PresenceChanged> heldPresence = new ArrayList<>();
 
-  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
+  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile, boolean streaming) {
     this.services = services;
     this.ws = ws;
     this.user = user;
@@ -83,6 +88,8 @@ final class UserSocket {
     this.sender = new MessageSender(services);
     this.uploads = new Uploads(services, profile.uploadBudget, user.userId(), sender, joined::containsKey, this::send);
     this.search = new MessageSearch(services.vertx(), services.config().content(), services.requestOptions());
+    this.replies = new ReplyControl(services);
+    this.streaming = streaming;
   }
 
   String userId() {
@@ -153,6 +160,8 @@ final class UserSocket {
       case "set_status" -> setStatus(frame);
       case "archive_conversation" -> withConversation(frame, (id, f) -> archive(id, true));
       case "unarchive_conversation" -> withConversation(frame, (id, f) -> archive(id, false));
+      case "stop_generation" -> withConversation(frame, (id, f) -> replyControl(id, f, true));
+      case "retry" -> withConversation(frame, (id, f) -> replyControl(id, f, false));
       case "mark_read" -> withConversation(frame, this::markRead);
       case "add_reaction" -> withConversation(frame, (id, f) -> react(id, f, true));
       case "remove_reaction" -> withConversation(frame, (id, f) -> react(id, f, false));
@@ -390,6 +399,7 @@ final class UserSocket {
             }
           } else if (result.duplicate()) {
             send(newMessage(result.message()));
+            replies.retryQuietly(conversationId, result.message().id(), user.userId());
           }
         })
         .onFailure(e -> {
@@ -457,6 +467,36 @@ final class UserSocket {
           }
         })
         .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /** stop_generation or retry, for a joined conversation only (membership was checked on join, and is cut on removal). */
+  private Future<Void> replyControl(UUID conversationId, JsonObject frame, boolean stop) {
+    String id = conversationId.toString();
+    if (!joined.containsKey(conversationId)) {
+      error("NOT_JOINED", "join the conversation first", id);
+      return Future.succeededFuture();
+    }
+    UUID messageId;
+    try {
+      messageId = ReplyControl.userMessageId(frame);
+    } catch (ReplyControl.InvalidId e) {
+      error("INVALID_MESSAGE", e.getMessage(), id);
+      return Future.succeededFuture();
+    }
+    if (stop) {
+      replies.stop(conversationId, messageId, user.userId());
+      return Future.succeededFuture();
+    }
+    if (messageId == null) {
+      error("INVALID_MESSAGE", "retry needs the message_id of the user message", id);
+      return Future.succeededFuture();
+    }
+    return replies.retry(conversationId, messageId, user.userId())
+        .onFailure(e -> {
+          JsonObject refusal = e instanceof ReplyControl.Refusal r ? r.frame : Frames.error("UNAVAILABLE", "try again");
+          send(refusal.put("conversation_id", id).put("timestamp", Frames.now()));
+        })
         .otherwiseEmpty();
   }
 
@@ -709,8 +749,17 @@ final class UserSocket {
     }
 
     @Override
+    protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {
+      if (streaming) {
+        send(ReplyControl.delta(conversationId, stream, index, text, resumed).put("timestamp", Frames.now()));
+      }
+    }
+
+    @Override
     protected void onConversationEvent(Object event) {
-      if (event instanceof ReadReceipt receipt) {
+      if (event instanceof ReplyFailed failed) {
+        send(ReplyControl.failed(failed).put("timestamp", Frames.now()));
+      } else if (event instanceof ReadReceipt receipt) {
         send(new JsonObject().put("type", "read_receipt").put("conversation_id", conversationId.toString())
             .put("user_id", receipt.userId()).put("seq", receipt.lastReadSeq()).put("timestamp", Frames.now()));
       } else if (event instanceof ArchiveState state) {

@@ -62,6 +62,8 @@ public final class TestCluster implements AutoCloseable {
       config.getJsonObject("http").put("host", "127.0.0.1").put("port", 0);
       config.getJsonObject("cluster").put("name", "chorus-test-" + UUID.randomUUID());
       config.getJsonObject("ai").put("sweepIntervalMs", 1000);
+      // tests send bursts from one user; the per-user AI limits have their own test (AiLimitsTest)
+      config.getJsonObject("ai").put("maxConcurrentPerUser", 0).put("dailyTokenQuota", 0);
       // tests send bursts; the rate limit has its own test (LimitsTest) with its own settings
       config.getJsonObject("limits").put("messagesPerSecond", 100_000.0).put("messageBurst", 100_000);
       return config;
