@@ -2,15 +2,12 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
-import chorus.gateway.socket.BoundedWriter;
-import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ConnectContext;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -31,11 +28,8 @@ final class ConversationSocket extends FeedListener {
   private final String socketId = UUID.randomUUID().toString();
   private Future<Boolean> presence = Future.succeededFuture(false);
   private Future<Boolean> viewing = Future.succeededFuture(false);
-  private final FrameQueue inbound;
   private final MessageSender sender;
-  private boolean closed;
-  private BoundedWriter writer;
-  private Heartbeat heartbeat;
+  private SocketPlumbing plumbing;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
   ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq) {
@@ -45,19 +39,32 @@ final class ConversationSocket extends FeedListener {
     this.user = user;
     this.context = context;
     this.conversationId = context.conversation().id();
-    this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
   }
 
   void start() {
     // nothing is read until the socket is admitted (per-user and per-conversation limits, cluster-wide)
-    ws.pause();
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(this::onBinary);
-    ws.exceptionHandler(this::onSocketError);
-    ws.closeHandler(v -> onClosed());
-    writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
-    heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
+      @Override
+      public Future<Void> onText(String text) {
+        return handleText(text);
+      }
+
+      @Override
+      public void onBusy() {
+        error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
+      }
+
+      @Override
+      public void onBinary() {
+        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
+      }
+
+      @Override
+      public void onClosed() {
+        onSocketClosed();
+      }
+    });
     presence = services.presence().opened(user.userId(), socketId, ConversationProfile.NAME);
     presence.onSuccess(admitted -> {
       if (!admitted) {
@@ -94,7 +101,7 @@ final class ConversationSocket extends FeedListener {
         .put("bot", Frames.botSummary(context.bot()))
         .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
         .put("timestamp", Frames.now()));
-    ws.resume();
+    plumbing.resume();
     services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
       error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
       ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
@@ -117,12 +124,6 @@ final class ConversationSocket extends FeedListener {
   private JsonObject render(StoredMessage message) {
     String type = message.role() == Role.USER ? "message_received" : "assistant_message";
     return new JsonObject().put("type", type).put("message", Frames.message(message));
-  }
-
-  private void onText(String text) {
-    if (!inbound.offer(() -> handleText(text))) {
-      error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
-    }
   }
 
   private Future<Void> handleText(String text) {
@@ -179,26 +180,8 @@ final class ConversationSocket extends FeedListener {
         .otherwiseEmpty();
   }
 
-  private void onBinary(Buffer ignored) {
-    error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
-  }
-
-  private void onSocketError(Throwable failure) {
-    // Vert.x reports an over-long message here and leaves the socket open: close it as RFC 6455 says
-    if (MessageRules.tooBig(failure)) {
-      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
-    } else {
-      ConversationProfile.log.debug("socket {} error: {}", socketId, failure.toString());
-    }
-  }
-
-  private void onClosed() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    heartbeat.cancel();
-    services.sockets().release(ws);
+  /** After the shared clean-up of {@link SocketPlumbing}. */
+  private void onSocketClosed() {
     services.feeds().detach(conversationId, this);
     services.presence().viewerLeft(viewing, conversationId, socketId);
     services.presence().closed(presence, user.userId(), socketId);
@@ -211,9 +194,7 @@ final class ConversationSocket extends FeedListener {
   }
 
   private void send(JsonObject frame) {
-    if (!closed && !ws.isClosed()) {
-      writer.writeText(frame.encode());
-    }
+    plumbing.send(frame);
   }
 
   private static String truncate(String value) {

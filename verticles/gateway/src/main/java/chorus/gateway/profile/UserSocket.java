@@ -2,8 +2,6 @@ package chorus.gateway.profile;
 
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
-import chorus.gateway.socket.BoundedWriter;
-import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
@@ -22,7 +20,6 @@ import chorus.shared.bus.TypingChanged;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -53,10 +50,8 @@ final class UserSocket {
   private final Map<UUID, Subscription> joined = new HashMap<>();
   private final Map<UUID, Long> typingExpiry = new HashMap<>();
   private Future<Boolean> presence = Future.succeededFuture(false);
-  private BoundedWriter writer;
-  private Heartbeat heartbeat;
-  private final FrameQueue inbound;
   private final MessageSender sender;
+  private SocketPlumbing plumbing;
   private boolean closed;
 
   UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile) {
@@ -64,7 +59,6 @@ final class UserSocket {
     this.ws = ws;
     this.user = user;
     this.profile = profile;
-    this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
   }
 
@@ -74,13 +68,27 @@ final class UserSocket {
 
   void start() {
     // nothing is read until the socket is admitted (at most limits.maxSocketsPerUser per user, cluster-wide)
-    ws.pause();
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(this::onBinary);
-    ws.exceptionHandler(this::onSocketError);
-    ws.closeHandler(v -> onClosed());
-    writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
-    heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
+      @Override
+      public Future<Void> onText(String text) {
+        return handleText(text);
+      }
+
+      @Override
+      public void onBusy() {
+        error("BUSY", "too many messages in flight on this connection; wait for answers", null);
+      }
+
+      @Override
+      public void onBinary() {
+        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames", null);
+      }
+
+      @Override
+      public void onClosed() {
+        onSocketClosed();
+      }
+    });
     presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
     presence.onSuccess(admitted -> {
       if (!admitted) {
@@ -92,19 +100,13 @@ final class UserSocket {
       }
       UserProfile.log.info("ws open profile={} user={} node={} socket={}", UserProfile.NAME, user.userId(), services.config().nodeId(), socketId);
       profile.register(this);
-      ws.resume();
+      plumbing.resume();
       // the document sends the online users it may see on connect
       visibleOnline(null).onSuccess(users -> send(onlineUsers(users)));
     });
   }
 
   // ---- inbound -------------------------------------------------------------------------
-
-  private void onText(String text) {
-    if (!inbound.offer(() -> handleText(text))) {
-      error("BUSY", "too many messages in flight on this connection; wait for answers", null);
-    }
-  }
 
   private Future<Void> handleText(String text) {
     JsonObject frame;
@@ -392,16 +394,6 @@ final class UserSocket {
     return new JsonObject().put("type", "online_users").put("users", new JsonArray(users)).put("timestamp", Frames.now());
   }
 
-  private void onBinary(Buffer ignored) {
-    error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames", null);
-  }
-
-  private void onSocketError(Throwable failure) {
-    if (MessageRules.tooBig(failure)) {
-      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
-    }
-  }
-
   // ---- outbound ------------------------------------------------------------------------
 
   void presenceChanged(PresenceChanged change) {
@@ -450,18 +442,12 @@ final class UserSocket {
   }
 
   private void send(JsonObject frame) {
-    if (!closed && !ws.isClosed()) {
-      writer.writeText(frame.encode());
-    }
+    plumbing.send(frame);
   }
 
-  private void onClosed() {
-    if (closed) {
-      return;
-    }
+  /** After the shared clean-up of {@link SocketPlumbing}. */
+  private void onSocketClosed() {
     closed = true;
-    heartbeat.cancel();
-    services.sockets().release(ws);
     for (UUID conversationId : List.copyOf(joined.keySet())) {
       joined.remove(conversationId).ended();
     }
