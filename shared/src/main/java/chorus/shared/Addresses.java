@@ -24,6 +24,10 @@ public final class Addresses {
   public static final String LAST_SEQS = "chorus.persistence.last-seqs";
   public static final String MARK_READ = "chorus.persistence.mark-read";
   public static final String REACT = "chorus.persistence.react";
+  /** A conversation with its bot, survey state and messages (the survey profile, GET /api/v1/conversations/{id}). */
+  public static final String SURVEY_CONTEXT = "chorus.persistence.survey.context";
+  /** Record a survey answer and advance the survey, atomically. */
+  public static final String SURVEY_ANSWER = "chorus.persistence.survey.answer";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";

@@ -22,7 +22,8 @@ public final class PayloadCodecs {
       PresenceChanged.class, TypingChanged.class,
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
-      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class);
+      Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
+      SurveyContextRequest.class, SurveyContext.class, SurveyAnswer.class, SurveyAnswerResult.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

@@ -24,6 +24,10 @@ import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.RequestHandlers;
+import chorus.shared.bus.SurveyAnswer;
+import chorus.shared.bus.SurveyAnswerResult;
+import chorus.shared.bus.SurveyContextRequest;
+import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -57,6 +61,7 @@ public class PersistenceVerticle extends VerticleBase {
   private MessageStore messages;
   private ConversationStore conversations;
   private ReplyJobStore replyJobs;
+  private SurveyStore surveys;
 
   public PersistenceVerticle() {}
 
@@ -79,6 +84,7 @@ public class PersistenceVerticle extends VerticleBase {
       messages = new MessageStore(pool, config);
       conversations = new ConversationStore(pool);
       replyJobs = new ReplyJobStore(pool, config);
+      surveys = new SurveyStore(pool);
       return Future.all(List.of(
           serve(Addresses.APPEND, AppendMessage.class, this::append),
           serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
@@ -95,7 +101,9 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.MARK_READ, MarkRead.class, request -> announced(conversations.markRead(request),
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
           serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
-              ReactionChanged::changed, ReactionChanged::conversationId))));
+              ReactionChanged::changed, ReactionChanged::conversationId)),
+          serve(Addresses.SURVEY_CONTEXT, SurveyContextRequest.class, surveys::context),
+          serve(Addresses.SURVEY_ANSWER, SurveyAnswer.class, this::surveyAnswer)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
@@ -118,6 +126,15 @@ public class PersistenceVerticle extends VerticleBase {
       eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message()));
       if (result.replyJobId() != null) {
         eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
+      }
+    });
+  }
+
+  /** A stored answer and the bot's next message are published like any append, in seq order. */
+  private Future<SurveyAnswerResult> surveyAnswer(SurveyAnswer request) {
+    return surveys.answer(request).onSuccess(result -> {
+      for (StoredMessage message : result.messages()) {
+        vertx.eventBus().publish(Addresses.conversationTopic(message.conversationId()), new MessageAppended(message));
       }
     });
   }
