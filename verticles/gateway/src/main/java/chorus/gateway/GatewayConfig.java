@@ -30,7 +30,9 @@ public record GatewayConfig(
     int maxSocketsPerConversation,
     double messagesPerSecond,
     int messageBurst,
-    int rateLimitStrikes) {
+    int rateLimitStrikes,
+    int surveyMaxQuestions,
+    int surveyMaxOptions) {
 
   public static GatewayConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
@@ -61,7 +63,9 @@ public record GatewayConfig(
         limits.getInteger("maxSocketsPerConversation", 50),
         limits.getDouble("messagesPerSecond", 10.0),
         limits.getInteger("messageBurst", 20),
-        limits.getInteger("rateLimitStrikes", 20));
+        limits.getInteger("rateLimitStrikes", 20),
+        config.getJsonObject("survey", new JsonObject()).getInteger("maxQuestions", 100),
+        config.getJsonObject("survey", new JsonObject()).getInteger("maxOptions", 20));
   }
 
   private static Set<String> commaSeparated(String value) {

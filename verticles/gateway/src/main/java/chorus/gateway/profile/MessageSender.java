@@ -26,12 +26,10 @@ final class MessageSender {
 
   /** The stored result, or null when the allowance was used up (nothing stored). */
   Future<AppendResult> send(AppendMessage append) {
-    return presence.takeMessageToken(append.requesterId()).compose(allowed -> {
+    return take(append.requesterId()).compose(allowed -> {
       if (!allowed) {
-        refusalsInARow++;
         return Future.succeededFuture();
       }
-      refusalsInARow = 0;
       return services.vertx().eventBus()
           .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
           .map(Message::body)
@@ -40,6 +38,17 @@ final class MessageSender {
               services.feeds().offer(result.message());
             }
           });
+    });
+  }
+
+  /**
+   * One message's worth of {@code key}'s cluster-wide allowance (a user id, or another key for
+   * a client without one); a refusal counts towards {@link #abusive}.
+   */
+  Future<Boolean> take(String key) {
+    return presence.takeMessageToken(key).map(allowed -> {
+      refusalsInARow = allowed ? 0 : refusalsInARow + 1;
+      return allowed;
     });
   }
 
