@@ -77,6 +77,7 @@ final class SocketPlumbing {
     return new SocketPlumbing(services, ws, socketId, events);
   }
 
+  /** Through a method: the close handler is set before the field is (a close is only handled after the constructor). */
   private Heartbeat heartbeat() {
     return heartbeat;
   }
