@@ -43,6 +43,10 @@ public final class Addresses {
   /** Per-user generation limits (concurrent, daily tokens), cluster-wide in PostgreSQL. */
   public static final String ADMIT_GENERATION = "chorus.persistence.ai.admit";
   public static final String RECORD_AI_USAGE = "chorus.persistence.ai.usage";
+  /** A conversation with its bot, survey state and messages (the survey profile, GET /api/v1/conversations/{id}). */
+  public static final String SURVEY_CONTEXT = "chorus.persistence.survey.context";
+  /** Record a survey answer and advance the survey, atomically. */
+  public static final String SURVEY_ANSWER = "chorus.persistence.survey.answer";
 
   // ai role: a reply job is waiting (point to point: one AI verticle takes it)
   public static final String REPLY_JOB_READY = "chorus.ai.reply-job.ready";

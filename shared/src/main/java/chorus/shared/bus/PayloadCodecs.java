@@ -31,7 +31,10 @@ public final class PayloadCodecs {
       // the AI engine: streaming, stop, leases, limits
       ReplyDelta.class, ReplySnapshot.class, StreamSnapshotRequest.class, ReplyStreamEnded.class, ReplyFailed.class,
       StopGeneration.class, RenewReplyJob.class, ReleaseReplyJob.class, RetryReplyJob.class,
-      AdmitGeneration.class, Admitted.class, RecordUsage.class);
+      AdmitGeneration.class, Admitted.class, RecordUsage.class,
+      // the survey profile
+
+      SurveyContextRequest.class, SurveyContext.class, SurveyAnswer.class, SurveyAnswerResult.class);
 
   public static void install(Vertx vertx) {
     // the local map is per Vertx instance, and putIfAbsent is atomic across the verticles starting on it

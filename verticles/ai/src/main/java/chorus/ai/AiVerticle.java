@@ -369,22 +369,26 @@ public final class AiVerticle extends VerticleBase {
     meta.put("attempt", work.attempt());
     AppendMessage append = new AppendMessage(work.conversationId(), null, Role.ASSISTANT, work.bot().id().toString(),
         reply.content(), meta, null, false, work.userMessageId(), work.jobId(), config.nodeId());
-    return vertx.eventBus().<AppendResult>request(Addresses.APPEND, append, requestOptions)
-        .onSuccess(stored -> {
-          ended(generation, stopped ? "stopped" : "stored");
-          recordUsage(userId, meta);
-        })
+    // usage first: once the reply is out the user may send again at once, and that message's
+    // admission must see these tokens (they were spent even if the append then loses the job)
+    return recordUsage(userId, meta)
+        .compose(v -> vertx.eventBus().<AppendResult>request(Addresses.APPEND, append, requestOptions))
+        .onSuccess(stored -> ended(generation, stopped ? "stopped" : "stored"))
         .onFailure(e -> ended(generation, "lost"))
         .mapEmpty();
   }
 
-  private void recordUsage(String userId, Map<String, Object> meta) {
+  /** Never fails: a reply is stored even when its usage could not be counted (logged). */
+  private Future<Void> recordUsage(String userId, Map<String, Object> meta) {
     long tokens = number(meta.get("prompt_tokens")) + number(meta.get("completion_tokens"));
     // without a quota nobody reads the count: no statement for it
-    if (userId != null && tokens > 0 && engine.dailyTokenQuota() > 0) {
-      vertx.eventBus().request(Addresses.RECORD_AI_USAGE, new RecordUsage(userId, tokens), requestOptions)
-          .onFailure(e -> log.warn("token usage of a reply not recorded: {}", shortReason(e)));
+    if (userId == null || tokens <= 0 || engine.dailyTokenQuota() <= 0) {
+      return Future.succeededFuture();
     }
+    return vertx.eventBus().request(Addresses.RECORD_AI_USAGE, new RecordUsage(userId, tokens), requestOptions)
+        .onFailure(e -> log.warn("token usage of a reply not recorded: {}", shortReason(e)))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
   }
 
   private static long number(Object value) {

@@ -36,6 +36,8 @@ public record GatewayConfig(
     int conversationPageMax,
     int maxSdpBytes,
     int maxIceCandidateBytes,
+    int surveyMaxQuestions,
+    int surveyMaxOptions,
     ContentConfig content) {
 
   public GatewayConfig {
@@ -78,6 +80,8 @@ public record GatewayConfig(
         limits.getInteger("conversationPageMax", 200),
         config.getJsonObject("calls", new JsonObject()).getInteger("maxSdpBytes", 16384),
         config.getJsonObject("calls", new JsonObject()).getInteger("maxCandidateBytes", 2048),
+        config.getJsonObject("survey", new JsonObject()).getInteger("maxQuestions", 100),
+        config.getJsonObject("survey", new JsonObject()).getInteger("maxOptions", 20),
         ContentConfig.from(config));
   }
 

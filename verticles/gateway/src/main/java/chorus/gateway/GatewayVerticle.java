@@ -5,6 +5,7 @@ import chorus.gateway.auth.JwtKeys;
 import chorus.gateway.feed.ConversationFeeds;
 import chorus.gateway.profile.ConversationProfile;
 import chorus.gateway.profile.SocketServices;
+import chorus.gateway.profile.SurveyProfile;
 import chorus.gateway.profile.UserProfile;
 import chorus.gateway.rest.RestApi;
 import chorus.gateway.socket.NodeSockets;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
 /** HTTP and WebSocket front door of a node: authentication, wire profiles, per-socket state, REST, health. */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  /** The survey document's browser test client, a gateway resource (Vert.x resolves it from the classpath). */
+  private static final String SURVEY_TEST_PAGE = "webroot/survey-test.html";
 
   private final NodeMetrics metrics;
   private HttpServer server;
@@ -57,11 +61,25 @@ public final class GatewayVerticle extends VerticleBase {
         new NodeSockets(vertx, config.socketLimits(), meters), meters);
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
+    SurveyProfile surveyProfile = new SurveyProfile(services);
 
     Router router = Router.router(vertx);
     router.get("/api/v1/conversations/:conversation_id/ws")
         .handler(ctx -> conversationProfile.handle(ctx.request(), ctx.pathParam("conversation_id")));
     router.get("/ws/auth").handler(ctx -> userProfile.handle(ctx.request()));
+    // after every fixed /ws/... path: a single segment that is not one of them is a survey conversation id.
+    // Only WebSocket upgrades: a plain GET falls through to 404, so /ws/{user_id} (seed 002's insecure
+    // shortcut, not offered) still reads as no such endpoint.
+    router.get("/ws/:conversation_id").handler(ctx -> {
+      if (ctx.request().headers().contains("Upgrade", "websocket", true)) {
+        surveyProfile.handle(ctx.request(), ctx.pathParam("conversation_id"));
+      } else {
+        ctx.next();
+      }
+    });
+    // the browser test client of the survey document, from the gateway's resources
+    router.get("/survey-test.html").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
+        .sendFile(SURVEY_TEST_PAGE).onFailure(ctx::fail));
     new RestApi(vertx, config, authenticator, requestOptions).mount(router);
     mountHealth(router);
     router.get("/metrics").handler(ctx -> ctx.response()

@@ -71,8 +71,10 @@ final class ConversationStore {
   Future<Conversation> createConversation(CreateConversation request) {
     require(request.ownerId(), "ownerId");
     require(request.botId(), "botId");
+    // UUID.randomUUID is version 4 from a SecureRandom: a survey conversation's id is its capability
     Tuple params = Tuple.of(request.ownerId(), request.ownerName(), request.ownerRole(), UUID.randomUUID(),
-        request.botId(), request.title());
+        request.botId(), request.title()).addValue(request.customerId()).addValue(request.customerName())
+        .addValue(request.customerEmail()).addValue(UUID.randomUUID());
     return pool.preparedQuery(Sql.CREATE_CONVERSATION).execute(params)
         .map(rows -> Rows.conversation(single(rows, "no such bot"), ""));
   }

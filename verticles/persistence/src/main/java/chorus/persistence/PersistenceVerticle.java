@@ -39,7 +39,11 @@ import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.SearchMessages;
 import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.StoreAttachment;
+import chorus.shared.bus.SurveyAnswer;
+import chorus.shared.bus.SurveyAnswerResult;
+import chorus.shared.bus.SurveyContextRequest;
 import chorus.shared.bus.UserKeysRequest;
+import chorus.shared.domain.StoredMessage;
 import chorus.shared.metrics.MeterNames;
 import chorus.shared.metrics.NodeMetrics;
 import io.micrometer.core.instrument.Timer;
@@ -78,6 +82,7 @@ public class PersistenceVerticle extends VerticleBase {
   private ConversationStore conversations;
   private ReplyJobStore replyJobs;
   private ContentStore content;
+  private SurveyStore surveys;
 
   private final NodeMetrics metrics;
   private Timer appendLatency;
@@ -113,6 +118,7 @@ public class PersistenceVerticle extends VerticleBase {
       conversations = new ConversationStore(pool);
       replyJobs = new ReplyJobStore(pool, config);
       content = new ContentStore(pool);
+      surveys = new SurveyStore(pool);
       return Future.all(List.of(
           serve(Addresses.APPEND, AppendMessage.class, this::append),
           serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
@@ -146,7 +152,9 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.SET_ARCHIVED, SetArchived.class, request -> announced(conversations.setArchived(request),
               ArchiveState::changed, ArchiveState::conversationId)),
           serve(Addresses.LIST_CONVERSATIONS, ListConversations.class, conversations::listConversations),
-          serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers)));
+          serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers),
+          serve(Addresses.SURVEY_CONTEXT, SurveyContextRequest.class, surveys::context),
+          serve(Addresses.SURVEY_ANSWER, SurveyAnswer.class, this::surveyAnswer)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
@@ -179,6 +187,15 @@ public class PersistenceVerticle extends VerticleBase {
   /** A job made pending again (retried, released) is told to one AI verticle at once; the sweep catches a lost one. */
   private Future<ReplyJobReady> announceJob(Future<ReplyJobReady> job) {
     return job.onSuccess(ready -> vertx.eventBus().send(Addresses.REPLY_JOB_READY, ready));
+  }
+
+  /** A stored answer and the bot's next message are published like any append, in seq order. */
+  private Future<SurveyAnswerResult> surveyAnswer(SurveyAnswer request) {
+    return surveys.answer(request).onSuccess(result -> {
+      for (StoredMessage message : result.messages()) {
+        vertx.eventBus().publish(Addresses.conversationTopic(message.conversationId()), new MessageAppended(message));
+      }
+    });
   }
 
   /** A removal is announced on the conversation's topic: every node cuts that member's sockets off at once. */

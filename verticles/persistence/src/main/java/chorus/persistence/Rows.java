@@ -6,6 +6,7 @@ import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Conversation;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
+import chorus.shared.domain.SurveyState;
 import chorus.shared.domain.UserProfile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -64,6 +65,23 @@ final class Rows {
         row.getString(prefix + "title"),
         row.getString(prefix + "status"),
         row.getLong(prefix + "last_seq"),
+        instant(row.getOffsetDateTime(prefix + "created_at")),
+        instant(row.getOffsetDateTime(prefix + "updated_at")));
+  }
+
+  /** A survey state, or null when the row has none (a LEFT JOIN that found no survey). */
+  static SurveyState surveyState(Row row, String prefix) {
+    if (row.getUUID(prefix + "conversation_id") == null) {
+      return null;
+    }
+    return new SurveyState(
+        row.getUUID(prefix + "conversation_id"),
+        row.getInteger(prefix + "current_question_index"),
+        plainMap(row.getJsonObject(prefix + "answers")),
+        row.getString(prefix + "status"),
+        row.getString(prefix + "customer_id"),
+        row.getString(prefix + "customer_name"),
+        row.getString(prefix + "customer_email"),
         instant(row.getOffsetDateTime(prefix + "created_at")),
         instant(row.getOffsetDateTime(prefix + "updated_at")));
   }

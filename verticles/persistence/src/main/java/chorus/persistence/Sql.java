@@ -184,20 +184,115 @@ final class Sql {
   /**
    * Upsert the owner and insert the conversation, only when the bot exists and is public
    * or the owner's; $4 conversation id, $5 bot id, $6 title. No row = NOT_FOUND.
+   * With a survey bot that has questions ({@code survey}), the same statement starts the
+   * survey for the customer ($7 id, $8 name, $9 email) and stores the script's first question
+   * as message 1 ($10 its id), so every socket finds it in the history.
    */
   static final String CREATE_CONVERSATION = """
-      WITH %s, created AS (
-        INSERT INTO conversations (id, bot_id, owner_id, title)
-        SELECT $4::uuid, b.id, owner.id, COALESCE($6::text, '')
+      WITH %s, bot AS (
+        SELECT b.id, b.kind = 'survey' AND b.settings #> '{survey,questions,0}' IS NOT NULL AS survey,
+               b.settings #> '{survey,questions,0}' AS first_question
         FROM owner
         JOIN bots b ON b.id = $5::uuid AND (b.is_public OR b.owner_id = owner.id)
+      ), created AS (
+        INSERT INTO conversations (id, bot_id, owner_id, title, last_seq)
+        SELECT $4::uuid, bot.id, owner.id, COALESCE($6::text, ''), CASE WHEN bot.survey THEN 1 ELSE 0 END
+        FROM owner, bot
         RETURNING %s
       ), membership AS (
         INSERT INTO conversation_members (conversation_id, user_id, role)
         SELECT id, owner_id, 'owner' FROM created
+      ), survey AS (
+        INSERT INTO survey_states (conversation_id, customer_id, customer_name, customer_email)
+        SELECT created.id, COALESCE($7::text, ''), COALESCE($8::text, ''), COALESCE($9::text, '')
+        FROM created, bot WHERE bot.survey
+      ), first_question AS (
+        INSERT INTO messages (id, conversation_id, seq, role, sender_id, content, meta)
+        SELECT $10::uuid, created.id, 1, 'assistant', bot.id::text, bot.first_question ->> 'text',
+               jsonb_build_object('survey', jsonb_build_object('question_index', 0, 'question_id', bot.first_question ->> 'id'))
+        FROM created, bot WHERE bot.survey
       )
       SELECT * FROM created
       """.formatted(UPSERT_OWNER, String.join(", ", CONVERSATION_COLUMNS));
+
+  static final List<String> SURVEY_STATE_COLUMNS = List.of("conversation_id", "current_question_index", "answers", "status",
+      "customer_id", "customer_name", "customer_email", "created_at", "updated_at");
+
+  /**
+   * A conversation, its bot, its survey state and its first $3 messages, in one query; $1
+   * conversation, $2 requester. With a requester, they must be a member; without one (the
+   * survey capability: the unguessable conversation id) only a survey conversation is found.
+   * No row = NOT_FOUND; one row with NULL message columns = no message (or $3 = 0).
+   */
+  static final String SURVEY_CONTEXT = """
+      SELECT %s, %s, %s, %s
+      FROM conversations c
+      JOIN bots b ON b.id = c.bot_id
+      LEFT JOIN survey_states s ON s.conversation_id = c.id
+      LEFT JOIN LATERAL (
+        SELECT * FROM messages WHERE conversation_id = c.id ORDER BY seq LIMIT $3::int
+      ) m ON true
+      WHERE c.id = $1::uuid
+        AND (($2::text IS NULL AND s.conversation_id IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2::text))
+      ORDER BY m.seq
+      """.formatted(
+      columns(CONVERSATION_COLUMNS, "c", "c_"),
+      columns(BOT_COLUMNS, "b", "b_"),
+      columns(SURVEY_STATE_COLUMNS, "s", "s_"),
+      columns(MESSAGE_COLUMNS, "m", "m_"));
+
+  /**
+   * Record one survey answer and advance, in one statement. $1 conversation, $2 requester
+   * (null = the capability), $3 the question index answered, $4 its id, $5 the answer
+   * (null = skipped), $6 the answer message's content, $7 its meta, $8 the next index,
+   * $9 completes, $10 the bot's next message, $11 its meta, $12 / $13 the two message ids,
+   * $14 the answer's sender id.
+   *
+   * <p>{@code advanced} is the conditional update: only an active survey still at question
+   * $3 moves. Its row lock serializes concurrent answers; the loser re-checks the condition
+   * on the winner's row version, finds the index moved, and writes nothing. {@code conv}
+   * bumps last_seq by two (the answer and the bot's reply get consecutive seqs, under the
+   * conversation's lock like every append). Nothing advanced: one row saying why (stale or
+   * completed) with the state as this statement saw it; no row at all: NOT_FOUND.
+   */
+  static final String SURVEY_ANSWER = """
+      WITH member AS (
+        SELECT 1 FROM conversation_members WHERE conversation_id = $1::uuid AND user_id = $2::text
+      ), advanced AS (
+        UPDATE survey_states s
+        SET current_question_index = $8::int,
+            answers = s.answers || jsonb_build_object($4::text, to_jsonb($5::text)),
+            status = CASE WHEN $9::boolean THEN 'completed' ELSE 'active' END,
+            completed_at = CASE WHEN $9::boolean THEN now() END,
+            updated_at = now()
+        WHERE s.conversation_id = $1::uuid AND s.status = 'active' AND s.current_question_index = $3::int
+          AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM member))
+        RETURNING s.*
+      ), conv AS (
+        UPDATE conversations c SET last_seq = c.last_seq + 2, updated_at = now()
+        FROM advanced a
+        WHERE c.id = a.conversation_id
+        RETURNING c.id, c.last_seq, c.bot_id
+      ), ins AS (
+        INSERT INTO messages (id, conversation_id, seq, role, sender_id, content, meta)
+        SELECT $12::uuid, conv.id, conv.last_seq - 1, 'user', $14::text, $6::text, $7::jsonb FROM conv
+        UNION ALL
+        SELECT $13::uuid, conv.id, conv.last_seq, 'assistant', conv.bot_id::text, $10::text, $11::jsonb FROM conv
+        RETURNING *
+      )
+      SELECT 'stored' AS outcome, %s, %s FROM advanced a, ins i
+      UNION ALL
+      SELECT CASE WHEN s.status = 'completed' THEN 'completed' ELSE 'stale' END, %s, %s
+      FROM survey_states s
+      WHERE s.conversation_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM advanced)
+        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM member))
+      ORDER BY seq
+      """.formatted(
+      columns(SURVEY_STATE_COLUMNS, "a", "s_"),
+      columns(MESSAGE_COLUMNS, "i", ""),
+      columns(SURVEY_STATE_COLUMNS, "s", "s_"),
+      MESSAGE_COLUMNS.stream().map(c -> "NULL AS " + c).collect(Collectors.joining(", ")));
 
   /** Readiness: one round trip. */
   static final String PING = "SELECT 1";

@@ -10,4 +10,6 @@ public final class CloseCodes {
   public static final short INTERNAL_ERROR = 1011;
   public static final short AUTH_FAILED = 4001;
   public static final short FORBIDDEN = 4003;
+  /** The survey profile: no survey conversation has this id (the id is the capability). */
+  public static final short NOT_FOUND = 4004;
 }

@@ -3,8 +3,6 @@ package chorus.gateway.profile;
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
 import chorus.gateway.feed.ReplyStream;
-import chorus.gateway.socket.BoundedWriter;
-import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ConnectContext;
@@ -12,7 +10,6 @@ import chorus.shared.bus.ReplyFailed;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -33,14 +30,11 @@ final class ConversationSocket extends FeedListener {
   private final String socketId = UUID.randomUUID().toString();
   private Future<Boolean> presence = Future.succeededFuture(false);
   private Future<Boolean> viewing = Future.succeededFuture(false);
-  private final FrameQueue inbound;
   private final MessageSender sender;
   private final ReplyControl replies;
   /** Opted in with ?stream=true: assistant_delta frames before each assistant_message. */
   private final boolean streaming;
-  private boolean closed;
-  private BoundedWriter writer;
-  private Heartbeat heartbeat;
+  private SocketPlumbing plumbing;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
   ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq, boolean streaming) {
@@ -50,7 +44,6 @@ final class ConversationSocket extends FeedListener {
     this.user = user;
     this.context = context;
     this.conversationId = context.conversation().id();
-    this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
     this.replies = new ReplyControl(services);
     this.streaming = streaming;
@@ -58,13 +51,27 @@ final class ConversationSocket extends FeedListener {
 
   void start() {
     // nothing is read until the socket is admitted (per-user and per-conversation limits, cluster-wide)
-    ws.pause();
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(this::onBinary);
-    ws.exceptionHandler(this::onSocketError);
-    ws.closeHandler(v -> onClosed());
-    writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
-    heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
+      @Override
+      public Future<Void> onText(String text) {
+        return handleText(text);
+      }
+
+      @Override
+      public void onBusy() {
+        error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
+      }
+
+      @Override
+      public void onBinary() {
+        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
+      }
+
+      @Override
+      public void onClosed() {
+        onSocketClosed();
+      }
+    });
     presence = services.presence().opened(user.userId(), socketId, ConversationProfile.NAME);
     presence.onSuccess(admitted -> {
       if (!admitted) {
@@ -101,7 +108,7 @@ final class ConversationSocket extends FeedListener {
         .put("bot", Frames.botSummary(context.bot()))
         .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
         .put("timestamp", Frames.now()));
-    ws.resume();
+    plumbing.resume();
     services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
       error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
       ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
@@ -138,12 +145,6 @@ final class ConversationSocket extends FeedListener {
   private JsonObject render(StoredMessage message) {
     String type = message.role() == Role.USER ? "message_received" : "assistant_message";
     return new JsonObject().put("type", type).put("message", Frames.message(message));
-  }
-
-  private void onText(String text) {
-    if (!inbound.offer(() -> handleText(text))) {
-      error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
-    }
   }
 
   private Future<Void> handleText(String text) {
@@ -221,26 +222,8 @@ final class ConversationSocket extends FeedListener {
         .otherwiseEmpty();
   }
 
-  private void onBinary(Buffer ignored) {
-    error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
-  }
-
-  private void onSocketError(Throwable failure) {
-    // Vert.x reports an over-long message here and leaves the socket open: close it as RFC 6455 says
-    if (MessageRules.tooBig(failure)) {
-      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
-    } else {
-      ConversationProfile.log.debug("socket {} error: {}", socketId, failure.toString());
-    }
-  }
-
-  private void onClosed() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    heartbeat.cancel();
-    services.sockets().release(ws);
+  /** After the shared clean-up of {@link SocketPlumbing}. */
+  private void onSocketClosed() {
     services.feeds().detach(conversationId, this);
     services.presence().viewerLeft(viewing, conversationId, socketId);
     services.presence().closed(presence, user.userId(), socketId);
@@ -254,9 +237,7 @@ final class ConversationSocket extends FeedListener {
   }
 
   private void send(JsonObject frame) {
-    if (!closed && !ws.isClosed()) {
-      writer.writeText(frame.encode());
-    }
+    plumbing.send(frame);
   }
 
   private static String truncate(String value) {

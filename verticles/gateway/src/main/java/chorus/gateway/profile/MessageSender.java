@@ -34,14 +34,7 @@ final class MessageSender {
    * appended (a file stored first): {@code prepare} runs only once the allowance granted it.
    */
   Future<AppendResult> send(String userId, java.util.function.Supplier<Future<AppendMessage>> prepare) {
-    return presence.takeMessageToken(userId).compose(allowed -> {
-      if (!allowed) {
-        refusalsInARow++;
-        return Future.succeededFuture();
-      }
-      refusalsInARow = 0;
-      return prepare.get().compose(append -> append(append));
-    });
+    return take(userId).compose(allowed -> allowed ? prepare.get().compose(this::append) : Future.succeededFuture());
   }
 
   private Future<AppendResult> append(AppendMessage append) {
@@ -53,6 +46,17 @@ final class MessageSender {
             services.feeds().offer(result.message());
           }
         });
+  }
+
+  /**
+   * One message's worth of {@code key}'s cluster-wide allowance (a user id, or another key for
+   * a client without one); a refusal counts towards {@link #abusive}.
+   */
+  Future<Boolean> take(String key) {
+    return presence.takeMessageToken(key).map(allowed -> {
+      refusalsInARow = allowed ? 0 : refusalsInARow + 1;
+      return allowed;
+    });
   }
 
   /** The client has been refused limits.rateLimitStrikes times in a row. */

@@ -3,8 +3,6 @@ package chorus.gateway.profile;
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
 import chorus.gateway.feed.ReplyStream;
-import chorus.gateway.socket.BoundedWriter;
-import chorus.gateway.socket.Heartbeat;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
@@ -34,7 +32,6 @@ import chorus.shared.domain.ActivityStatus;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -66,15 +63,13 @@ final class UserSocket {
   private final Map<UUID, Subscription> joined = new HashMap<>();
   private final Map<UUID, Long> typingExpiry = new HashMap<>();
   private Future<Boolean> presence = Future.succeededFuture(false);
-  private BoundedWriter writer;
-  private Heartbeat heartbeat;
-  private final FrameQueue inbound;
   private final MessageSender sender;
   private final Uploads uploads;
   private final MessageSearch search;
   private final ReplyControl replies;
   /** Opted in with ?stream=true: assistant_delta frames before each AI new_message. */
   private final boolean streaming;
+  private SocketPlumbing plumbing;
   private boolean closed;
   /** Presence updates that arrive before online_users was sent; null once it was. */
   private List<PresenceChanged> heldPresence = new ArrayList<>();
@@ -84,7 +79,6 @@ final class UserSocket {
     this.ws = ws;
     this.user = user;
     this.profile = profile;
-    this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
     this.uploads = new Uploads(services, profile.uploadBudget, user.userId(), sender, joined::containsKey, this::send);
     this.search = new MessageSearch(services.vertx(), services.config().content(), services.requestOptions());
@@ -98,13 +92,27 @@ final class UserSocket {
 
   void start() {
     // nothing is read until the socket is admitted (at most limits.maxSocketsPerUser per user, cluster-wide)
-    ws.pause();
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(this::onBinary);
-    ws.exceptionHandler(this::onSocketError);
-    ws.closeHandler(v -> onClosed());
-    writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
-    heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
+      @Override
+      public Future<Void> onText(String text) {
+        return handleText(text);
+      }
+
+      @Override
+      public void onBusy() {
+        error("BUSY", "too many messages in flight on this connection; wait for answers", null);
+      }
+
+      @Override
+      public void onBinary() {
+        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames", null);
+      }
+
+      @Override
+      public void onClosed() {
+        onSocketClosed();
+      }
+    });
     presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
     presence.onSuccess(admitted -> {
       if (!admitted) {
@@ -116,7 +124,7 @@ final class UserSocket {
       }
       UserProfile.log.info("ws open profile={} user={} node={} socket={}", UserProfile.NAME, user.userId(), services.config().nodeId(), socketId);
       profile.register(this);
-      ws.resume();
+      plumbing.resume();
       // the document sends the online users it may see on connect
       visibleOnline(null)
           .onSuccess(visible -> send(onlineUsers(visible)))
@@ -130,12 +138,6 @@ final class UserSocket {
   }
 
   // ---- inbound -------------------------------------------------------------------------
-
-  private void onText(String text) {
-    if (!inbound.offer(() -> handleText(text))) {
-      error("BUSY", "too many messages in flight on this connection; wait for answers", null);
-    }
-  }
 
   private Future<Void> handleText(String text) {
     JsonObject frame;
@@ -639,16 +641,6 @@ final class UserSocket {
         .put("statuses", statuses).put("last_seen", lastSeen).put("timestamp", Frames.now());
   }
 
-  private void onBinary(Buffer ignored) {
-    error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames", null);
-  }
-
-  private void onSocketError(Throwable failure) {
-    if (MessageRules.tooBig(failure)) {
-      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
-    }
-  }
-
   // ---- outbound ------------------------------------------------------------------------
 
   void presenceChanged(PresenceChanged change) {
@@ -691,19 +683,13 @@ final class UserSocket {
   }
 
   private void send(JsonObject frame) {
-    if (!closed && !ws.isClosed()) {
-      writer.writeText(frame.encode());
-    }
+    plumbing.send(frame);
   }
 
-  private void onClosed() {
-    if (closed) {
-      return;
-    }
+  /** After the shared clean-up of {@link SocketPlumbing}. */
+  private void onSocketClosed() {
     closed = true;
-    heartbeat.cancel();
     uploads.discardAll();
-    services.sockets().release(ws);
     for (UUID conversationId : List.copyOf(joined.keySet())) {
       joined.remove(conversationId).ended();
     }

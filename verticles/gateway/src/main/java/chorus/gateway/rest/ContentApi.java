@@ -10,6 +10,7 @@ import chorus.shared.bus.FetchAttachment;
 import chorus.shared.bus.PublishKey;
 import chorus.shared.bus.UserKeys;
 import chorus.shared.bus.UserKeysRequest;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -18,7 +19,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
@@ -44,7 +44,7 @@ final class ContentApi {
     this.search = new MessageSearch(vertx, limits, requestOptions);
   }
 
-  void mount(Router router, BodyHandler body) {
+  void mount(Router router, Handler<RoutingContext> body) {
     router.get("/api/v1/attachments/:id").handler(this::download);
     router.put("/api/v1/users/me/keys").handler(body).handler(this::publishKey);
     router.get("/api/v1/users/:id/keys").handler(this::keys);

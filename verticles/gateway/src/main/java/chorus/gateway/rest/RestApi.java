@@ -17,10 +17,15 @@ import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.CreateConversation;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.SurveyContext;
+import chorus.shared.bus.SurveyContextRequest;
+import chorus.shared.domain.SurveyState;
+import chorus.gateway.survey.SurveyScript;
 import chorus.shared.domain.Bot;
 import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Conversation;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -54,10 +59,11 @@ public final class RestApi {
   }
 
   public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxHttpBodyBytes());
+    Handler<RoutingContext> body = OversizedBody.limited(BodyHandler.create(false).setBodyLimit(config.maxHttpBodyBytes()), config.maxHttpBodyBytes());
     router.errorHandler(413, ctx -> OversizedBody.reject(ctx, config.maxHttpBodyBytes()));
     router.post("/api/v1/bots").handler(body).handler(this::createBot);
     router.post("/api/v1/conversations").handler(body).handler(this::createConversation);
+    router.get("/api/v1/conversations/:id").handler(this::getConversation);
     router.get("/api/v1/conversations/:id/messages").handler(this::listMessages);
     router.post("/api/v1/conversations/:id/members").handler(body).handler(this::addMember);
     router.delete("/api/v1/conversations/:id/members/:user_id").handler(this::removeMember);
@@ -86,9 +92,39 @@ public final class RestApi {
       if (!(isPublic instanceof Boolean publicFlag)) {
         throw new BadRequest("INVALID_FIELD", "public must be a boolean");
       }
-      CreateBot command = new CreateBot(user.userId(), user.name(), user.role(), name, kind, personality, settingsJson.getMap(), publicFlag);
+      Map<String, Object> settingsMap = surveySettings(kind, body, settingsJson);
+      CreateBot command = new CreateBot(user.userId(), user.name(), user.role(), name, kind, personality, settingsMap, publicFlag);
       return vertx.eventBus().<Bot>request(Addresses.CREATE_BOT, command, requestOptions).map(Message::body);
     }).onSuccess(bot -> reply(ctx, 201, Frames.bot(bot))).onFailure(e -> fail(ctx, e));
+  }
+
+  /**
+   * A survey bot's script comes as {@code questions} (and an optional {@code completion_message}),
+   * validated here and stored as {@code settings.survey}; nothing else may write that key. A
+   * survey bot without questions stays a silent bot (it never answers).
+   */
+  private Map<String, Object> surveySettings(BotKind kind, JsonObject body, JsonObject settings) {
+    if (settings.containsKey("survey")) {
+      throw new BadRequest("INVALID_FIELD", "settings.survey is reserved: give a survey bot's script as questions");
+    }
+    Object questions = body.getValue("questions");
+    Object completion = body.getValue("completion_message");
+    if (questions == null && completion == null) {
+      return settings.getMap();
+    }
+    if (kind != BotKind.SURVEY) {
+      throw new BadRequest("INVALID_FIELD", "questions and completion_message are only for bots of kind 'survey'");
+    }
+    try {
+      SurveyScript script = SurveyScript.parse(questions, completion, config.surveyMaxQuestions(), config.surveyMaxOptions());
+      // plain maps and lists all the way down: the bot travels on the event bus as a record
+      JsonObject withSurvey = settings.copy().put("survey", script.toSettings());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> plain = io.vertx.core.json.Json.decodeValue(withSurvey.encode(), Map.class);
+      return plain;
+    } catch (SurveyScript.Invalid e) {
+      throw new BadRequest("INVALID_SURVEY", e.getMessage());
+    }
   }
 
   private void createConversation(RoutingContext ctx) {
@@ -96,9 +132,43 @@ public final class RestApi {
       JsonObject body = jsonBody(ctx);
       UUID botId = uuid(requiredString(body, "bot_id", 64), "bot_id");
       String title = optionalString(body, "title", MAX_NAME_CHARS, null);
-      CreateConversation command = new CreateConversation(user.userId(), user.name(), user.role(), botId, title);
+      Object customerValue = body.getValue("customer", new JsonObject());
+      if (!(customerValue instanceof JsonObject customer)) {
+        throw new BadRequest("INVALID_FIELD", "customer must be an object with id, name and email");
+      }
+      CreateConversation command = new CreateConversation(user.userId(), user.name(), user.role(), botId, title,
+          optionalString(customer, "id", MAX_NAME_CHARS, null), optionalString(customer, "name", MAX_NAME_CHARS, null),
+          optionalString(customer, "email", MAX_NAME_CHARS, null));
       return vertx.eventBus().<Conversation>request(Addresses.CREATE_CONVERSATION, command, requestOptions).map(Message::body);
     }).onSuccess(conversation -> reply(ctx, 201, Frames.conversation(conversation))).onFailure(e -> fail(ctx, e));
+  }
+
+  /**
+   * A conversation as its member sees it; for a survey conversation also where the survey
+   * stands: {@code survey} with {@code current_question_index}, {@code answers}, {@code status}
+   * and the customer.
+   */
+  private void getConversation(RoutingContext ctx) {
+    authenticated(ctx).compose(user -> {
+      UUID conversationId = uuidOrNotFound(ctx.pathParam("id"));
+      return vertx.eventBus().<SurveyContext>request(Addresses.SURVEY_CONTEXT, new SurveyContextRequest(conversationId, user.userId(), 0),
+          requestOptions).map(Message::body);
+    }).onSuccess(context -> {
+      JsonObject body = Frames.conversation(context.conversation()).put("bot", Frames.botSummary(context.bot()));
+      SurveyState survey = context.survey();
+      if (survey != null) {
+        body.put("survey", new JsonObject()
+            .put("survey_id", context.bot().id().toString())
+            .put("current_question_index", survey.currentQuestionIndex())
+            .put("answers", new JsonObject(new java.util.LinkedHashMap<>(survey.answers())))
+            .put("status", survey.status())
+            .put("customer", new JsonObject().put("id", survey.customerId()).put("name", survey.customerName())
+                .put("email", survey.customerEmail()))
+            .put("ws_path", "/ws/" + context.conversation().id())
+            .put("updated_at", survey.updatedAt().toString()));
+      }
+      reply(ctx, 200, body);
+    }).onFailure(e -> fail(ctx, e));
   }
 
   private void listMessages(RoutingContext ctx) {

@@ -1,0 +1,116 @@
+package chorus.gateway.profile;
+
+import chorus.gateway.socket.BoundedWriter;
+import chorus.gateway.socket.Heartbeat;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The set-up every profile's socket shares, in one place: reading paused until the socket
+ * is admitted, inbound text frames handled one after another with a bound on how many wait
+ * ({@link FrameQueue}), binary frames refused, an over-long message closed with 1009,
+ * heartbeats, the bounded writer for every outgoing frame, and a close handled once
+ * (heartbeat stopped, node count released) before the profile's own clean-up.
+ * A composition helper rather than a base class: a socket may already extend FeedListener.
+ */
+final class SocketPlumbing {
+  private static final Logger log = LoggerFactory.getLogger(SocketPlumbing.class);
+
+  /** What the profile does with what arrives; all called on the socket's context. */
+  interface Events {
+    /** One text frame, handled after the previous one's future completed. */
+    Future<Void> onText(String text);
+
+    /** A text frame found limits.maxPendingFrames already waiting: it was dropped. */
+    void onBusy();
+
+    /** A binary frame (no profile speaks binary). */
+    void onBinary();
+
+    /** The socket closed (once), after the shared clean-up. */
+    void onClosed();
+  }
+
+  private final SocketServices services;
+  private final ServerWebSocket ws;
+  private final String socketId;
+  private final FrameQueue inbound;
+  private final BoundedWriter writer;
+  private final Heartbeat heartbeat;
+  private boolean closed;
+
+  private SocketPlumbing(SocketServices services, ServerWebSocket ws, String socketId, Events events) {
+    this.services = services;
+    this.ws = ws;
+    this.socketId = socketId;
+    this.inbound = new FrameQueue(services.config().maxPendingFrames());
+    ws.pause();
+    ws.textMessageHandler(text -> {
+      if (!inbound.offer(() -> events.onText(text))) {
+        events.onBusy();
+      }
+    });
+    ws.binaryMessageHandler(ignored -> events.onBinary());
+    ws.exceptionHandler(this::onSocketError);
+    ws.closeHandler(v -> {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      heartbeat().cancel();
+      services.sockets().release(ws);
+      events.onClosed();
+    });
+    this.writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
+    this.heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+  }
+
+  /**
+   * Wires {@code ws} (paused: nothing is read until {@link #resume}); call on the socket's
+   * context before any other handler of the socket is set.
+   */
+  static SocketPlumbing attach(SocketServices services, ServerWebSocket ws, String socketId, Events events) {
+    return new SocketPlumbing(services, ws, socketId, events);
+  }
+
+  /** Through a method: the close handler is set before the field is (a close is only handled after the constructor). */
+  private Heartbeat heartbeat() {
+    return heartbeat;
+  }
+
+  /** Starts reading frames (once admitted). */
+  void resume() {
+    ws.resume();
+  }
+
+  /** Queues a frame for the client unless the socket is closed or closing. */
+  void send(JsonObject frame) {
+    if (!closed && !ws.isClosed()) {
+      writer.writeText(frame.encode());
+    }
+  }
+
+  /** Runs {@code action} after every frame already received has been handled. */
+  void afterPendingFrames(Supplier<Future<Void>> action) {
+    if (!inbound.offer(action)) {
+      action.get();
+    }
+  }
+
+  boolean closed() {
+    return closed || ws.isClosed();
+  }
+
+  private void onSocketError(Throwable failure) {
+    // Vert.x reports an over-long message here and leaves the socket open: close it as RFC 6455 says
+    if (MessageRules.tooBig(failure)) {
+      ws.close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
+    } else {
+      log.debug("socket {} error: {}", socketId, failure.toString());
+    }
+  }
+}
