@@ -23,7 +23,7 @@ public final class PayloadCodecs {
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
       Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
-      StoreAttachment.class, AttachmentStored.class, FetchAttachment.class, AttachmentFile.class,
+      FetchAttachment.class, AttachmentFile.class,
       PublishKey.class, UserKeysRequest.class, UserKeys.class, SearchMessages.class, SearchResults.class);
 
   public static void install(Vertx vertx) {

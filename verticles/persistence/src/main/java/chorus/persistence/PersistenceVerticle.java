@@ -27,7 +27,6 @@ import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.bus.RequestHandlers;
 import chorus.shared.bus.SearchMessages;
-import chorus.shared.bus.StoreAttachment;
 import chorus.shared.bus.UserKeysRequest;
 import chorus.shared.metrics.MeterNames;
 import chorus.shared.metrics.NodeMetrics;
@@ -119,7 +118,6 @@ public class PersistenceVerticle extends VerticleBase {
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
           serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
               ReactionChanged::changed, ReactionChanged::conversationId)),
-          serve(Addresses.STORE_ATTACHMENT, StoreAttachment.class, content::storeAttachment),
           serve(Addresses.FETCH_ATTACHMENT, FetchAttachment.class, content::fetchAttachment),
           serve(Addresses.PUBLISH_KEY, PublishKey.class, content::publishKey),
           serve(Addresses.USER_KEYS, UserKeysRequest.class, content::userKeys),

@@ -35,7 +35,8 @@ final class Sql {
    * $1 message id, $2 conversation id, $3 requester id (null = trusted caller), $4 role,
    * $5 sender id, $6 content, $7 meta, $8 client message id, $9 wants reply,
    * $10 reply-to message id, $11 reply job id (an AI reply), $12 lease owner, $13 id of the reply job to create,
-   * $14 persona: the bot that answers instead of the conversation's (null = the conversation's bot).
+   * $14 persona: the bot that answers instead of the conversation's (null = the conversation's bot),
+   * $15 attachment id (null = no file), $16 file name, $17 content type, $18 sha256, $19 the file's bytes.
    *
    * <p>Shape, and why:
    * <ul>
@@ -51,6 +52,9 @@ final class Sql {
    *     one statement, any failure rolls the bump back too. Ownership is checked here.</li>
    * <li>{@code job}: the reply job is created in the same commit as the user message.</li>
    * <li>{@code done}: the answered job is closed in the same commit as its reply.</li>
+   * <li>{@code file}: the message's file is stored in the same commit as the message, only
+   *     when the message is (not for a duplicate, a non-member, a failed statement): no file
+   *     row is ever left that no message refers to.</li>
    * <li>The result is one row: the stored message, the existing one (duplicate), or why
    *     nothing was written (not_found / not_held).</li>
    * </ul>
@@ -102,6 +106,11 @@ final class Sql {
         FROM ins
         WHERE j.id = $11::uuid
         RETURNING j.id
+      ), file AS (
+        INSERT INTO attachments (id, conversation_id, uploader_id, file_name, content_type, size, sha256, data)
+        SELECT $15::uuid, ins.conversation_id, ins.sender_id, $16::text, $17::text, octet_length($19::bytea), $18::text, $19::bytea
+        FROM ins
+        WHERE $15::uuid IS NOT NULL
       )
       SELECT 'stored' AS outcome, %2$s, (SELECT id FROM job) AS reply_job_id FROM ins i
       UNION ALL
@@ -353,18 +362,6 @@ final class Sql {
       """;
 
   // ---- attachments, public keys and search (V5) -----------------------------------------
-
-  /**
-   * Store an uploaded file, only for a member of the conversation; $1 id, $2 conversation,
-   * $3 uploader, $4 file name, $5 content type, $6 sha256 hex, $7 bytes. No row = not a member (or no conversation).
-   */
-  static final String STORE_ATTACHMENT = """
-      INSERT INTO attachments (id, conversation_id, uploader_id, file_name, content_type, size, sha256, data)
-      SELECT $1::uuid, m.conversation_id, m.user_id, $4::text, $5::text, octet_length($7::bytea), $6::text, $7::bytea
-      FROM conversation_members m
-      WHERE m.conversation_id = $2::uuid AND m.user_id = $3::text
-      RETURNING id, conversation_id, file_name, content_type, size, sha256
-      """;
 
   /**
    * A file for a download ($1 attachment, $2 requester): no row = no such file; the bytes

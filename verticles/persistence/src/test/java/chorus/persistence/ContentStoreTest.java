@@ -3,25 +3,29 @@ package chorus.persistence;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AttachmentFile;
-import chorus.shared.bus.AttachmentStored;
+import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.FetchAttachment;
 import chorus.shared.bus.PublishKey;
 import chorus.shared.bus.SearchMessages;
 import chorus.shared.bus.SearchResults;
-import chorus.shared.bus.StoreAttachment;
 import chorus.shared.bus.UserKeys;
 import chorus.shared.bus.UserKeysRequest;
 import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Conversation;
 import chorus.shared.domain.Role;
+import chorus.shared.domain.StoredMessage;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,23 +38,76 @@ class ContentStoreTest extends PersistenceTestBase {
     call(Addresses.CHANGE_MEMBERSHIP, new ChangeMembership(conversation.id(), conversation.ownerId(), user, true));
   }
 
+  static final String SHA = "0".repeat(64);
+
+  static AppendMessage file(Conversation conversation, String uploader, String name, byte[] data, String clientMessageId) {
+    return AppendMessage.fileFromUser(conversation.id(), uploader, clientMessageId, new AppendMessage.Attachment(name, "text/plain", SHA, data));
+  }
+
+  /** The file rows of a conversation, read directly: what a bus answer could hide. */
+  static long fileRows(Conversation conversation) {
+    return await(fixtures.preparedQuery("SELECT count(*) FROM attachments WHERE conversation_id = $1::uuid")
+        .execute(Tuple.of(conversation.id()))).iterator().next().getLong(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  static UUID attachmentId(StoredMessage message) {
+    return UUID.fromString((String) ((Map<String, Object>) message.meta().get("attachment")).get("id"));
+  }
+
   @Test
-  void anAttachmentIsStoredForMembersAndReadOnlyByMembers() {
+  void aFileIsStoredWithItsMessageAndReadOnlyByMembers() {
     Conversation conversation = newConversation(BotKind.SURVEY);
     byte[] data = "a small file\n".getBytes(StandardCharsets.UTF_8);
-    String sha = "0".repeat(64);
-    AttachmentStored stored = call(Addresses.STORE_ATTACHMENT,
-        new StoreAttachment(conversation.id(), conversation.ownerId(), "notes.txt", "text/plain", sha, data));
-    assertEquals(data.length, stored.size());
-    AttachmentFile file = call(Addresses.FETCH_ATTACHMENT, new FetchAttachment(stored.id(), conversation.ownerId()));
-    assertArrayEquals(data, file.data());
-    assertEquals("notes.txt", file.fileName());
+    AppendResult stored = append(file(conversation, conversation.ownerId(), "notes.txt", data, null));
+    assertEquals("", stored.message().content());
+    assertNull(stored.replyJobId());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> described = (Map<String, Object>) stored.message().meta().get("attachment");
+    assertEquals("notes.txt", described.get("file_name"));
+    assertEquals(data.length, ((Number) described.get("size")).intValue());
+    assertEquals(SHA, described.get("sha256"));
+    AttachmentFile fetched = call(Addresses.FETCH_ATTACHMENT, new FetchAttachment(attachmentId(stored.message()), conversation.ownerId()));
+    assertArrayEquals(data, fetched.data());
+    assertEquals("notes.txt", fetched.fileName());
+    assertEquals(1, fileRows(conversation));
 
-    assertEquals(Failures.FORBIDDEN, failureOf(Addresses.FETCH_ATTACHMENT, new FetchAttachment(stored.id(), newUser())));
+    assertEquals(Failures.FORBIDDEN, failureOf(Addresses.FETCH_ATTACHMENT, new FetchAttachment(attachmentId(stored.message()), newUser())));
     assertEquals(Failures.NOT_FOUND, failureOf(Addresses.FETCH_ATTACHMENT, new FetchAttachment(UUID.randomUUID(), conversation.ownerId())));
-    // a stranger cannot store into someone else's conversation
-    assertEquals(Failures.NOT_FOUND, failureOf(Addresses.STORE_ATTACHMENT,
-        new StoreAttachment(conversation.id(), newUser(), "x.txt", "text/plain", sha, data)));
+  }
+
+  @Test
+  void aRefusedFileMessageLeavesNoFile() {
+    Conversation conversation = newConversation(BotKind.SURVEY);
+    byte[] data = "x".getBytes(StandardCharsets.UTF_8);
+    // a stranger cannot store into someone else's conversation: neither message nor file
+    assertEquals(Failures.NOT_FOUND, failureOf(Addresses.APPEND, file(conversation, newUser(), "x.txt", data, null)));
+    // the file breaks a rule (its checksum is not hex): the message is rolled back with it
+    AppendMessage badFile = AppendMessage.fileFromUser(conversation.id(), conversation.ownerId(), null,
+        new AppendMessage.Attachment("x.txt", "text/plain", "not-hex", data));
+    assertEquals(Failures.INVALID, failureOf(Addresses.APPEND, badFile));
+    assertEquals(0, fileRows(conversation));
+    assertEquals(0, lastSeq(conversation));
+  }
+
+  @Test
+  void aRepeatedMessageIdStoresTheFileOnce() {
+    Conversation conversation = newConversation(BotKind.SURVEY);
+    byte[] data = "twice".getBytes(StandardCharsets.UTF_8);
+    AppendResult first = append(file(conversation, conversation.ownerId(), "a.txt", data, "upload-1"));
+    AppendResult again = append(file(conversation, conversation.ownerId(), "a.txt", data, "upload-1"));
+    assertTrue(again.duplicate());
+    assertEquals(attachmentId(first.message()), attachmentId(again.message()));
+    // concurrent twins: one loses the unique constraint and is answered with the winner's row
+    List<Future<AppendResult>> twins = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      twins.add(ask(Addresses.APPEND, file(conversation, conversation.ownerId(), "b.txt", data, "upload-2")));
+    }
+    await(Future.all(twins));
+    assertEquals(1, twins.stream().filter(t -> !t.result().duplicate()).count());
+    assertEquals(1, twins.stream().map(t -> attachmentId(t.result().message())).distinct().count());
+    assertEquals(2, fileRows(conversation));
+    assertEquals(2, lastSeq(conversation));
   }
 
   @Test

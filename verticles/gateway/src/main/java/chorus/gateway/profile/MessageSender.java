@@ -26,21 +26,13 @@ final class MessageSender {
 
   /** The stored result, or null when the allowance was used up (nothing stored). */
   Future<AppendResult> send(AppendMessage append) {
-    return send(append.requesterId(), () -> Future.succeededFuture(append));
-  }
-
-  /**
-   * As {@link #send(AppendMessage)}, for a message that needs work before it can be
-   * appended (a file stored first): {@code prepare} runs only once the allowance granted it.
-   */
-  Future<AppendResult> send(String userId, java.util.function.Supplier<Future<AppendMessage>> prepare) {
-    return presence.takeMessageToken(userId).compose(allowed -> {
+    return presence.takeMessageToken(append.requesterId()).compose(allowed -> {
       if (!allowed) {
         refusalsInARow++;
         return Future.succeededFuture();
       }
       refusalsInARow = 0;
-      return prepare.get().compose(append -> append(append));
+      return append(append);
     });
   }
 
