@@ -422,6 +422,41 @@ class ContentExtrasTest {
     b.close();
   }
 
+  @Test
+  void anEnvelopeNamingANonMemberIsRefusedAndNothingIsStored() {
+    Member alice = member();
+    Member bob = member();
+    Member stranger = member();
+    String conversationId = conversation(alice, false, bob);
+    conversation(stranger, false, alice); // the stranger shares another conversation with alice, not this one
+    WsClient a = connect(0, alice);
+    WsClient b = connect(1, bob);
+    join(a, conversationId);
+    join(b, conversationId);
+
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("message_id", "sealed-1")
+        .put("encrypted", envelope("c2VjcmV0", alice, bob, stranger)));
+    JsonObject refused = error(a, "INVALID_RECIPIENT");
+    assertEquals(conversationId, refused.getString("conversation_id"));
+    b.expectSilence(java.time.Duration.ofMillis(300));
+    assertTrue(history(1, conversationId, bob).isEmpty());
+
+    // the same message_id, now for members only, is stored: the refusal used nothing up
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("message_id", "sealed-1")
+        .put("encrypted", envelope("c2VjcmV0", alice, bob)));
+    assertEquals(1L, b.next("new_message").getJsonObject("message").getLong("seq"));
+    assertEquals(1L, a.next("new_message").getJsonObject("message").getLong("seq"));
+
+    // bob removed: he is no longer a recipient anyone may name here
+    assertEquals(204, cluster.request(0, HttpMethod.DELETE, "/api/v1/conversations/" + conversationId + "/members/" + bob.id(),
+        alice.token(), null).status());
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("encrypted", envelope("eA==", alice, bob)));
+    error(a, "INVALID_RECIPIENT");
+    assertEquals(1, history(0, conversationId, alice).size());
+    a.close();
+    b.close();
+  }
+
   // ---- search ----------------------------------------------------------------------------
 
   @Test

@@ -87,6 +87,8 @@ final class MessageStore {
       case "duplicate" -> new AppendResult(Rows.message(row, ""), true, row.getUUID("reply_job_id"));
       case "not_held" -> throw RequestFailure.conflict("the reply job is finished or leased to another node");
       case "persona_not_found" -> throw new RequestFailure(Failures.UNKNOWN_REFERENCE, "no such persona");
+      case "invalid_recipient" -> throw new RequestFailure(Failures.UNKNOWN_REFERENCE,
+          "an encrypted message's recipients must be members of the conversation");
       default -> throw RequestFailure.notFound("no such conversation");
     };
   }

@@ -42,6 +42,9 @@ final class Sql {
    * <ul>
    * <li>{@code member}: the requester must be a member of the conversation (null = a trusted role).</li>
    * <li>{@code persona}: a persona must be public or the requester's own bot; otherwise nothing is written.</li>
+   * <li>{@code strangers}: an end-to-end envelope ({@code meta.encrypted.recipients}) may only
+   *     name members of the conversation, checked against the members at this statement;
+   *     one naming anyone else writes nothing (invalid_recipient, told only to a member).</li>
    * <li>{@code existing}: a repeat of a stored client id is answered with the stored row and
    *     writes nothing (the {@code conv} update is guarded by NOT EXISTS existing).</li>
    * <li>{@code held}: an AI reply is only stored while its job is pending or leased to
@@ -56,7 +59,7 @@ final class Sql {
    *     when the message is (not for a duplicate, a non-member, a failed statement): no file
    *     row is ever left that no message refers to.</li>
    * <li>The result is one row: the stored message, the existing one (duplicate), or why
-   *     nothing was written (not_found / not_held).</li>
+   *     nothing was written (not_found / not_held / persona_not_found / invalid_recipient).</li>
    * </ul>
    * Two concurrent appends with one client id both miss {@code existing} (same snapshot
    * age); the second then hits the unique constraint and is run again by the caller, which
@@ -67,6 +70,12 @@ final class Sql {
         SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::text
       ), persona AS (
         SELECT id, kind FROM bots WHERE id = $14::uuid AND (is_public OR owner_id = $3::text)
+      ), strangers AS (
+        SELECT 1
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof($7::jsonb #> '{encrypted,recipients}') = 'array'
+                                       THEN $7::jsonb #> '{encrypted,recipients}' END) r
+        WHERE NOT EXISTS (SELECT 1 FROM conversation_members cm
+                          WHERE cm.conversation_id = $2::uuid AND cm.user_id = r ->> 'user_id')
       ), existing AS (
         SELECT %1$s, j.id AS reply_job_id
         FROM messages m
@@ -85,6 +94,7 @@ final class Sql {
         WHERE c.id = $2::uuid AND b.id = c.bot_id
           AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM member))
           AND ($14::uuid IS NULL OR EXISTS (SELECT 1 FROM persona))
+          AND NOT EXISTS (SELECT 1 FROM strangers)
           AND NOT EXISTS (SELECT 1 FROM existing)
           AND ($11::uuid IS NULL OR EXISTS (SELECT 1 FROM held))
         RETURNING c.id, c.last_seq, b.id AS bot_id, b.kind
@@ -118,6 +128,8 @@ final class Sql {
       UNION ALL
       SELECT CASE WHEN $11::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held) THEN 'not_held'
                   WHEN $14::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM persona) THEN 'persona_not_found'
+                  WHEN EXISTS (SELECT 1 FROM strangers) AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM member))
+                       AND EXISTS (SELECT 1 FROM conversations WHERE id = $2::uuid) THEN 'invalid_recipient'
                   ELSE 'not_found' END,
              %4$s, NULL
       WHERE NOT EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM existing)

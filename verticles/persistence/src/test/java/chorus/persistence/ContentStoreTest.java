@@ -110,6 +110,40 @@ class ContentStoreTest extends PersistenceTestBase {
     assertEquals(2, lastSeq(conversation));
   }
 
+  static AppendMessage sealedFor(Conversation conversation, String clientMessageId, String... recipients) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (String r : recipients) {
+      list.add(Map.of("user_id", r, "key_id", "k1", "wrapped_key", "d3JhcA=="));
+    }
+    return new AppendMessage(conversation.id(), conversation.ownerId(), Role.USER, conversation.ownerId(), "",
+        Map.of("encrypted", Map.of("algorithm", "X25519", "ciphertext", "opaque", "recipients", list)), clientMessageId, false, null, null, null);
+  }
+
+  @Test
+  void anEnvelopeMayNameMembersOnly() {
+    Conversation conversation = newConversation(BotKind.SURVEY);
+    String owner = conversation.ownerId();
+    String member = newUser();
+    addMember(conversation, member);
+    append(sealedFor(conversation, null, owner, member));
+    assertEquals(1, lastSeq(conversation));
+
+    String stranger = newUser();
+    call(Addresses.PUBLISH_KEY, new PublishKey(stranger, "S", "k1", "X25519", "AAAA", 2)); // a real user, just not a member
+    assertEquals(Failures.UNKNOWN_REFERENCE, failureOf(Addresses.APPEND, sealedFor(conversation, "sealed-1", owner, stranger)));
+    assertEquals(Failures.UNKNOWN_REFERENCE, failureOf(Addresses.APPEND, sealedFor(conversation, null, "nobody-" + UUID.randomUUID())));
+    // membership is read when the message is stored: a removed member is a stranger now
+    call(Addresses.CHANGE_MEMBERSHIP, new ChangeMembership(conversation.id(), owner, member, false));
+    assertEquals(Failures.UNKNOWN_REFERENCE, failureOf(Addresses.APPEND, sealedFor(conversation, null, owner, member)));
+    assertEquals(1, lastSeq(conversation));
+    // the refused client id was not used up
+    assertFalse(append(sealedFor(conversation, "sealed-1", owner)).duplicate());
+    // a stranger to the conversation learns nothing about its members: not found, as always
+    AppendMessage fromStranger = new AppendMessage(conversation.id(), stranger, Role.USER, stranger, "",
+        Map.of("encrypted", Map.of("recipients", List.of(Map.of("user_id", "x")))), null, false, null, null, null);
+    assertEquals(Failures.NOT_FOUND, failureOf(Addresses.APPEND, fromStranger));
+  }
+
   @Test
   void keysAreVisibleToTheUserAndTheirCoMembersOnly() {
     Conversation conversation = newConversation(BotKind.SURVEY);
