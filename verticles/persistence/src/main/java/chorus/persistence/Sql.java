@@ -390,23 +390,34 @@ final class Sql {
       """;
 
   /**
-   * Publish or replace one public key ($4 key id, $5 algorithm, $6 key) of $1 (the user row
-   * is upserted like the owner's of a bot: $2 name, $3 role), unless the user already has
-   * $7 other keys. No row = too many keys.
+   * First statement of a key publish: upsert the user's row ($1 id, $2 name, $3 role), which
+   * also locks it until the transaction ends. Concurrent publishes of one user queue here, so
+   * each one's {@link #PUBLISH_KEY} (a new statement, a new snapshot under READ COMMITTED)
+   * counts the keys the ones before it committed: the cap is exact.
+   */
+  static final String LOCK_KEY_OWNER = """
+      WITH %s
+      SELECT id FROM owner
+      """.formatted(UPSERT_OWNER);
+
+  /**
+   * Publish or replace one public key ($2 key id, $3 algorithm, $4 key) of $1, unless the
+   * user already has $5 other keys; run after {@link #LOCK_KEY_OWNER} in the same
+   * transaction. No row = too many keys.
    */
   static final String PUBLISH_KEY = """
-      WITH %s, existing AS (
-        SELECT count(*) AS keys, COALESCE(bool_or(key_id = $4::text), false) AS replacing
+      WITH existing AS (
+        SELECT count(*) AS keys, COALESCE(bool_or(key_id = $2::text), false) AS replacing
         FROM user_keys WHERE user_id = $1::text
       )
       INSERT INTO user_keys (user_id, key_id, algorithm, public_key)
-      SELECT owner.id, $4::text, $5::text, $6::text
-      FROM owner, existing
-      WHERE existing.replacing OR existing.keys < $7::int
+      SELECT $1::text, $2::text, $3::text, $4::text
+      FROM existing
+      WHERE existing.replacing OR existing.keys < $5::int
       ON CONFLICT (user_id, key_id) DO UPDATE
       SET algorithm = EXCLUDED.algorithm, public_key = EXCLUDED.public_key, updated_at = now()
       RETURNING key_id, algorithm, public_key, created_at, updated_at
-      """.formatted(UPSERT_OWNER);
+      """;
 
   /**
    * The public keys of $2 for $1: visible to the user themself and to users who share a

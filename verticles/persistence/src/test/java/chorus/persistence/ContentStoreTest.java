@@ -168,6 +168,23 @@ class ContentStoreTest extends PersistenceTestBase {
   }
 
   @Test
+  void concurrentPublishesNeverGoOverTheKeyCap() {
+    int cap = 2;
+    for (int round = 0; round < 5; round++) {
+      String user = newUser();
+      List<Future<Object>> publishes = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        publishes.add(ask(Addresses.PUBLISH_KEY, new PublishKey(user, "U", "device-" + i, "X25519", "KEY" + i, cap)));
+      }
+      await(Future.join(publishes).otherwiseEmpty()); // every publish has answered, some with a refusal
+      assertEquals(cap, publishes.stream().filter(Future::succeeded).count(), "round " + round);
+      publishes.stream().filter(Future::failed).forEach(f -> assertEquals(Failures.CONFLICT, Failures.codeOf(f.cause())));
+      UserKeys stored = call(Addresses.USER_KEYS, new UserKeysRequest(user, user));
+      assertEquals(cap, stored.keys().size(), "round " + round);
+    }
+  }
+
+  @Test
   void anAiIsNeverGivenAnEnvelopeOrAFileInItsHistory() {
     Conversation conversation = newConversation(BotKind.LLM);
     String owner = conversation.ownerId();
