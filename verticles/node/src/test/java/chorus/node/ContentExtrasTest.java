@@ -468,7 +468,7 @@ class ContentExtrasTest {
     WsClient a = connect(0, alice);
     join(a, conversationId);
     byte[] file = ("the " + word + " file").getBytes();
-    startUpload(a, conversationId, word + " plan.txt", "text/plain", file.length, sha256(file));
+    startUpload(a, conversationId, word + ".txt", "text/plain", file.length, sha256(file)); // found by its name's words
     String uploadId = a.next("upload_ready").getString("upload_id");
     chunk(a, uploadId, 0, file);
     a.next("upload_progress");

@@ -201,6 +201,18 @@ class ContentStoreTest extends PersistenceTestBase {
   }
 
   @Test
+  void aFileIsFoundByTheWordsOfItsName() {
+    Conversation conversation = newConversation(BotKind.SURVEY);
+    String word = "ledger" + UUID.randomUUID().toString().substring(0, 8);
+    String name = "Q3_" + word + "-final.pdf";
+    append(file(conversation, conversation.ownerId(), name, "x".getBytes(StandardCharsets.UTF_8), null));
+    for (String query : List.of(word, word.toUpperCase(), name, "q3 " + word + " final")) {
+      SearchResults found = call(Addresses.SEARCH_MESSAGES, new SearchMessages(conversation.ownerId(), query, null, null, null, 10));
+      assertEquals(1, found.hits().size(), query);
+    }
+  }
+
+  @Test
   void searchFindsPlaintextOfTheRequestersConversationsOnly() {
     Conversation mine = newConversation(BotKind.SURVEY);
     Conversation theirs = newConversation(BotKind.SURVEY);
