@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The persistence role: owns the PostgreSQL pool and the schema, and answers the
  * request/reply addresses of {@link Addresses} (append, history, connect context, set-up,
- * reply jobs). Every request is one SQL statement; a reply is only sent after its commit.
+ * reply jobs). Every request is one SQL statement (a key publish excepted: a short
+ * transaction, see ContentStore); a reply is only sent after its commit.
  */
 public class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);

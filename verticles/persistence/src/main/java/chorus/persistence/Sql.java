@@ -5,7 +5,8 @@ import java.util.stream.Collectors;
 
 /**
  * Every SQL statement of the persistence verticle. Each request is answered by ONE
- * statement (one round trip, autocommit, so the reply to the caller follows the commit).
+ * statement (one round trip, autocommit, so the reply to the caller follows the commit);
+ * the one exception is a key publish, {@link #LOCK_KEY_OWNER} then {@link #PUBLISH_KEY} in a transaction.
  * Parameters are cast explicitly so that PostgreSQL never has to guess a type.
  */
 final class Sql {
