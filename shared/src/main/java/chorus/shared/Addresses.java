@@ -24,7 +24,6 @@ public final class Addresses {
   public static final String LAST_SEQS = "chorus.persistence.last-seqs";
   public static final String MARK_READ = "chorus.persistence.mark-read";
   public static final String REACT = "chorus.persistence.react";
-  public static final String STORE_ATTACHMENT = "chorus.persistence.attachment.store";
   public static final String FETCH_ATTACHMENT = "chorus.persistence.attachment.fetch";
   public static final String PUBLISH_KEY = "chorus.persistence.keys.publish";
   public static final String USER_KEYS = "chorus.persistence.keys.get";

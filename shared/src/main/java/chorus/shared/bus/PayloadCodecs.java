@@ -23,7 +23,7 @@ public final class PayloadCodecs {
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,
       Admission.class, ViewerJoined.class, ViewerLeft.class, ViewersQuery.class, Viewers.class, RateLimitTake.class,
-      StoreAttachment.class, AttachmentStored.class, FetchAttachment.class, AttachmentFile.class,
+      FetchAttachment.class, AttachmentFile.class,
       PublishKey.class, UserKeysRequest.class, UserKeys.class, SearchMessages.class, SearchResults.class,
       SetStatus.class, StatusSet.class, RecordLastSeen.class, LastSeenQuery.class, LastSeen.class,
       SetArchived.class, ArchiveState.class, ListConversations.class, ConversationList.class, CheckMembers.class, Members.class,
@@ -33,7 +33,6 @@ public final class PayloadCodecs {
       StopGeneration.class, RenewReplyJob.class, ReleaseReplyJob.class, RetryReplyJob.class,
       AdmitGeneration.class, Admitted.class, RecordUsage.class,
       // the survey profile
-
       SurveyContextRequest.class, SurveyContext.class, SurveyAnswer.class, SurveyAnswerResult.class);
 
   public static void install(Vertx vertx) {

@@ -1,21 +1,42 @@
 package chorus.shared.bus;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Carries an immutable payload record over the clustered event bus as length-prefixed
  * JSON. Locally the record itself is handed over: records are immutable, so no copy.
+ *
+ * <p>{@code byte[]} fields (a file's bytes, up to {@code uploads.maxFileBytes}) do not go
+ * into the JSON as base64: encoding and decoding 10 MiB of base64 on the event loop takes
+ * tens of milliseconds. The JSON holds the index of a binary section instead, copied as is.
+ * Wire form: {@code int jsonLength, json, int sections, (int length, bytes) per section}.
  */
 public final class RecordCodec<T> implements MessageCodec<T, T> {
+  /** The per-call list of binary sections, handed to the byte[] (de)serializers as a Jackson attribute. */
+  private static final Object SECTIONS = new Object();
+
   static final ObjectMapper MAPPER = new ObjectMapper()
       .registerModule(new JavaTimeModule())
+      .registerModule(new SimpleModule("chorus-binary-sections")
+          .addSerializer(byte[].class, new SectionSerializer())
+          .addDeserializer(byte[].class, new SectionDeserializer()))
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -27,9 +48,13 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
 
   @Override
   public void encodeToWire(Buffer buffer, T value) {
+    List<byte[]> sections = new ArrayList<>(0);
     try {
-      byte[] json = MAPPER.writeValueAsBytes(value);
-      buffer.appendInt(json.length).appendBytes(json);
+      byte[] json = MAPPER.writer().withAttribute(SECTIONS, sections).writeValueAsBytes(value);
+      buffer.appendInt(json.length).appendBytes(json).appendInt(sections.size());
+      for (byte[] section : sections) {
+        buffer.appendInt(section.length).appendBytes(section);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -38,9 +63,18 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
   @Override
   public T decodeFromWire(int pos, Buffer buffer) {
     int length = buffer.getInt(pos);
-    byte[] json = buffer.getBytes(pos + 4, pos + 4 + length);
+    int json = pos + 4;
+    int at = json + length;
+    int count = buffer.getInt(at);
+    at += 4;
+    List<byte[]> sections = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int size = buffer.getInt(at);
+      sections.add(buffer.getBytes(at + 4, at + 4 + size));
+      at += 4 + size;
+    }
     try {
-      return MAPPER.readValue(json, type);
+      return MAPPER.readerFor(type).withAttribute(SECTIONS, sections).readValue(buffer.getBytes(json, json + length));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -59,5 +93,34 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
   @Override
   public byte systemCodecID() {
     return -1;
+  }
+
+  /** Writes a byte[] as the index of a new binary section (base64, Jackson's default, outside the codec). */
+  private static final class SectionSerializer extends JsonSerializer<byte[]> {
+    @Override
+    @SuppressWarnings("unchecked")
+    public void serialize(byte[] value, JsonGenerator generator, SerializerProvider provider) throws IOException {
+      if (provider.getAttribute(SECTIONS) instanceof List<?> sections) {
+        ((List<byte[]>) sections).add(value);
+        generator.writeNumber(sections.size() - 1);
+      } else {
+        generator.writeBinary(value);
+      }
+    }
+  }
+
+  /** Reads a byte[] back from its binary section (or from base64, as written outside the codec). */
+  private static final class SectionDeserializer extends JsonDeserializer<byte[]> {
+    @Override
+    public byte[] deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+      if (parser.currentToken() == JsonToken.VALUE_NUMBER_INT && context.getAttribute(SECTIONS) instanceof List<?> sections) {
+        int index = parser.getIntValue();
+        if (index < 0 || index >= sections.size()) {
+          return (byte[]) context.handleWeirdNumberValue(byte[].class, index, "no binary section " + index);
+        }
+        return (byte[]) sections.get(index);
+      }
+      return parser.getBinaryValue();
+    }
   }
 }

@@ -422,6 +422,102 @@ class ContentExtrasTest {
     b.close();
   }
 
+  @Test
+  void anEnvelopeNamingANonMemberIsRefusedAndNothingIsStored() {
+    Member alice = member();
+    Member bob = member();
+    Member stranger = member();
+    String conversationId = conversation(alice, false, bob);
+    conversation(stranger, false, alice); // the stranger shares another conversation with alice, not this one
+    WsClient a = connect(0, alice);
+    WsClient b = connect(1, bob);
+    join(a, conversationId);
+    join(b, conversationId);
+
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("message_id", "sealed-1")
+        .put("encrypted", envelope("c2VjcmV0", alice, bob, stranger)));
+    JsonObject refused = error(a, "INVALID_RECIPIENT");
+    assertEquals(conversationId, refused.getString("conversation_id"));
+    b.expectSilence(java.time.Duration.ofMillis(300));
+    assertTrue(history(1, conversationId, bob).isEmpty());
+
+    // the same message_id, now for members only, is stored: the refusal used nothing up
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("message_id", "sealed-1")
+        .put("encrypted", envelope("c2VjcmV0", alice, bob)));
+    assertEquals(1L, b.next("new_message").getJsonObject("message").getLong("seq"));
+    assertEquals(1L, a.next("new_message").getJsonObject("message").getLong("seq"));
+
+    // bob removed: he is no longer a recipient anyone may name here
+    assertEquals(204, cluster.request(0, HttpMethod.DELETE, "/api/v1/conversations/" + conversationId + "/members/" + bob.id(),
+        alice.token(), null).status());
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("encrypted", envelope("eA==", alice, bob)));
+    error(a, "INVALID_RECIPIENT");
+    assertEquals(1, history(0, conversationId, alice).size());
+    a.close();
+    b.close();
+  }
+
+  @Test
+  void aRemovedMemberLosesTheFilesTheMessagesInSearchAndTheKeysOfThatConversation() throws Exception {
+    Member alice = member();
+    Member bob = member();
+    Member carol = member();
+    String conversationId = conversation(alice, false, bob, carol);
+    conversation(carol, false, bob); // bob still shares this one with carol, not with alice
+    String word = "wombat" + UUID.randomUUID().toString().substring(0, 6);
+    WsClient a = connect(0, alice);
+    join(a, conversationId);
+    byte[] file = ("the " + word + " file").getBytes();
+    startUpload(a, conversationId, word + ".txt", "text/plain", file.length, sha256(file)); // found by its name's words
+    String uploadId = a.next("upload_ready").getString("upload_id");
+    chunk(a, uploadId, 0, file);
+    a.next("upload_progress");
+    a.send(new JsonObject().put("type", "upload_complete").put("upload_id", uploadId));
+    String url = a.next("new_message").getJsonObject("message").getJsonObject("attachment").getString("url");
+    a.next("upload_stored");
+    a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "a " + word + " again"));
+    a.next("new_message");
+    JsonObject key = new JsonObject().put("key_id", "k1").put("algorithm", "X25519").put("public_key", "cHVibGljLWtleQ==");
+    for (Member m : List.of(alice, carol)) {
+      assertEquals(200, cluster.request(0, HttpMethod.PUT, "/api/v1/users/me/keys", m.token(), key.toBuffer()).status());
+    }
+
+    // while a member, bob (on the other node) gets all of it
+    WsClient b = connect(1, bob);
+    assertArrayEquals(file, download(1, url, bob).body());
+    b.send(new JsonObject().put("type", "search_messages").put("query", word).put("limit", 3));
+    assertEquals(2, b.next("search_results").getJsonArray("results").size(), "the message and the file (by its name)");
+    assertEquals(200, cluster.get(1, "/api/v1/users/" + alice.id() + "/keys", bob.token()).status());
+
+    assertEquals(204, cluster.request(0, HttpMethod.DELETE, "/api/v1/conversations/" + conversationId + "/members/" + bob.id(),
+        alice.token(), null).status());
+
+    for (int node = 0; node < 2; node++) {
+      Download refused = download(node, url, bob);
+      assertEquals(403, refused.status());
+      assertEquals("FORBIDDEN", new JsonObject(Buffer.buffer(refused.body())).getString("code"));
+      TestCluster.HttpResult found = cluster.get(node, "/api/v1/search?q=" + word, bob.token());
+      assertEquals(200, found.status());
+      assertTrue(found.body().getJsonArray("results").isEmpty(), found.body()::encode);
+      TestCluster.HttpResult aliceKeys = cluster.get(node, "/api/v1/users/" + alice.id() + "/keys", bob.token());
+      assertEquals(404, aliceKeys.status());
+      assertEquals("NOT_FOUND", aliceKeys.body().getString("code"));
+      // carol still shares another conversation with bob: her keys stay visible to him
+      TestCluster.HttpResult carolKeys = cluster.get(node, "/api/v1/users/" + carol.id() + "/keys", bob.token());
+      assertEquals(200, carolKeys.status());
+      assertEquals("k1", carolKeys.body().getJsonArray("keys").getJsonObject(0).getString("key_id"));
+    }
+    b.send(new JsonObject().put("type", "search_messages").put("query", word));
+    assertTrue(b.next("search_results").getJsonArray("results").isEmpty());
+    b.send(new JsonObject().put("type", "search_messages").put("query", word).put("conversation_id", conversationId));
+    assertTrue(b.next("search_results").getJsonArray("results").isEmpty());
+    // the members still have everything
+    assertArrayEquals(file, download(1, url, carol).body());
+    assertEquals(2, cluster.get(1, "/api/v1/search?q=" + word, carol.token()).body().getJsonArray("results").size());
+    a.close();
+    b.close();
+  }
+
   // ---- search ----------------------------------------------------------------------------
 
   @Test

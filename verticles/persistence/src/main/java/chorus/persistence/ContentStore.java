@@ -4,16 +4,13 @@ import static chorus.persistence.RequestFailure.require;
 
 import chorus.shared.Failures;
 import chorus.shared.bus.AttachmentFile;
-import chorus.shared.bus.AttachmentStored;
 import chorus.shared.bus.FetchAttachment;
 import chorus.shared.bus.PublishKey;
 import chorus.shared.bus.SearchMessages;
 import chorus.shared.bus.SearchResults;
-import chorus.shared.bus.StoreAttachment;
 import chorus.shared.bus.UserKeys;
 import chorus.shared.bus.UserKeysRequest;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -23,7 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Attachments, the public-key directory and message search: one statement per request. */
+/**
+ * Reading attachments (they are stored with their message, see MessageStore), the public-key
+ * directory and message search: one statement per request, except a key publish (see there).
+ */
 final class ContentStore {
   /** A sanity bound for callers that forget to clamp: the gateway clamps to search.maxResults. */
   private static final int MAX_SEARCH_LIMIT = 1000;
@@ -32,25 +32,6 @@ final class ContentStore {
 
   ContentStore(Pool pool) {
     this.pool = pool;
-  }
-
-  Future<AttachmentStored> storeAttachment(StoreAttachment request) {
-    require(request.conversationId(), "conversationId");
-    require(request.uploaderId(), "uploaderId");
-    require(request.fileName(), "fileName");
-    require(request.contentType(), "contentType");
-    require(request.sha256(), "sha256");
-    require(request.data(), "data");
-    Tuple params = Tuple.of(UUID.randomUUID(), request.conversationId(), request.uploaderId(), request.fileName(),
-        request.contentType(), request.sha256(), Buffer.buffer(request.data()));
-    return pool.preparedQuery(Sql.STORE_ATTACHMENT).execute(params).map(rows -> {
-      if (rows.size() == 0) {
-        throw RequestFailure.notFound("no such conversation");
-      }
-      Row row = rows.iterator().next();
-      return new AttachmentStored(row.getUUID("id"), row.getUUID("conversation_id"), row.getString("file_name"),
-          row.getString("content_type"), row.getLong("size"), row.getString("sha256"));
-    });
   }
 
   Future<AttachmentFile> fetchAttachment(FetchAttachment request) {
@@ -69,20 +50,26 @@ final class ContentStore {
     });
   }
 
-  /** Answers with the user's keys as stored: the one published. */
+  /**
+   * Answers with the user's keys as stored: the one published. The one request here that is
+   * not a single statement: the user's row is locked first (see {@link Sql#LOCK_KEY_OWNER}),
+   * so that concurrent publishes cannot go over the cap together. Publishing a key is rare.
+   */
   Future<UserKeys> publishKey(PublishKey request) {
     require(request.userId(), "userId");
     require(request.keyId(), "keyId");
     require(request.algorithm(), "algorithm");
     require(request.publicKey(), "publicKey");
-    Tuple params = Tuple.of(request.userId(), request.userName(), null, request.keyId(), request.algorithm(),
-        request.publicKey(), request.maxKeys());
-    return pool.preparedQuery(Sql.PUBLISH_KEY).execute(params).map(rows -> {
-      if (rows.size() == 0) {
-        throw RequestFailure.conflict("at most " + request.maxKeys() + " keys per user; replace one by its key_id");
-      }
-      return new UserKeys(request.userId(), List.of(key(rows.iterator().next())));
-    });
+    return pool.withTransaction(connection -> connection.preparedQuery(Sql.LOCK_KEY_OWNER)
+        .execute(Tuple.of(request.userId(), request.userName(), null))
+        .compose(locked -> connection.preparedQuery(Sql.PUBLISH_KEY).execute(Tuple.of(request.userId(), request.keyId(),
+            request.algorithm(), request.publicKey(), request.maxKeys())))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw RequestFailure.conflict("at most " + request.maxKeys() + " keys per user; replace one by its key_id");
+          }
+          return new UserKeys(request.userId(), List.of(key(rows.iterator().next())));
+        }));
   }
 
   Future<UserKeys> userKeys(UserKeysRequest request) {

@@ -7,7 +7,9 @@ import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.domain.ReservedMeta;
 import chorus.shared.domain.StoredMessage;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -18,6 +20,7 @@ import chorus.shared.bus.LastSeqs;
 import chorus.shared.bus.LastSeqsRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.UUID;
@@ -37,10 +40,22 @@ final class MessageStore {
     require(request.conversationId(), "conversationId");
     require(request.role(), "role");
     require(request.content(), "content");
+    AppendMessage.Attachment file = request.attachment();
+    UUID attachmentId = file == null ? null : UUID.randomUUID();
+    Map<String, Object> meta = request.meta();
+    if (file != null) {
+      require(file.fileName(), "attachment.fileName");
+      require(file.contentType(), "attachment.contentType");
+      require(file.sha256(), "attachment.sha256");
+      require(file.data(), "attachment.data");
+      meta = withAttachment(meta, attachmentId, file);
+    }
     Tuple params = Tuple.of(UUID.randomUUID(), request.conversationId(), request.requesterId(),
-        request.role().wire(), request.senderId(), request.content(), Rows.json(request.meta()),
+        request.role().wire(), request.senderId(), request.content(), Rows.json(meta),
         request.clientMessageId(), request.wantsReply(), request.replyToMessageId(), request.replyJobId(),
-        request.leaseOwner(), UUID.randomUUID(), request.personaId());
+        request.leaseOwner(), UUID.randomUUID(), request.personaId(),
+        attachmentId, file == null ? null : file.fileName(), file == null ? null : file.contentType(),
+        file == null ? null : file.sha256(), file == null ? null : Buffer.buffer(file.data()));
     return pool.preparedQuery(Sql.APPEND).execute(params)
         // a concurrent twin stored the same client id first: run again, now it is found as a duplicate
         .recover(failure -> violated(failure, Sql.CLIENT_ID_CONSTRAINT)
@@ -52,6 +67,19 @@ final class MessageStore {
         .map(MessageStore::appendResult);
   }
 
+  /** The message's meta.attachment describes the file stored with it: written here, from the file itself. */
+  private static Map<String, Object> withAttachment(Map<String, Object> meta, UUID attachmentId, AppendMessage.Attachment file) {
+    Map<String, Object> attachment = new LinkedHashMap<>();
+    attachment.put("id", attachmentId.toString());
+    attachment.put("file_name", file.fileName());
+    attachment.put("content_type", file.contentType());
+    attachment.put("size", file.data().length);
+    attachment.put("sha256", file.sha256());
+    Map<String, Object> withFile = new LinkedHashMap<>(meta == null ? Map.of() : meta);
+    withFile.put(ReservedMeta.ATTACHMENT, attachment);
+    return withFile;
+  }
+
   private static AppendResult appendResult(RowSet<Row> rows) {
     Row row = rows.iterator().next(); // the statement always returns exactly one row
     return switch (row.getString("outcome")) {
@@ -59,6 +87,8 @@ final class MessageStore {
       case "duplicate" -> new AppendResult(Rows.message(row, ""), true, row.getUUID("reply_job_id"));
       case "not_held" -> throw RequestFailure.conflict("the reply job is finished or leased to another node");
       case "persona_not_found" -> throw new RequestFailure(Failures.UNKNOWN_REFERENCE, "no such persona");
+      case "invalid_recipient" -> throw new RequestFailure(Failures.UNKNOWN_REFERENCE,
+          "an encrypted message's recipients must be members of the conversation");
       default -> throw RequestFailure.notFound("no such conversation");
     };
   }

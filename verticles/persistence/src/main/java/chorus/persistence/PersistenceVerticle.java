@@ -38,7 +38,6 @@ import chorus.shared.bus.RequestHandlers;
 import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.SearchMessages;
 import chorus.shared.bus.SetArchived;
-import chorus.shared.bus.StoreAttachment;
 import chorus.shared.bus.SurveyAnswer;
 import chorus.shared.bus.SurveyAnswerResult;
 import chorus.shared.bus.SurveyContextRequest;
@@ -64,7 +63,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The persistence role: owns the PostgreSQL pool and the schema, and answers the
  * request/reply addresses of {@link Addresses} (append, history, connect context, set-up,
- * reply jobs). Every request is one SQL statement; a reply is only sent after its commit.
+ * reply jobs). Every request is one SQL statement (a key publish excepted: a short
+ * transaction, see ContentStore); a reply is only sent after its commit.
  */
 public class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
@@ -141,7 +141,6 @@ public class PersistenceVerticle extends VerticleBase {
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
           serve(Addresses.REACT, React.class, request -> announced(conversations.react(request),
               ReactionChanged::changed, ReactionChanged::conversationId)),
-          serve(Addresses.STORE_ATTACHMENT, StoreAttachment.class, content::storeAttachment),
           serve(Addresses.FETCH_ATTACHMENT, FetchAttachment.class, content::fetchAttachment),
           serve(Addresses.PUBLISH_KEY, PublishKey.class, content::publishKey),
           serve(Addresses.USER_KEYS, UserKeysRequest.class, content::userKeys),

@@ -5,7 +5,8 @@ import java.util.stream.Collectors;
 
 /**
  * Every SQL statement of the persistence verticle. Each request is answered by ONE
- * statement (one round trip, autocommit, so the reply to the caller follows the commit).
+ * statement (one round trip, autocommit, so the reply to the caller follows the commit);
+ * the one exception is a key publish, {@link #LOCK_KEY_OWNER} then {@link #PUBLISH_KEY} in a transaction.
  * Parameters are cast explicitly so that PostgreSQL never has to guess a type.
  */
 final class Sql {
@@ -35,12 +36,16 @@ final class Sql {
    * $1 message id, $2 conversation id, $3 requester id (null = trusted caller), $4 role,
    * $5 sender id, $6 content, $7 meta, $8 client message id, $9 wants reply,
    * $10 reply-to message id, $11 reply job id (an AI reply), $12 lease owner, $13 id of the reply job to create,
-   * $14 persona: the bot that answers instead of the conversation's (null = the conversation's bot).
+   * $14 persona: the bot that answers instead of the conversation's (null = the conversation's bot),
+   * $15 attachment id (null = no file), $16 file name, $17 content type, $18 sha256, $19 the file's bytes.
    *
    * <p>Shape, and why:
    * <ul>
    * <li>{@code member}: the requester must be a member of the conversation (null = a trusted role).</li>
    * <li>{@code persona}: a persona must be public or the requester's own bot; otherwise nothing is written.</li>
+   * <li>{@code strangers}: an end-to-end envelope ({@code meta.encrypted.recipients}) may only
+   *     name members of the conversation, checked against the members at this statement;
+   *     one naming anyone else writes nothing (invalid_recipient, told only to a member).</li>
    * <li>{@code existing}: a repeat of a stored client id is answered with the stored row and
    *     writes nothing (the {@code conv} update is guarded by NOT EXISTS existing).</li>
    * <li>{@code held}: an AI reply is only stored while its job is pending or leased to
@@ -51,8 +56,11 @@ final class Sql {
    *     one statement, any failure rolls the bump back too. Ownership is checked here.</li>
    * <li>{@code job}: the reply job is created in the same commit as the user message.</li>
    * <li>{@code done}: the answered job is closed in the same commit as its reply.</li>
+   * <li>{@code file}: the message's file is stored in the same commit as the message, only
+   *     when the message is (not for a duplicate, a non-member, a failed statement): no file
+   *     row is ever left that no message refers to.</li>
    * <li>The result is one row: the stored message, the existing one (duplicate), or why
-   *     nothing was written (not_found / not_held).</li>
+   *     nothing was written (not_found / not_held / persona_not_found / invalid_recipient).</li>
    * </ul>
    * Two concurrent appends with one client id both miss {@code existing} (same snapshot
    * age); the second then hits the unique constraint and is run again by the caller, which
@@ -63,6 +71,12 @@ final class Sql {
         SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::text
       ), persona AS (
         SELECT id, kind FROM bots WHERE id = $14::uuid AND (is_public OR owner_id = $3::text)
+      ), strangers AS (
+        SELECT 1
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof($7::jsonb #> '{encrypted,recipients}') = 'array'
+                                       THEN $7::jsonb #> '{encrypted,recipients}' END) r
+        WHERE NOT EXISTS (SELECT 1 FROM conversation_members cm
+                          WHERE cm.conversation_id = $2::uuid AND cm.user_id = r ->> 'user_id')
       ), existing AS (
         SELECT %1$s, j.id AS reply_job_id
         FROM messages m
@@ -81,6 +95,7 @@ final class Sql {
         WHERE c.id = $2::uuid AND b.id = c.bot_id
           AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM member))
           AND ($14::uuid IS NULL OR EXISTS (SELECT 1 FROM persona))
+          AND NOT EXISTS (SELECT 1 FROM strangers)
           AND NOT EXISTS (SELECT 1 FROM existing)
           AND ($11::uuid IS NULL OR EXISTS (SELECT 1 FROM held))
         RETURNING c.id, c.last_seq, b.id AS bot_id, b.kind
@@ -102,6 +117,11 @@ final class Sql {
         FROM ins
         WHERE j.id = $11::uuid
         RETURNING j.id
+      ), file AS (
+        INSERT INTO attachments (id, conversation_id, uploader_id, file_name, content_type, size, sha256, data)
+        SELECT $15::uuid, ins.conversation_id, ins.sender_id, $16::text, $17::text, octet_length($19::bytea), $18::text, $19::bytea
+        FROM ins
+        WHERE $15::uuid IS NOT NULL
       )
       SELECT 'stored' AS outcome, %2$s, (SELECT id FROM job) AS reply_job_id FROM ins i
       UNION ALL
@@ -109,6 +129,8 @@ final class Sql {
       UNION ALL
       SELECT CASE WHEN $11::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held) THEN 'not_held'
                   WHEN $14::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM persona) THEN 'persona_not_found'
+                  WHEN EXISTS (SELECT 1 FROM strangers) AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM member))
+                       AND EXISTS (SELECT 1 FROM conversations WHERE id = $2::uuid) THEN 'invalid_recipient'
                   ELSE 'not_found' END,
              %4$s, NULL
       WHERE NOT EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM existing)
@@ -521,18 +543,6 @@ final class Sql {
   // ---- attachments, public keys and search (V5) -----------------------------------------
 
   /**
-   * Store an uploaded file, only for a member of the conversation; $1 id, $2 conversation,
-   * $3 uploader, $4 file name, $5 content type, $6 sha256 hex, $7 bytes. No row = not a member (or no conversation).
-   */
-  static final String STORE_ATTACHMENT = """
-      INSERT INTO attachments (id, conversation_id, uploader_id, file_name, content_type, size, sha256, data)
-      SELECT $1::uuid, m.conversation_id, m.user_id, $4::text, $5::text, octet_length($7::bytea), $6::text, $7::bytea
-      FROM conversation_members m
-      WHERE m.conversation_id = $2::uuid AND m.user_id = $3::text
-      RETURNING id, conversation_id, file_name, content_type, size, sha256
-      """;
-
-  /**
    * A file for a download ($1 attachment, $2 requester): no row = no such file; the bytes
    * are read only when the requester is a member of the file's conversation now.
    */
@@ -547,23 +557,34 @@ final class Sql {
       """;
 
   /**
-   * Publish or replace one public key ($4 key id, $5 algorithm, $6 key) of $1 (the user row
-   * is upserted like the owner's of a bot: $2 name, $3 role), unless the user already has
-   * $7 other keys. No row = too many keys.
+   * First statement of a key publish: upsert the user's row ($1 id, $2 name, $3 role), which
+   * also locks it until the transaction ends. Concurrent publishes of one user queue here, so
+   * each one's {@link #PUBLISH_KEY} (a new statement, a new snapshot under READ COMMITTED)
+   * counts the keys the ones before it committed: the cap is exact.
+   */
+  static final String LOCK_KEY_OWNER = """
+      WITH %s
+      SELECT id FROM owner
+      """.formatted(UPSERT_OWNER);
+
+  /**
+   * Publish or replace one public key ($2 key id, $3 algorithm, $4 key) of $1, unless the
+   * user already has $5 other keys; run after {@link #LOCK_KEY_OWNER} in the same
+   * transaction. No row = too many keys.
    */
   static final String PUBLISH_KEY = """
-      WITH %s, existing AS (
-        SELECT count(*) AS keys, COALESCE(bool_or(key_id = $4::text), false) AS replacing
+      WITH existing AS (
+        SELECT count(*) AS keys, COALESCE(bool_or(key_id = $2::text), false) AS replacing
         FROM user_keys WHERE user_id = $1::text
       )
       INSERT INTO user_keys (user_id, key_id, algorithm, public_key)
-      SELECT owner.id, $4::text, $5::text, $6::text
-      FROM owner, existing
-      WHERE existing.replacing OR existing.keys < $7::int
+      SELECT $1::text, $2::text, $3::text, $4::text
+      FROM existing
+      WHERE existing.replacing OR existing.keys < $5::int
       ON CONFLICT (user_id, key_id) DO UPDATE
       SET algorithm = EXCLUDED.algorithm, public_key = EXCLUDED.public_key, updated_at = now()
       RETURNING key_id, algorithm, public_key, created_at, updated_at
-      """.formatted(UPSERT_OWNER);
+      """;
 
   /**
    * The public keys of $2 for $1: visible to the user themself and to users who share a

@@ -26,15 +26,7 @@ final class MessageSender {
 
   /** The stored result, or null when the allowance was used up (nothing stored). */
   Future<AppendResult> send(AppendMessage append) {
-    return send(append.requesterId(), () -> Future.succeededFuture(append));
-  }
-
-  /**
-   * As {@link #send(AppendMessage)}, for a message that needs work before it can be
-   * appended (a file stored first): {@code prepare} runs only once the allowance granted it.
-   */
-  Future<AppendResult> send(String userId, java.util.function.Supplier<Future<AppendMessage>> prepare) {
-    return take(userId).compose(allowed -> allowed ? prepare.get().compose(this::append) : Future.succeededFuture());
+    return take(append.requesterId()).compose(allowed -> allowed ? append(append) : Future.succeededFuture());
   }
 
   private Future<AppendResult> append(AppendMessage append) {

@@ -1,23 +1,16 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.ContentConfig;
-import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
-import chorus.shared.bus.AttachmentStored;
-import chorus.shared.bus.StoreAttachment;
-import chorus.shared.domain.ReservedMeta;
-import chorus.shared.domain.Role;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -200,9 +193,11 @@ final class Uploads {
   }
 
   /**
-   * All bytes are there: check the checksum, then (allowance first, like any message) store
-   * the file and append the message that carries it. The upload leaves the socket now,
-   * whatever happens next: a failed store is retried by uploading again.
+   * All bytes are there: check the checksum, then (allowance first, like any message) append
+   * the message that carries the file, the file stored in the same transaction. The upload
+   * leaves the socket now, whatever happens next: a failed store is retried by uploading again.
+   * A repeated {@code message_id} stores nothing: upload_stored names the message (and file)
+   * stored the first time.
    */
   Future<Void> complete(JsonObject frame) {
     Upload upload = find(frame);
@@ -223,21 +218,11 @@ final class Uploads {
       return Future.succeededFuture();
     }
     String conversation = upload.conversationId.toString();
-    return sender.send(userId, () -> services.vertx().eventBus()
-            .<AttachmentStored>request(Addresses.STORE_ATTACHMENT, new StoreAttachment(upload.conversationId, userId,
-                upload.fileName, upload.contentType, sha, upload.data.getBytes()), services.requestOptions())
-            .map(Message::body)
-            .map(stored -> {
-              Map<String, Object> attachment = new LinkedHashMap<>();
-              attachment.put("id", stored.id().toString());
-              attachment.put("file_name", stored.fileName());
-              attachment.put("content_type", stored.contentType());
-              attachment.put("size", stored.size());
-              attachment.put("sha256", stored.sha256());
-              // a file is not something the bot answers: no reply is asked for
-              return new AppendMessage(upload.conversationId, userId, Role.USER, userId, "",
-                  Map.of(ReservedMeta.ATTACHMENT, Map.copyOf(attachment)), upload.clientMessageId, false, null, null, null);
-            }))
+    // the file and its message are stored in one transaction: both or neither, never a file nobody refers to;
+    // a file is not something the bot answers: no reply is asked for
+    AppendMessage append = AppendMessage.fileFromUser(upload.conversationId, userId, upload.clientMessageId,
+        new AppendMessage.Attachment(upload.fileName, upload.contentType, sha, upload.data.getBytes()));
+    return sender.send(append)
         .onSuccess(result -> {
           if (result == null) {
             error("RATE_LIMITED", "too many messages; upload the file again a little later", upload);

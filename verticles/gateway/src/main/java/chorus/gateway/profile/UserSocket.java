@@ -418,7 +418,8 @@ final class UserSocket {
   /**
    * An end-to-end encrypted message: the envelope is stored and delivered as sent, never
    * read. No AI can answer it: no reply job is created, and a persona asked for gets an
-   * ENCRYPTED_NO_AI error once the message is stored.
+   * ENCRYPTED_NO_AI error once the message is stored. Its recipients must be members of the
+   * conversation when it is stored (INVALID_RECIPIENT otherwise, nothing stored).
    */
   private Future<Void> sendEncrypted(UUID conversationId, JsonObject frame) {
     String id = conversationId.toString();
@@ -451,7 +452,14 @@ final class UserSocket {
             error("ENCRYPTED_NO_AI", "an AI persona cannot read an encrypted message; it was stored without a reply", id);
           }
         })
-        .onFailure(e -> conversationError(e, conversationId))
+        .onFailure(e -> {
+          if (Failures.codeOf(e) == Failures.UNKNOWN_REFERENCE) {
+            // checked by the persistence role against the members at the moment of storing
+            error("INVALID_RECIPIENT", "every recipient of an encrypted message must be a member of the conversation; nothing was stored", id);
+          } else {
+            conversationError(e, conversationId);
+          }
+        })
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }
