@@ -32,7 +32,8 @@ public record GatewayConfig(
     double messagesPerSecond,
     int messageBurst,
     int rateLimitStrikes,
-    ContentConfig content) {
+    ContentConfig content,
+    int connectHistoryMax) {
 
   public GatewayConfig {
     content.checkFits(maxFrameBytes);
@@ -69,7 +70,8 @@ public record GatewayConfig(
         limits.getDouble("messagesPerSecond", 10.0),
         limits.getInteger("messageBurst", 20),
         limits.getInteger("rateLimitStrikes", 20),
-        ContentConfig.from(config));
+        ContentConfig.from(config),
+        limits.getInteger("connectHistoryMax", 50));
   }
 
   private static Set<String> commaSeparated(String value) {

@@ -38,12 +38,14 @@ public final class ConversationProfile {
     // document does: an error frame on the open socket, then a close with a 4xxx code.
     Future<Principal> principal = services.authenticator().authenticate(request);
     String resumeFrom = request.getParam("last_seq");
+    Future<ConversationOptions> options = ConversationOptions.parse(request, services.config().connectHistoryMax());
     request.toWebSocket()
         .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
         .onSuccess(ws -> principal
+        .compose(user -> options.map(user))
         .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
         .compose(accepted -> startSeq(resumeFrom, accepted.context()).map(start -> {
-          new ConversationSocket(services, ws, accepted.user(), accepted.context(), start).start();
+          new ConversationSocket(services, ws, accepted.user(), accepted.context(), start, options.result()).start();
           return accepted;
         }))
         .onFailure(e -> refuse(ws, e, uri)))

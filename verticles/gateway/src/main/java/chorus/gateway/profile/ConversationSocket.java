@@ -4,15 +4,20 @@ import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
+import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.HistoryPage;
+import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.TypingChanged;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
@@ -33,12 +38,15 @@ final class ConversationSocket extends FeedListener {
   private Future<Boolean> viewing = Future.succeededFuture(false);
   private final FrameQueue inbound;
   private final MessageSender sender;
+  private final ConversationOptions options;
+  private final Typing typing;
   private boolean closed;
   private BoundedWriter writer;
   private Heartbeat heartbeat;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
-  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq) {
+  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq,
+      ConversationOptions options) {
     super(startSeq);
     this.services = services;
     this.ws = ws;
@@ -47,6 +55,8 @@ final class ConversationSocket extends FeedListener {
     this.conversationId = context.conversation().id();
     this.inbound = new FrameQueue(services.config().maxPendingFrames());
     this.sender = new MessageSender(services);
+    this.options = options;
+    this.typing = new Typing(services.vertx(), services.feeds(), services.config().typingTimeoutMs(), user.userId(), socketId);
   }
 
   void start() {
@@ -94,16 +104,67 @@ final class ConversationSocket extends FeedListener {
         .put("bot", Frames.botSummary(context.bot()))
         .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
         .put("timestamp", Frames.now()));
-    ws.resume();
-    services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
-      error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
-      ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
+    // the history frame, when asked for, comes before anything else: nothing is read or
+    // subscribed until it is sent, and the live stream starts after its newest message
+    history().onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      ws.resume();
+      services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
+        error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
+        ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
+      });
     });
+  }
+
+  /**
+   * ?history=N: the N newest messages up to the socket's start (the conversation's last_seq
+   * at connect, or the client's last_seq when it resumes), oldest first, in one query. The
+   * stream then replays and goes live from seq start + 1: no gap, no duplicate at the seam.
+   */
+  private Future<Void> history() {
+    long start = cursor();
+    if (options.history() == 0) {
+      return Future.succeededFuture();
+    }
+    if (start == 0) {
+      // an empty conversation (or a resume from 0) has nothing before the start: no query
+      send(historyFrame(new JsonArray(), false));
+      return Future.succeededFuture();
+    }
+    return services.vertx().eventBus()
+        .<HistoryPage>request(Addresses.HISTORY, new HistoryRequest(conversationId, null, null, start + 1, options.history()), services.requestOptions())
+        .map(reply -> {
+          JsonArray messages = new JsonArray();
+          reply.body().messages().forEach(m -> messages.add(Frames.message(m)));
+          send(historyFrame(messages, reply.body().hasMore()));
+          return (Void) null;
+        })
+        .onFailure(e -> {
+          ConversationProfile.log.warn("history on connect failed for conversation {}: {}", conversationId, e.toString());
+          error("HISTORY_UNAVAILABLE", "the history could not be loaded; the live stream continues");
+        })
+        .otherwiseEmpty();
+  }
+
+  private JsonObject historyFrame(JsonArray messages, boolean hasMore) {
+    return new JsonObject().put("type", "history").put("conversation_id", conversationId.toString())
+        .put("messages", messages).put("has_more", hasMore).put("timestamp", Frames.now());
   }
 
   @Override
   protected void onMessage(StoredMessage message) {
     send(render(message));
+  }
+
+  /** Every socket on the conversation but the typist's own, when this one opted in. */
+  @Override
+  protected void onTyping(TypingChanged change) {
+    if (options.typing() && !socketId.equals(change.socketId())) {
+      send(new JsonObject().put("type", "typing_indicator").put("conversation_id", conversationId.toString())
+          .put("user_id", change.userId()).put("is_typing", change.typing()).put("timestamp", Frames.now()));
+    }
   }
 
   @Override
@@ -137,6 +198,14 @@ final class ConversationSocket extends FeedListener {
     if ("user_message".equals(type)) {
       return userMessage(frame);
     }
+    if ("typing_start".equals(type)) {
+      typing.start(conversationId);
+      return Future.succeededFuture();
+    }
+    if ("typing_stop".equals(type)) {
+      typing.stop(conversationId);
+      return Future.succeededFuture();
+    }
     if ("ping".equals(type)) {
       send(new JsonObject().put("type", "pong").put("timestamp", Frames.now()));
       return Future.succeededFuture();
@@ -154,6 +223,7 @@ final class ConversationSocket extends FeedListener {
       error(problem.code(), problem.text());
       return Future.succeededFuture();
     }
+    typing.stop(conversationId);
     AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), frame.getString("content"), frame.getString("message_id"));
     return sender.send(append)
         .onSuccess(result -> {
@@ -198,6 +268,7 @@ final class ConversationSocket extends FeedListener {
     }
     closed = true;
     heartbeat.cancel();
+    typing.stopAll();
     services.sockets().release(ws);
     services.feeds().detach(conversationId, this);
     services.presence().viewerLeft(viewing, conversationId, socketId);
