@@ -227,6 +227,75 @@ class ConversationExtrasTest {
     b.close();
   }
 
+  // ---- presence -----------------------------------------------------------------------
+
+  static List<String> strings(JsonArray array) {
+    List<String> values = new ArrayList<>();
+    array.forEach(value -> values.add((String) value));
+    return values;
+  }
+
+  @Test
+  void presenceOptInShowsTheConversationsMembersComingAndGoing() {
+    Member alice = member();
+    Member bob = member();
+    Member carol = member();
+    String conversationId = conversation(alice, bob);
+    String elsewhere = conversation(alice, carol); // carol is in alice's audience, but not a member here
+    // bob is online (a user-profile device) but not viewing the conversation
+    WsClient bobDevice = cluster.connect(2, "/ws/auth?token=" + bob.token());
+    bobDevice.next("online_users");
+
+    WsClient a = open(0, conversationId, alice, "presence=true");
+    JsonObject snapshot = a.next("online_users");
+    assertEquals(conversationId, snapshot.getString("conversation_id"));
+    assertEquals(List.of(alice.id(), bob.id()).stream().sorted().toList(), strings(snapshot.getJsonArray("users")));
+    assertEquals(List.of(alice.id()), strings(snapshot.getJsonArray("viewers")));
+    Instant.parse(snapshot.getString("timestamp"));
+
+    // carol comes online: not a member of this conversation, so nothing here
+    WsClient c = open(1, elsewhere, carol, "");
+    // bob's last device goes: offline
+    bobDevice.close();
+    JsonObject offline = a.next("presence_update");
+    assertEquals(bob.id(), offline.getString("user_id"));
+    assertEquals(conversationId, offline.getString("conversation_id"));
+    assertFalse(offline.getBoolean("online"));
+    // bob connects to the conversation on another node: online, and a viewer now
+    WsClient b = open(1, conversationId, bob, "");
+    JsonObject online = a.next("presence_update");
+    assertEquals(bob.id(), online.getString("user_id"));
+    assertTrue(online.getBoolean("online"));
+    WsClient second = open(2, conversationId, alice, "presence=true");
+    assertEquals(List.of(alice.id(), bob.id()).stream().sorted().toList(), strings(second.next("online_users").getJsonArray("viewers")));
+    // bob's socket never opted in: it saw nothing of all this
+    b.expectSilence(Duration.ofMillis(200));
+    b.close();
+    assertFalse(a.next("presence_update").getBoolean("online"));
+    assertFalse(second.next("presence_update").getBoolean("online"));
+    // carol's coming and going never showed; alice's own second device is not a presence change
+    c.close();
+    a.expectSilence(Duration.ofMillis(500));
+    second.close();
+    // a member added while the socket is open is followed from then on
+    Member dave = member();
+    assertEquals(201, cluster.post(0, "/api/v1/conversations/" + conversationId + "/members", alice.token(), new JsonObject().put("user_id", dave.id())).status());
+    Await.until("the addition reached alice's node", Duration.ofSeconds(10), () -> {
+      WsClient daveDevice = cluster.connect(1, "/ws/auth?token=" + dave.token());
+      daveDevice.next("online_users");
+      JsonObject frame = a.poll(Duration.ofMillis(500));
+      daveDevice.close();
+      if (frame == null) {
+        return false;
+      }
+      assertEquals(dave.id(), frame.getString("user_id"));
+      assertTrue(frame.getBoolean("online"));
+      assertFalse(a.next("presence_update").getBoolean("online"));
+      return true;
+    });
+    a.close();
+  }
+
   // ---- history on connect --------------------------------------------------------------
 
   static List<Long> seqs(JsonArray messages) {

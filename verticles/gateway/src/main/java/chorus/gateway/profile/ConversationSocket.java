@@ -8,6 +8,14 @@ import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ConversationMembers;
+import chorus.shared.bus.ConversationMembersRequest;
+import chorus.shared.bus.MembershipChanged;
+import chorus.shared.bus.PresenceChanged;
+import chorus.shared.bus.PresenceQuery;
+import chorus.shared.bus.PresenceSnapshot;
+import chorus.shared.bus.Viewers;
+import chorus.shared.bus.ViewersQuery;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
 import chorus.shared.bus.TypingChanged;
@@ -15,10 +23,15 @@ import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -29,6 +42,11 @@ import java.util.UUID;
 final class ConversationSocket extends FeedListener {
 
   private final SocketServices services;
+  private final ConversationProfile profile;
+  /** ?presence=true: the conversation's members (kept up to date by membership events); null until loaded. */
+  private Set<String> members;
+  /** Presence changes that arrived before the online_users snapshot was sent: sent after it, in order. */
+  private List<PresenceChanged> heldPresence = new ArrayList<>();
   private final ServerWebSocket ws;
   private final Principal user;
   private final ConnectContext context;
@@ -45,10 +63,11 @@ final class ConversationSocket extends FeedListener {
   private Heartbeat heartbeat;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
-  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq,
+  ConversationSocket(SocketServices services, ConversationProfile profile, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq,
       ConversationOptions options) {
     super(startSeq);
     this.services = services;
+    this.profile = profile;
     this.ws = ws;
     this.user = user;
     this.context = context;
@@ -115,7 +134,72 @@ final class ConversationSocket extends FeedListener {
         error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
         ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
       });
+      if (options.presence()) {
+        presenceSnapshot();
+      }
     });
+  }
+
+  /**
+   * ?presence=true: the members are loaded (one query), the socket starts receiving
+   * presence changes, then gets the snapshot: the members online anywhere and those viewing
+   * this conversation (both from the presence role, no query). Changes that arrive before
+   * the snapshot is sent follow it, so the client's view ends up current.
+   */
+  private void presenceSnapshot() {
+    services.vertx().eventBus()
+        .<ConversationMembers>request(Addresses.CONVERSATION_MEMBERS, new ConversationMembersRequest(conversationId), services.requestOptions())
+        .compose(reply -> {
+          if (closed) {
+            return Future.succeededFuture();
+          }
+          members = new HashSet<>(reply.body().userIds());
+          profile.watchPresence(user.userId(), this);
+          List<String> asked = List.copyOf(members);
+          Future<PresenceSnapshot> online = services.vertx().eventBus()
+              .<PresenceSnapshot>request(Addresses.PRESENCE_QUERY, new PresenceQuery(asked), services.requestOptions()).map(Message::body);
+          Future<Viewers> viewers = services.vertx().eventBus()
+              .<Viewers>request(Addresses.PRESENCE_VIEWERS, new ViewersQuery(conversationId), services.requestOptions()).map(Message::body);
+          return Future.all(online, viewers).map(both -> {
+            List<String> onlineUsers = asked.stream().filter(online.result()::isOnline).sorted().toList();
+            List<String> viewing = viewers.result().userIds().stream().sorted().toList();
+            send(new JsonObject().put("type", "online_users").put("conversation_id", conversationId.toString())
+                .put("users", new JsonArray(onlineUsers)).put("viewers", new JsonArray(viewing)).put("timestamp", Frames.now()));
+            return null;
+          });
+        })
+        .onFailure(e -> {
+          ConversationProfile.log.warn("presence snapshot failed for conversation {}: {}", conversationId, e.toString());
+          error("PRESENCE_UNAVAILABLE", "presence is not available right now; reconnect to try again");
+        })
+        .onComplete(ar -> {
+          List<PresenceChanged> held = heldPresence;
+          heldPresence = null;
+          if (ar.succeeded()) {
+            held.forEach(this::presenceChanged);
+          } else {
+            profile.unwatchPresence(user.userId(), this);
+          }
+        });
+  }
+
+  /** A member of this conversation (not this socket's user) came online or went offline. */
+  void presenceChanged(PresenceChanged change) {
+    if (heldPresence != null) {
+      heldPresence.add(change);
+      return;
+    }
+    if (members != null && members.contains(change.userId()) && !change.userId().equals(user.userId())) {
+      send(new JsonObject().put("type", "presence_update").put("conversation_id", conversationId.toString())
+          .put("user_id", change.userId()).put("online", change.online()).put("timestamp", Frames.now()));
+    }
+  }
+
+  @Override
+  protected void onConversationEvent(Object event) {
+    if (members != null && event instanceof MembershipChanged change && change.member()) {
+      members.add(change.userId());
+    }
   }
 
   /**
@@ -169,6 +253,9 @@ final class ConversationSocket extends FeedListener {
 
   @Override
   protected void onMemberRemoved(String userId) {
+    if (members != null) {
+      members.remove(userId);
+    }
     if (userId.equals(user.userId())) {
       error("REMOVED_FROM_CONVERSATION", "you are no longer a member of this conversation");
       ws.close(CloseCodes.FORBIDDEN, "removed from conversation");
@@ -269,6 +356,7 @@ final class ConversationSocket extends FeedListener {
     closed = true;
     heartbeat.cancel();
     typing.stopAll();
+    profile.unwatchPresence(user.userId(), this);
     services.sockets().release(ws);
     services.feeds().detach(conversationId, this);
     services.presence().viewerLeft(viewing, conversationId, socketId);
