@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The conversation profile ({@code /api/v1/conversations/{conversation_id}/ws}, seed 000):
  * authenticate, load user + conversation + bot once (one query), acknowledge, then
- * {@code user_message} in, {@code message_received} / {@code assistant_message} out.
+ * {@code user_message} in, {@code message_received} / {@code assistant_message} out. The
+ * document's future enhancements are opt-in on the URL ({@link ConversationOptions}: typing,
+ * presence, history on connect), so a client written against it sees only its frames.
  */
 public final class ConversationProfile {
   static final Logger log = LoggerFactory.getLogger(ConversationProfile.class);
