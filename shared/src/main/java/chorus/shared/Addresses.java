@@ -21,6 +21,8 @@ public final class Addresses {
   public static final String FAIL_REPLY_JOB = "chorus.persistence.reply-job.fail";
   public static final String CHANGE_MEMBERSHIP = "chorus.persistence.membership.change";
   public static final String CO_MEMBERS = "chorus.persistence.membership.co-members";
+  /** The members of one conversation (for the conversation profile's presence opt-in). */
+  public static final String CONVERSATION_MEMBERS = "chorus.persistence.membership.members";
   public static final String LAST_SEQS = "chorus.persistence.last-seqs";
   public static final String MARK_READ = "chorus.persistence.mark-read";
   public static final String REACT = "chorus.persistence.react";

@@ -19,6 +19,7 @@ public final class PayloadCodecs {
       SocketOpened.class, SocketClosed.class, PresenceQuery.class, PresenceSnapshot.class,
       Ping.class,
       ChangeMembership.class, MembershipChanged.class, CoMembersRequest.class, CoMembers.class,
+      ConversationMembersRequest.class, ConversationMembers.class,
       PresenceChanged.class, TypingChanged.class,
       LastSeqsRequest.class, LastSeqs.class,
       MarkRead.class, ReadReceipt.class, React.class, ReactionChanged.class,

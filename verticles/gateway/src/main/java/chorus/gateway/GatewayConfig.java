@@ -38,7 +38,8 @@ public record GatewayConfig(
     int maxIceCandidateBytes,
     int surveyMaxQuestions,
     int surveyMaxOptions,
-    ContentConfig content) {
+    ContentConfig content,
+    int connectHistoryMax) {
 
   public GatewayConfig {
     content.checkFits(maxFrameBytes);
@@ -82,7 +83,8 @@ public record GatewayConfig(
         config.getJsonObject("calls", new JsonObject()).getInteger("maxCandidateBytes", 2048),
         config.getJsonObject("survey", new JsonObject()).getInteger("maxQuestions", 100),
         config.getJsonObject("survey", new JsonObject()).getInteger("maxOptions", 20),
-        ContentConfig.from(config));
+        ContentConfig.from(config),
+        limits.getInteger("connectHistoryMax", 50));
   }
 
   private static Set<String> commaSeparated(String value) {

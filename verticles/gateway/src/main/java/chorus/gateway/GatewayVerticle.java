@@ -101,7 +101,7 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false)
         .setCompressionSupported(false);
-    return userProfile.listenForPresence().compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
+    return userProfile.listenForPresence().compose(v -> conversationProfile.listenForPresence()).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
       log.info("gateway listening on {}:{} node={}", config.host(), s.actualPort(), config.nodeId());
     });

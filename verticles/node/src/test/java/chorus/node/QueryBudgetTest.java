@@ -70,6 +70,39 @@ class QueryBudgetTest {
     }
   }
 
+  /**
+   * The conversation profile's opt-ins cost one query each, only for the sockets that ask:
+   * ?history=N one history page, ?presence=true the conversation's member list (the online
+   * and viewer snapshot comes from the presence role, not the database).
+   */
+  @Test
+  void historyAndPresenceOnConnectCostOneQueryEach() {
+    SqlQueryCounter counter = new SqlQueryCounter();
+    // the node's first socket on the conversation makes one settle read: done quickly, before counting
+    try (TestCluster cluster = TestCluster.create(3, config -> config.getJsonObject("delivery").put("tailCheckMs", 0).put("subscriptionSettleMs", 100))) {
+      cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE), counter);
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Budget", "Counts queries.", "survey");
+      WsClient writer = cluster.openConversation(0, conversationId, token);
+      for (int i = 0; i < 3; i++) {
+        writer.userMessage("m" + i, null);
+        writer.next("message_received");
+      }
+      quiet(counter);
+      counter.reset();
+      // the user is online already and the node holds the conversation: the plain connect costs
+      // only its context; history and presence add one query each
+      WsClient ws = cluster.connect(0, "/api/v1/conversations/" + conversationId + "/ws?token=" + token + "&history=2&presence=true");
+      ws.next("connection_ack");
+      assertEquals(2, ws.next("history").getJsonArray("messages").size());
+      ws.next("online_users");
+      quiet(counter);
+      assertEquals(3, counter.count(), () -> "connect with history and presence: " + counter.statements());
+      ws.close();
+      writer.close();
+    }
+  }
+
   /** Waits until no statement has been sent for half a second. */
   private static void quiet(SqlQueryCounter counter) {
     int[] last = {-1};

@@ -15,6 +15,8 @@ import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.CoMembers;
 import chorus.shared.bus.CoMembersRequest;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ConversationMembers;
+import chorus.shared.bus.ConversationMembersRequest;
 import chorus.shared.bus.MarkRead;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.React;
@@ -100,6 +102,15 @@ final class ConversationStore {
       List<String> users = new ArrayList<>(rows.size());
       rows.forEach(row -> users.add(row.getString(0)));
       return new CoMembers(List.copyOf(users));
+    });
+  }
+
+  Future<ConversationMembers> members(ConversationMembersRequest request) {
+    require(request.conversationId(), "conversationId");
+    return pool.preparedQuery(Sql.CONVERSATION_MEMBERS).execute(Tuple.of(request.conversationId())).map(rows -> {
+      List<String> users = new ArrayList<>(rows.size());
+      rows.forEach(row -> users.add(row.getString(0)));
+      return new ConversationMembers(request.conversationId(), List.copyOf(users));
     });
   }
 

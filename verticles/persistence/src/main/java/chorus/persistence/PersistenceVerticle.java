@@ -136,6 +136,7 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.RECORD_AI_USAGE, RecordUsage.class, replyJobs::recordUsage),
           serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
           serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers),
+          serve(Addresses.CONVERSATION_MEMBERS, chorus.shared.bus.ConversationMembersRequest.class, conversations::members),
           serve(Addresses.LAST_SEQS, LastSeqsRequest.class, messages::lastSeqs),
           serve(Addresses.MARK_READ, MarkRead.class, request -> announced(conversations.markRead(request),
               receipt -> receipt.changed(), ReadReceipt::conversationId)),
@@ -197,10 +198,14 @@ public class PersistenceVerticle extends VerticleBase {
     });
   }
 
-  /** A removal is announced on the conversation's topic: every node cuts that member's sockets off at once. */
+  /**
+   * A change is announced on the conversation's topic: a removal makes every node cut that
+   * member's sockets off at once; an addition keeps the member lists of sockets that follow
+   * the members' presence (conversation profile, ?presence=true) up to date.
+   */
   private Future<MembershipChanged> changeMembership(ChangeMembership request) {
     return conversations.changeMembership(request).onSuccess(result -> {
-      if (!result.member() && result.changed()) {
+      if (result.changed()) {
         vertx.eventBus().publish(Addresses.conversationTopic(result.conversationId()), result);
       }
     });

@@ -485,6 +485,9 @@ final class Sql {
       WHERE mine.user_id = $1::text
       """;
 
+  /** The members of conversation $1, sorted. */
+  static final String CONVERSATION_MEMBERS = "SELECT user_id FROM conversation_members WHERE conversation_id = $1::uuid ORDER BY user_id";
+
   /** The newest seq of many conversations at once ($1 uuid[]): a node's safety net for lost publishes. */
   static final String LAST_SEQS = "SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])";
 

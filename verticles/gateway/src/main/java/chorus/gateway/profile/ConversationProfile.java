@@ -8,11 +8,16 @@ import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.ConnectContext;
 import chorus.shared.bus.ConnectContextRequest;
+import chorus.shared.bus.PresenceChanged;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,16 +25,49 @@ import org.slf4j.LoggerFactory;
 /**
  * The conversation profile ({@code /api/v1/conversations/{conversation_id}/ws}, seed 000):
  * authenticate, load user + conversation + bot once (one query), acknowledge, then
- * {@code user_message} in, {@code message_received} / {@code assistant_message} out.
+ * {@code user_message} in, {@code message_received} / {@code assistant_message} out. The
+ * document's future enhancements are opt-in on the URL ({@link ConversationOptions}: typing,
+ * presence, history on connect), so a client written against it sees only its frames.
  */
 public final class ConversationProfile {
   static final Logger log = LoggerFactory.getLogger(ConversationProfile.class);
   public static final String NAME = "conversation";
 
   private final SocketServices services;
+  /** This node's sockets that opted into presence (?presence=true), by user. */
+  private final Map<String, Set<ConversationSocket>> presenceWatchers = new HashMap<>();
 
   public ConversationProfile(SocketServices services) {
     this.services = services;
+  }
+
+  /**
+   * One consumer per node for presence changes, whatever the number of sockets (as the
+   * user profile's): a change reaches the watching sockets of the users in its audience.
+   */
+  public Future<Void> listenForPresence() {
+    return services.vertx().eventBus().<PresenceChanged>consumer(Addresses.PRESENCE_CHANGES, message -> {
+      PresenceChanged change = message.body();
+      for (String viewer : change.audience()) {
+        Set<ConversationSocket> sockets = presenceWatchers.get(viewer);
+        if (sockets != null) {
+          for (ConversationSocket socket : sockets.toArray(ConversationSocket[]::new)) {
+            socket.presenceChanged(change);
+          }
+        }
+      }
+    }).completion();
+  }
+
+  void watchPresence(String userId, ConversationSocket socket) {
+    presenceWatchers.computeIfAbsent(userId, u -> new LinkedHashSet<>()).add(socket);
+  }
+
+  void unwatchPresence(String userId, ConversationSocket socket) {
+    Set<ConversationSocket> sockets = presenceWatchers.get(userId);
+    if (sockets != null && sockets.remove(socket) && sockets.isEmpty()) {
+      presenceWatchers.remove(userId);
+    }
   }
 
   public void handle(HttpServerRequest request, String conversationIdParam) {
@@ -39,12 +77,14 @@ public final class ConversationProfile {
     Future<Principal> principal = services.authenticator().authenticate(request);
     String resumeFrom = request.getParam("last_seq");
     boolean streaming = ReplyControl.streamingRequested(request.getParam("stream"));
+    Future<ConversationOptions> options = ConversationOptions.parse(request, services.config().connectHistoryMax());
     request.toWebSocket()
         .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
         .onSuccess(ws -> principal
+        .compose(user -> options.map(user))
         .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
         .compose(accepted -> startSeq(resumeFrom, accepted.context()).map(start -> {
-          new ConversationSocket(services, ws, accepted.user(), accepted.context(), start, streaming).start();
+          new ConversationSocket(services, this, ws, accepted.user(), accepted.context(), start, options.result(), streaming).start();
           return accepted;
         }))
         .onFailure(e -> refuse(ws, e, uri)))

@@ -3,16 +3,34 @@ package chorus.gateway.profile;
 import chorus.gateway.auth.Principal;
 import chorus.gateway.feed.FeedListener;
 import chorus.gateway.feed.ReplyStream;
+import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ConnectContext;
+import chorus.shared.bus.ConversationMembers;
+import chorus.shared.bus.ConversationMembersRequest;
+import chorus.shared.bus.HistoryPage;
+import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.MembershipChanged;
+import chorus.shared.bus.PresenceChanged;
+import chorus.shared.bus.PresenceQuery;
+import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.ReplyFailed;
+import chorus.shared.bus.TypingChanged;
+import chorus.shared.bus.Viewers;
+import chorus.shared.bus.ViewersQuery;
 import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -23,6 +41,11 @@ import java.util.UUID;
 final class ConversationSocket extends FeedListener {
 
   private final SocketServices services;
+  private final ConversationProfile profile;
+  /** ?presence=true: the conversation's members (kept up to date by membership events); null until loaded. */
+  private Set<String> members;
+  /** Presence changes that arrived before the online_users snapshot was sent: sent after it, in order. */
+  private List<PresenceChanged> heldPresence = new ArrayList<>();
   private final ServerWebSocket ws;
   private final Principal user;
   private final ConnectContext context;
@@ -34,12 +57,16 @@ final class ConversationSocket extends FeedListener {
   private final ReplyControl replies;
   /** Opted in with ?stream=true: assistant_delta frames before each assistant_message. */
   private final boolean streaming;
+  private final ConversationOptions options;
+  private final Typing typing;
   private SocketPlumbing plumbing;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
-  ConversationSocket(SocketServices services, ServerWebSocket ws, Principal user, ConnectContext context, long startSeq, boolean streaming) {
+  ConversationSocket(SocketServices services, ConversationProfile profile, ServerWebSocket ws, Principal user, ConnectContext context,
+      long startSeq, ConversationOptions options, boolean streaming) {
     super(startSeq);
     this.services = services;
+    this.profile = profile;
     this.ws = ws;
     this.user = user;
     this.context = context;
@@ -47,6 +74,8 @@ final class ConversationSocket extends FeedListener {
     this.sender = new MessageSender(services);
     this.replies = new ReplyControl(services);
     this.streaming = streaming;
+    this.options = options;
+    this.typing = new Typing(services.vertx(), services.feeds(), services.config().typingTimeoutMs(), user.userId(), socketId);
   }
 
   void start() {
@@ -108,11 +137,111 @@ final class ConversationSocket extends FeedListener {
         .put("bot", Frames.botSummary(context.bot()))
         .put("user", new JsonObject().put("id", context.user().id()).put("name", context.user().name()))
         .put("timestamp", Frames.now()));
-    plumbing.resume();
-    services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
-      error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
-      ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
+    // the history frame, when asked for, comes before anything else: nothing is read or
+    // subscribed until it is sent, and the live stream starts after its newest message
+    history().onComplete(ar -> {
+      if (plumbing.closed()) {
+        return;
+      }
+      plumbing.resume();
+      services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
+        error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
+        ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
+      });
+      if (options.presence()) {
+        presenceSnapshot();
+      }
     });
+  }
+
+  /**
+   * ?presence=true: the members are loaded (one query), the socket starts receiving
+   * presence changes, then gets the snapshot: the members online anywhere and those viewing
+   * this conversation (both from the presence role, no query). Changes that arrive before
+   * the snapshot is sent follow it, so the client's view ends up current.
+   */
+  private void presenceSnapshot() {
+    services.vertx().eventBus()
+        .<ConversationMembers>request(Addresses.CONVERSATION_MEMBERS, new ConversationMembersRequest(conversationId), services.requestOptions())
+        .compose(reply -> {
+          if (plumbing.closed()) {
+            return Future.succeededFuture();
+          }
+          members = new HashSet<>(reply.body().userIds());
+          profile.watchPresence(user.userId(), this);
+          List<String> asked = List.copyOf(members);
+          Future<PresenceSnapshot> online = services.vertx().eventBus()
+              .<PresenceSnapshot>request(Addresses.PRESENCE_QUERY, new PresenceQuery(asked), services.requestOptions()).map(Message::body);
+          Future<Viewers> viewers = services.vertx().eventBus()
+              .<Viewers>request(Addresses.PRESENCE_VIEWERS, new ViewersQuery(conversationId), services.requestOptions()).map(Message::body);
+          return Future.all(online, viewers).map(both -> {
+            List<String> onlineUsers = asked.stream().filter(online.result()::isOnline).sorted().toList();
+            List<String> viewing = viewers.result().userIds().stream().sorted().toList();
+            send(new JsonObject().put("type", "online_users").put("conversation_id", conversationId.toString())
+                .put("users", new JsonArray(onlineUsers)).put("viewers", new JsonArray(viewing)).put("timestamp", Frames.now()));
+            return null;
+          });
+        })
+        .onFailure(e -> {
+          ConversationProfile.log.warn("presence snapshot failed for conversation {}: {}", conversationId, e.toString());
+          error("PRESENCE_UNAVAILABLE", "presence is not available right now; reconnect to try again");
+        })
+        .onComplete(ar -> {
+          List<PresenceChanged> held = heldPresence;
+          heldPresence = null;
+          if (ar.succeeded()) {
+            held.forEach(this::presenceChanged);
+          } else {
+            profile.unwatchPresence(user.userId(), this);
+          }
+        });
+  }
+
+  /** A member of this conversation (not this socket's user) came online or went offline. */
+  void presenceChanged(PresenceChanged change) {
+    if (heldPresence != null) {
+      heldPresence.add(change);
+      return;
+    }
+    if (members != null && members.contains(change.userId()) && !change.userId().equals(user.userId())) {
+      send(new JsonObject().put("type", "presence_update").put("conversation_id", conversationId.toString())
+          .put("user_id", change.userId()).put("online", change.online()).put("timestamp", Frames.now()));
+    }
+  }
+
+  /**
+   * ?history=N: the N newest messages up to the socket's start (the conversation's last_seq
+   * at connect, or the client's last_seq when it resumes), oldest first, in one query. The
+   * stream then replays and goes live from seq start + 1: no gap, no duplicate at the seam.
+   */
+  private Future<Void> history() {
+    long start = cursor();
+    if (options.history() == 0) {
+      return Future.succeededFuture();
+    }
+    if (start == 0) {
+      // an empty conversation (or a resume from 0) has nothing before the start: no query
+      send(historyFrame(new JsonArray(), false));
+      return Future.succeededFuture();
+    }
+    return services.vertx().eventBus()
+        .<HistoryPage>request(Addresses.HISTORY, new HistoryRequest(conversationId, null, null, start + 1, options.history()), services.requestOptions())
+        .map(reply -> {
+          JsonArray messages = new JsonArray();
+          reply.body().messages().forEach(m -> messages.add(Frames.message(m)));
+          send(historyFrame(messages, reply.body().hasMore()));
+          return (Void) null;
+        })
+        .onFailure(e -> {
+          ConversationProfile.log.warn("history on connect failed for conversation {}: {}", conversationId, e.toString());
+          error("HISTORY_UNAVAILABLE", "the history could not be loaded; the live stream continues");
+        })
+        .otherwiseEmpty();
+  }
+
+  private JsonObject historyFrame(JsonArray messages, boolean hasMore) {
+    return new JsonObject().put("type", "history").put("conversation_id", conversationId.toString())
+        .put("messages", messages).put("has_more", hasMore).put("timestamp", Frames.now());
   }
 
   @Override
@@ -131,11 +260,25 @@ final class ConversationSocket extends FeedListener {
   protected void onConversationEvent(Object event) {
     if (event instanceof ReplyFailed failed) {
       send(ReplyControl.failed(failed));
+    } else if (members != null && event instanceof MembershipChanged change && change.member()) {
+      members.add(change.userId());
+    }
+  }
+
+  /** Every socket on the conversation but the typist's own, when this one opted in. */
+  @Override
+  protected void onTyping(TypingChanged change) {
+    if (options.typing() && !socketId.equals(change.socketId())) {
+      send(new JsonObject().put("type", "typing_indicator").put("conversation_id", conversationId.toString())
+          .put("user_id", change.userId()).put("is_typing", change.typing()).put("timestamp", Frames.now()));
     }
   }
 
   @Override
   protected void onMemberRemoved(String userId) {
+    if (members != null) {
+      members.remove(userId);
+    }
     if (userId.equals(user.userId())) {
       error("REMOVED_FROM_CONVERSATION", "you are no longer a member of this conversation");
       ws.close(CloseCodes.FORBIDDEN, "removed from conversation");
@@ -158,6 +301,14 @@ final class ConversationSocket extends FeedListener {
     Object type = frame.getValue("type");
     if ("user_message".equals(type)) {
       return userMessage(frame);
+    }
+    if ("typing_start".equals(type)) {
+      typing.start(conversationId);
+      return Future.succeededFuture();
+    }
+    if ("typing_stop".equals(type)) {
+      typing.stop(conversationId);
+      return Future.succeededFuture();
     }
     if ("stop_generation".equals(type) || "retry".equals(type)) {
       UUID messageId;
@@ -196,6 +347,7 @@ final class ConversationSocket extends FeedListener {
       error(problem.code(), problem.text());
       return Future.succeededFuture();
     }
+    typing.stop(conversationId);
     AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), frame.getString("content"), frame.getString("message_id"));
     return sender.send(append)
         .onSuccess(result -> {
@@ -224,6 +376,8 @@ final class ConversationSocket extends FeedListener {
 
   /** After the shared clean-up of {@link SocketPlumbing}. */
   private void onSocketClosed() {
+    typing.stopAll();
+    profile.unwatchPresence(user.userId(), this);
     services.feeds().detach(conversationId, this);
     services.presence().viewerLeft(viewing, conversationId, socketId);
     services.presence().closed(presence, user.userId(), socketId);

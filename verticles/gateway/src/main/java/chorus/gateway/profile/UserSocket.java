@@ -61,7 +61,7 @@ final class UserSocket {
   private final UserProfile profile;
   private final String socketId = UUID.randomUUID().toString();
   private final Map<UUID, Subscription> joined = new HashMap<>();
-  private final Map<UUID, Long> typingExpiry = new HashMap<>();
+  private final Typing typing;
   private Future<Boolean> presence = Future.succeededFuture(false);
   private final MessageSender sender;
   private final Uploads uploads;
@@ -84,6 +84,7 @@ final class UserSocket {
     this.search = new MessageSearch(services.vertx(), services.config().content(), services.requestOptions());
     this.replies = new ReplyControl(services);
     this.streaming = streaming;
+    this.typing = new Typing(services.vertx(), services.feeds(), services.config().typingTimeoutMs(), user.userId(), socketId);
   }
 
   String userId() {
@@ -550,38 +551,22 @@ final class UserSocket {
         .otherwiseEmpty();
   }
 
-  /**
-   * typing_start publishes only when this socket was not already typing there: a burst of
-   * starts becomes one event, and the indicator stops by itself after typingTimeoutMs.
-   */
+  /** Coalescing and expiry are {@link Typing}'s, shared with the conversation profile. */
   private Future<Void> typing(UUID conversationId, boolean start) {
     if (!joined.containsKey(conversationId)) {
       error("NOT_JOINED", "join the conversation first", conversationId.toString());
       return Future.succeededFuture();
     }
-    if (!start) {
-      stopTyping(conversationId);
-      return Future.succeededFuture();
-    }
-    Long timer = typingExpiry.remove(conversationId);
-    if (timer != null) {
-      services.vertx().cancelTimer(timer);
+    if (start) {
+      typing.start(conversationId);
     } else {
-      services.feeds().publishTyping(new TypingChanged(conversationId, user.userId(), true, socketId));
+      typing.stop(conversationId);
     }
-    typingExpiry.put(conversationId, services.vertx().setTimer(services.config().typingTimeoutMs(), t -> {
-      typingExpiry.remove(conversationId);
-      services.feeds().publishTyping(new TypingChanged(conversationId, user.userId(), false, socketId));
-    }));
     return Future.succeededFuture();
   }
 
   private void stopTyping(UUID conversationId) {
-    Long timer = typingExpiry.remove(conversationId);
-    if (timer != null) {
-      services.vertx().cancelTimer(timer);
-      services.feeds().publishTyping(new TypingChanged(conversationId, user.userId(), false, socketId));
-    }
+    typing.stop(conversationId);
   }
 
   private Future<Void> onlineStatus(JsonObject frame) {
