@@ -5,6 +5,8 @@ import chorus.gateway.socket.Heartbeat;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,34 @@ final class SocketPlumbing {
 
     /** The socket closed (once), after the shared clean-up. */
     void onClosed();
+  }
+
+  /**
+   * The events every profile handles the same way: a busy frame and a binary frame answered
+   * with an error frame ({@code error} takes code and text), the rest handed to the profile.
+   */
+  static Events events(Function<String, Future<Void>> onText, BiConsumer<String, String> error, String busyText, Runnable onClosed) {
+    return new Events() {
+      @Override
+      public Future<Void> onText(String text) {
+        return onText.apply(text);
+      }
+
+      @Override
+      public void onBusy() {
+        error.accept("BUSY", busyText);
+      }
+
+      @Override
+      public void onBinary() {
+        error.accept("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
+      }
+
+      @Override
+      public void onClosed() {
+        onClosed.run();
+      }
+    };
   }
 
   private final SocketServices services;
