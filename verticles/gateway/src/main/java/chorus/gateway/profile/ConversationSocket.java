@@ -24,7 +24,6 @@ import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -80,7 +79,7 @@ final class ConversationSocket extends FeedListener {
 
   void start() {
     // nothing is read until the socket is admitted (per-user and per-conversation limits, cluster-wide)
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleText, this::error,
+    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
         "too many messages in flight on this connection; wait for acknowledgements", this::onSocketClosed));
     seat.take(ConversationProfile.NAME, this::refuse, this::accept);
   }
@@ -257,14 +256,7 @@ final class ConversationSocket extends FeedListener {
     return new JsonObject().put("type", type).put("message", Frames.message(message));
   }
 
-  private Future<Void> handleText(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error("INVALID_JSON", "frame is not a JSON object");
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleFrame(JsonObject frame) {
     Object type = frame.getValue("type");
     if ("user_message".equals(type)) {
       return userMessage(frame);

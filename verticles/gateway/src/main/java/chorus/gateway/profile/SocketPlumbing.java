@@ -4,6 +4,7 @@ import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -38,14 +39,22 @@ final class SocketPlumbing {
   }
 
   /**
-   * The events every profile handles the same way: a busy frame and a binary frame answered
-   * with an error frame ({@code error} takes code and text), the rest handed to the profile.
+   * The events every profile handles the same way: a text frame that is not a JSON object,
+   * a busy frame and a binary frame answered with an error frame ({@code error} takes code
+   * and text); each JSON object frame and the close handed to the profile.
    */
-  static Events events(Function<String, Future<Void>> onText, BiConsumer<String, String> error, String busyText, Runnable onClosed) {
+  static Events events(Function<JsonObject, Future<Void>> onFrame, BiConsumer<String, String> error, String busyText, Runnable onClosed) {
     return new Events() {
       @Override
       public Future<Void> onText(String text) {
-        return onText.apply(text);
+        JsonObject frame;
+        try {
+          frame = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+          error.accept("INVALID_JSON", "frame is not a JSON object");
+          return Future.succeededFuture();
+        }
+        return onFrame.apply(frame);
       }
 
       @Override

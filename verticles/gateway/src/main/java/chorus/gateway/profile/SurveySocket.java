@@ -16,7 +16,6 @@ import chorus.shared.domain.SurveyState;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -75,7 +74,7 @@ final class SurveySocket extends FeedListener {
   }
 
   void start() {
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleText, this::error,
+    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
         "too many messages in flight on this connection; wait for the next question", this::onSocketClosed));
     seat.take(SurveyProfile.NAME, this::refuse, this::accept);
   }
@@ -109,14 +108,7 @@ final class SurveySocket extends FeedListener {
 
   // ---- inbound -------------------------------------------------------------------------
 
-  private Future<Void> handleText(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error("INVALID_JSON", "frame is not a JSON object");
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleFrame(JsonObject frame) {
     Object type = frame.getValue("type");
     if ("reconnect_confirm".equals(type)) {
       send(new JsonObject().put("type", "reconnect_success").put("message", "Reconnection successful"));

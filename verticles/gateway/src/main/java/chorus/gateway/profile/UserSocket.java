@@ -35,7 +35,6 @@ import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -94,7 +93,7 @@ final class UserSocket {
 
   void start() {
     // nothing is read until the socket is admitted (at most limits.maxSocketsPerUser per user, cluster-wide)
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleText, (code, text) -> error(code, text, null),
+    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, (code, text) -> error(code, text, null),
         "too many messages in flight on this connection; wait for answers", this::onSocketClosed));
     presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
     presence.onSuccess(admitted -> {
@@ -122,14 +121,7 @@ final class UserSocket {
 
   // ---- inbound -------------------------------------------------------------------------
 
-  private Future<Void> handleText(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error("INVALID_JSON", "frame is not a JSON object", null);
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleFrame(JsonObject frame) {
     Object type = frame.getValue("type");
     if (!(type instanceof String name)) {
       error("UNKNOWN_TYPE", "missing message type", null);
