@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.node.support.TestCluster;
 import chorus.node.support.TestCluster.HttpResult;
+import chorus.node.support.UserProfileClients;
+import chorus.node.support.UserProfileClients.Member;
 import chorus.node.support.WsClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -20,36 +22,17 @@ import org.junit.jupiter.api.Test;
 /** Conversation archiving (seed 002's future item): per member, by frame and by REST, with the listing. */
 class ArchiveTest {
   static TestCluster cluster;
+  static UserProfileClients users;
 
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(2);
+    users = new UserProfileClients(cluster);
   }
 
   @AfterAll
   static void stop() {
     cluster.close();
-  }
-
-  record Member(String id, String token) {}
-
-  static Member member() {
-    String id = TestCluster.newUserId();
-    return new Member(id, cluster.token(id));
-  }
-
-  static String conversation(Member owner, Member... others) {
-    String id = cluster.newConversation(owner.token(), "Host", "A host.", "survey");
-    for (Member other : others) {
-      assertEquals(201, cluster.post(0, "/api/v1/conversations/" + id + "/members", owner.token(), new JsonObject().put("user_id", other.id())).status());
-    }
-    return id;
-  }
-
-  static WsClient connect(int node, Member member) {
-    WsClient ws = cluster.connect(node, "/ws/auth?token=" + member.token()).ignore("presence_update");
-    ws.next("online_users");
-    return ws;
   }
 
   static JsonObject frame(WsClient ws, String type, String conversationId) {
@@ -69,11 +52,11 @@ class ArchiveTest {
 
   @Test
   void archivingByFrameHidesItForThatMemberOnlyAndMessagesStillArrive() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, bob);
-    WsClient a = connect(0, alice);
-    WsClient b = connect(1, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, bob);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(1, bob);
     assertFalse(frame(a, "join_conversation", conversationId).getBoolean("archived"));
     assertFalse(frame(b, "join_conversation", conversationId).getBoolean("archived"));
 
@@ -103,7 +86,7 @@ class ArchiveTest {
     assertTrue(listed(0, bob, "true").contains(conversationId));
 
     // another device of bob sees it archived on join
-    WsClient tablet = connect(0, bob);
+    WsClient tablet = users.connect(0, bob);
     assertTrue(frame(tablet, "join_conversation", conversationId).getBoolean("archived"));
 
     JsonObject undone = frame(tablet, "unarchive_conversation", conversationId);
@@ -120,11 +103,11 @@ class ArchiveTest {
 
   @Test
   void archivingByRestWithListingPagingAndErrors() {
-    Member carol = member();
-    Member stranger = member();
-    String first = conversation(carol);
-    String second = conversation(carol);
-    String third = conversation(carol);
+    Member carol = users.member();
+    Member stranger = users.member();
+    String first = users.conversation(carol);
+    String second = users.conversation(carol);
+    String third = users.conversation(carol);
 
     HttpResult archived = rest(1, HttpMethod.POST, second, carol);
     assertEquals(200, archived.status());
@@ -161,7 +144,7 @@ class ArchiveTest {
     assertEquals(404, rest(0, HttpMethod.POST, "not-a-uuid", carol).status());
     assertEquals(401, cluster.request(0, HttpMethod.POST, "/api/v1/conversations/" + first + "/archive", null, null).status());
     assertEquals(List.of(), listed(0, stranger, "all"));
-    WsClient eve = connect(1, stranger);
+    WsClient eve = users.connect(1, stranger);
     JsonObject error = frame(eve, "archive_conversation", first);
     assertEquals("error", error.getString("type"));
     assertEquals("NOT_FOUND", error.getString("code"));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import chorus.node.support.TestCluster;
+import chorus.node.support.UserProfileClients;
+import chorus.node.support.UserProfileClients.Member;
 import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -22,10 +24,12 @@ import org.junit.jupiter.api.Test;
 class CallSignallingTest {
   static final int MAX_SDP_BYTES = 4096;
   static TestCluster cluster;
+  static UserProfileClients users;
 
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(3, config -> config.put("calls", new JsonObject().put("maxSdpBytes", MAX_SDP_BYTES).put("maxCandidateBytes", 512)));
+    users = new UserProfileClients(cluster);
   }
 
   @AfterAll
@@ -33,20 +37,12 @@ class CallSignallingTest {
     cluster.close();
   }
 
-  record Member(String id, String token) {}
-
-  static Member member() {
-    String id = TestCluster.newUserId();
-    return new Member(id, cluster.token(id));
-  }
-
   static WsClient joined(int node, Member member, String conversationId) {
-    WsClient ws = cluster.connect(node, "/ws/auth?token=" + member.token()).ignore("presence_update");
-    ws.next("online_users");
-    ws.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
-    ws.next("conversation_joined");
+    WsClient ws = users.connect(node, member);
+    UserProfileClients.join(ws, conversationId);
     return ws;
   }
+
 
   static JsonObject signal(String type, String conversationId, String callId) {
     JsonObject frame = new JsonObject().put("type", type).put("conversation_id", conversationId);
@@ -55,9 +51,9 @@ class CallSignallingTest {
 
   @Test
   void aCallIsSignalledAcrossNodesToTheRightMembersOnly() {
-    Member alice = member();
-    Member bob = member();
-    Member carol = member();
+    Member alice = users.member();
+    Member bob = users.member();
+    Member carol = users.member();
     String conversationId = cluster.newConversation(alice.token(), "Host", "A host.", "survey");
     for (Member other : List.of(bob, carol)) {
       assertEquals(201, cluster.post(0, "/api/v1/conversations/" + conversationId + "/members", alice.token(),
@@ -132,9 +128,9 @@ class CallSignallingTest {
 
   @Test
   void nonMembersOversizePayloadsAndBadFramesAreRefused() {
-    Member alice = member();
-    Member bob = member();
-    Member eve = member();
+    Member alice = users.member();
+    Member bob = users.member();
+    Member eve = users.member();
     String conversationId = cluster.newConversation(alice.token(), "Host", "A host.", "survey");
     assertEquals(201, cluster.post(0, "/api/v1/conversations/" + conversationId + "/members", alice.token(),
         new JsonObject().put("user_id", bob.id())).status());

@@ -1,5 +1,6 @@
 package chorus.node;
 
+import static chorus.node.support.UserProfileClients.join;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.node.support.Await;
 import chorus.node.support.TestCluster;
+import chorus.node.support.UserProfileClients;
+import chorus.node.support.UserProfileClients.Member;
 import chorus.node.support.WsClient;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -40,6 +43,7 @@ class ContentExtrasTest {
   /** Unfinished upload bytes a node may hold; only the budget test uploads on node 1. */
   static final int NODE_BUDGET = 120_000;
   static TestCluster cluster;
+  static UserProfileClients users;
   static HttpClient raw;
 
   @BeforeAll
@@ -52,39 +56,12 @@ class ContentExtrasTest {
       config.getJsonObject("search").put("maxResults", 3).put("defaultResults", 2).put("maxQueryChars", 40);
     });
     raw = cluster.clients().createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    users = new UserProfileClients(cluster);
   }
 
   @AfterAll
   static void stop() {
     cluster.close();
-  }
-
-  record Member(String id, String token) {}
-
-  static Member member() {
-    String id = TestCluster.newUserId();
-    return new Member(id, cluster.token(id));
-  }
-
-  static WsClient connect(int node, Member member) {
-    WsClient ws = cluster.connect(node, "/ws/auth?token=" + member.token()).ignore("presence_update");
-    ws.next("online_users");
-    return ws;
-  }
-
-  static String conversation(Member owner, boolean llm, Member... others) {
-    JsonObject bot = new JsonObject().put("name", "Host").put("kind", llm ? "llm" : "survey").put("personality", "A host.");
-    String botId = cluster.post(0, "/api/v1/bots", owner.token(), bot).body().getString("id");
-    String id = cluster.post(0, "/api/v1/conversations", owner.token(), new JsonObject().put("bot_id", botId)).body().getString("id");
-    for (Member other : others) {
-      assertEquals(201, cluster.post(0, "/api/v1/conversations/" + id + "/members", owner.token(), new JsonObject().put("user_id", other.id())).status());
-    }
-    return id;
-  }
-
-  static void join(WsClient ws, String conversationId) {
-    ws.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
-    ws.next("conversation_joined");
   }
 
   static JsonObject error(WsClient ws, String code) {
@@ -142,11 +119,11 @@ class ContentExtrasTest {
 
   @Test
   void aFileUploadedOnOneNodeReachesAMemberOnAnotherAndDownloadsByteForByte() throws Exception {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, false, bob);
-    WsClient a = connect(0, alice);
-    WsClient b = connect(1, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(1, bob);
     join(a, conversationId);
     join(b, conversationId);
 
@@ -204,10 +181,10 @@ class ContentExtrasTest {
 
   @Test
   void aNonMemberCannotDownload() throws Exception {
-    Member alice = member();
-    Member stranger = member();
-    String conversationId = conversation(alice, false);
-    WsClient a = connect(0, alice);
+    Member alice = users.member();
+    Member stranger = users.member();
+    String conversationId = users.conversation(alice, false);
+    WsClient a = users.connect(0, alice);
     join(a, conversationId);
     byte[] file = "hello, file".getBytes();
     startUpload(a, conversationId, "hello.txt", "text/plain", file.length, null);
@@ -230,9 +207,9 @@ class ContentExtrasTest {
 
   @Test
   void badUploadsGetErrorsAndNothingPartialIsEverStored() throws Exception {
-    Member alice = member();
-    String conversationId = conversation(alice, false);
-    WsClient a = connect(0, alice);
+    Member alice = users.member();
+    String conversationId = users.conversation(alice, false);
+    WsClient a = users.connect(0, alice);
     startUpload(a, conversationId, "a.txt", "text/plain", 10, null);
     error(a, "NOT_JOINED");
     join(a, conversationId);
@@ -287,9 +264,9 @@ class ContentExtrasTest {
 
   @Test
   void aNodeHoldsNoMoreUnfinishedUploadBytesThanItsBudget() {
-    Member bob = member();
-    String conversationId = conversation(bob, false);
-    WsClient b = connect(1, bob);
+    Member bob = users.member();
+    String conversationId = users.conversation(bob, false);
+    WsClient b = users.connect(1, bob);
     join(b, conversationId);
     startUpload(b, conversationId, "big.bin", "application/octet-stream", 150_000, null);
     String uploadId = b.next("upload_ready").getString("upload_id");
@@ -333,10 +310,10 @@ class ContentExtrasTest {
 
   @Test
   void publicKeysAreVisibleToCoMembersOnly() {
-    Member alice = member();
-    Member bob = member();
-    Member stranger = member();
-    conversation(alice, false, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    Member stranger = users.member();
+    users.conversation(alice, false, bob);
     JsonObject key = new JsonObject().put("key_id", "k1").put("algorithm", "X25519").put("public_key", "cHVibGljLWtleQ==");
     TestCluster.HttpResult published = cluster.request(0, HttpMethod.PUT, "/api/v1/users/me/keys", alice.token(), key.toBuffer());
     assertEquals(200, published.status(), published.body()::encode);
@@ -361,13 +338,13 @@ class ContentExtrasTest {
 
   @Test
   void anEncryptedMessageIsStoredAndDeliveredOpaqueAndNoAiAnswersIt() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, true, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, true, bob);
     String persona = cluster.post(0, "/api/v1/bots", alice.token(),
         new JsonObject().put("name", "Sage").put("personality", "A sage.")).body().getString("id");
-    WsClient a = connect(0, alice);
-    WsClient b = connect(1, bob);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(1, bob);
     join(a, conversationId);
     join(b, conversationId);
     String secretWord = "sekret" + UUID.randomUUID().toString().substring(0, 6);
@@ -424,13 +401,13 @@ class ContentExtrasTest {
 
   @Test
   void anEnvelopeNamingANonMemberIsRefusedAndNothingIsStored() {
-    Member alice = member();
-    Member bob = member();
-    Member stranger = member();
-    String conversationId = conversation(alice, false, bob);
-    conversation(stranger, false, alice); // the stranger shares another conversation with alice, not this one
-    WsClient a = connect(0, alice);
-    WsClient b = connect(1, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    Member stranger = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    users.conversation(stranger, false, alice); // the stranger shares another conversation with alice, not this one
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(1, bob);
     join(a, conversationId);
     join(b, conversationId);
 
@@ -459,13 +436,13 @@ class ContentExtrasTest {
 
   @Test
   void aRemovedMemberLosesTheFilesTheMessagesInSearchAndTheKeysOfThatConversation() throws Exception {
-    Member alice = member();
-    Member bob = member();
-    Member carol = member();
-    String conversationId = conversation(alice, false, bob, carol);
-    conversation(carol, false, bob); // bob still shares this one with carol, not with alice
+    Member alice = users.member();
+    Member bob = users.member();
+    Member carol = users.member();
+    String conversationId = users.conversation(alice, false, bob, carol);
+    users.conversation(carol, false, bob); // bob still shares this one with carol, not with alice
     String word = "wombat" + UUID.randomUUID().toString().substring(0, 6);
-    WsClient a = connect(0, alice);
+    WsClient a = users.connect(0, alice);
     join(a, conversationId);
     byte[] file = ("the " + word + " file").getBytes();
     startUpload(a, conversationId, word + ".txt", "text/plain", file.length, sha256(file)); // found by its name's words
@@ -483,7 +460,7 @@ class ContentExtrasTest {
     }
 
     // while a member, bob (on the other node) gets all of it
-    WsClient b = connect(1, bob);
+    WsClient b = users.connect(1, bob);
     assertArrayEquals(file, download(1, url, bob).body());
     b.send(new JsonObject().put("type", "search_messages").put("query", word).put("limit", 3));
     assertEquals(2, b.next("search_results").getJsonArray("results").size(), "the message and the file (by its name)");
@@ -522,15 +499,15 @@ class ContentExtrasTest {
 
   @Test
   void searchFindsWordsInTheCallersConversationsOnlyPageByPage() {
-    Member alice = member();
-    Member bob = member();
-    Member carol = member();
-    String shared = conversation(alice, false, bob);
-    String alicesOwn = conversation(alice, false);
-    String carols = conversation(carol, false);
+    Member alice = users.member();
+    Member bob = users.member();
+    Member carol = users.member();
+    String shared = users.conversation(alice, false, bob);
+    String alicesOwn = users.conversation(alice, false);
+    String carols = users.conversation(carol, false);
     String word = "quokka" + UUID.randomUUID().toString().substring(0, 6);
-    WsClient a = connect(0, alice);
-    WsClient c = connect(0, carol);
+    WsClient a = users.connect(0, alice);
+    WsClient c = users.connect(0, carol);
     join(a, shared);
     join(a, alicesOwn);
     join(c, carols);
@@ -549,7 +526,7 @@ class ContentExtrasTest {
     c.next("new_message");
 
     // bob, on another node, searches by socket: only the shared conversation is his, newest first, two a page
-    WsClient b = connect(1, bob);
+    WsClient b = users.connect(1, bob);
     b.send(new JsonObject().put("type", "search_messages").put("query", word.toUpperCase()));
     JsonObject page = b.next("search_results");
     JsonArray results = page.getJsonArray("results");

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.node.support.Await;
 import chorus.node.support.TestCluster;
+import chorus.node.support.UserProfileClients;
+import chorus.node.support.UserProfileClients.Member;
 import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class ConversationExtrasTest {
   static final int HISTORY_MAX = 5;
   static TestCluster cluster;
+  static UserProfileClients users;
 
   @BeforeAll
   static void start() {
@@ -34,27 +37,12 @@ class ConversationExtrasTest {
       config.put("typing", new JsonObject().put("timeoutMs", 1500));
       config.getJsonObject("limits").put("connectHistoryMax", HISTORY_MAX);
     });
+    users = new UserProfileClients(cluster);
   }
 
   @AfterAll
   static void stop() {
     cluster.close();
-  }
-
-  record Member(String id, String token) {}
-
-  static Member member() {
-    String id = TestCluster.newUserId();
-    return new Member(id, cluster.token(id));
-  }
-
-  /** A conversation with a survey bot (it never answers here) owned by {@code owner}, the others added as members. */
-  static String conversation(Member owner, Member... others) {
-    String id = cluster.newConversation(owner.token(), "Host", "A host.", "survey");
-    for (Member other : others) {
-      assertEquals(201, cluster.post(0, "/api/v1/conversations/" + id + "/members", owner.token(), new JsonObject().put("user_id", other.id())).status());
-    }
-    return id;
   }
 
   static String uri(String conversationId, Member member, String options) {
@@ -117,9 +105,9 @@ class ConversationExtrasTest {
 
   @Test
   void typingReachesOtherMembersAndOtherDevicesOnOtherNodesButNeverTheTypist() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, bob);
     WsClient a = open(0, conversationId, alice, "typing=true");
     WsClient b = open(1, conversationId, bob, "typing=true");
     WsClient aOther = open(2, conversationId, alice, "typing=true");
@@ -169,9 +157,9 @@ class ConversationExtrasTest {
 
   @Test
   void aSocketThatDidNotOptInSeesOnlyTheDocumentsFrames() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, bob);
     WsClient watcher = open(1, conversationId, bob, "typing=true");
     WsClient plain = open(2, conversationId, bob, "");
     WsClient a = open(0, conversationId, alice, "");
@@ -199,9 +187,9 @@ class ConversationExtrasTest {
 
   @Test
   void typingFlowsBetweenTheConversationProfileAndTheUserProfile() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, bob);
     WsClient a = open(0, conversationId, alice, "typing=true");
     WsClient b = cluster.connect(1, "/ws/auth?token=" + bob.token()).ignore("presence_update", "online_users");
     b.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
@@ -237,11 +225,11 @@ class ConversationExtrasTest {
 
   @Test
   void presenceOptInShowsTheConversationsMembersComingAndGoing() {
-    Member alice = member();
-    Member bob = member();
-    Member carol = member();
-    String conversationId = conversation(alice, bob);
-    String elsewhere = conversation(alice, carol); // carol is in alice's audience, but not a member here
+    Member alice = users.member();
+    Member bob = users.member();
+    Member carol = users.member();
+    String conversationId = users.conversation(alice, bob);
+    String elsewhere = users.conversation(alice, carol); // carol is in alice's audience, but not a member here
     // bob is online (a user-profile device) but not viewing the conversation
     WsClient bobDevice = cluster.connect(2, "/ws/auth?token=" + bob.token());
     bobDevice.next("online_users");
@@ -278,7 +266,7 @@ class ConversationExtrasTest {
     a.expectSilence(Duration.ofMillis(500));
     second.close();
     // a member added while the socket is open is followed from then on
-    Member dave = member();
+    Member dave = users.member();
     assertEquals(201, cluster.post(0, "/api/v1/conversations/" + conversationId + "/members", alice.token(), new JsonObject().put("user_id", dave.id())).status());
     Await.until("the addition reached alice's node", Duration.ofSeconds(10), () -> {
       WsClient daveDevice = cluster.connect(1, "/ws/auth?token=" + dave.token());
@@ -308,15 +296,15 @@ class ConversationExtrasTest {
 
   @Test
   void historyOnConnectHoldsTheNewestMessagesOldestFirst() {
-    Member alice = member();
-    String empty = conversation(alice);
+    Member alice = users.member();
+    String empty = users.conversation(alice);
     WsClient first = open(1, empty, alice, "history=3");
     JsonObject none = first.next("history");
     assertEquals(0, none.getJsonArray("messages").size());
     assertFalse(none.getBoolean("has_more"));
     first.close();
 
-    String conversationId = conversation(alice);
+    String conversationId = users.conversation(alice);
     WsClient writer = open(0, conversationId, alice, "");
     for (int i = 1; i <= 4; i++) {
       say(writer, "m" + i);
@@ -345,8 +333,8 @@ class ConversationExtrasTest {
 
   @Test
   void historyIsCappedByConnectHistoryMax() {
-    Member alice = member();
-    String conversationId = conversation(alice);
+    Member alice = users.member();
+    String conversationId = users.conversation(alice);
     WsClient writer = open(0, conversationId, alice, "");
     for (int i = 1; i <= HISTORY_MAX + 3; i++) {
       say(writer, "m" + i);
@@ -361,9 +349,9 @@ class ConversationExtrasTest {
 
   @Test
   void historyThenLiveStreamHasNoGapAndNoDuplicateWhileAnotherSocketWrites() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, bob);
     WsClient writer = open(0, conversationId, alice, "");
     int total = 40;
     for (int i = 1; i <= 10; i++) {
@@ -395,8 +383,8 @@ class ConversationExtrasTest {
 
   @Test
   void historyWithLastSeqEndsAtTheResumePointAndTheReplayFollows() {
-    Member alice = member();
-    String conversationId = conversation(alice);
+    Member alice = users.member();
+    String conversationId = users.conversation(alice);
     WsClient writer = open(0, conversationId, alice, "");
     for (int i = 1; i <= 8; i++) {
       say(writer, "m" + i);
@@ -415,8 +403,8 @@ class ConversationExtrasTest {
 
   @Test
   void badOptionValuesAreRefusedLikeABadLastSeq() {
-    Member alice = member();
-    String conversationId = conversation(alice);
+    Member alice = users.member();
+    String conversationId = users.conversation(alice);
     for (String options : List.of("history=abc", "history=0", "history=-2", "history=1.5", "typing=yes", "typing=1", "presence=on")) {
       TestCluster.Refusal refusal = cluster.refusal(0, uri(conversationId, alice, options));
       assertEquals("INVALID_PARAMETER", refusal.error().getString("code"), options);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.node.support.TestCluster;
+import chorus.node.support.UserProfileClients;
+import chorus.node.support.UserProfileClients.Member;
 import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,26 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class PresenceStatusTest {
 
-  record Member(String id, String token) {}
-
-  private static Member member(TestCluster cluster) {
-    String id = TestCluster.newUserId();
-    return new Member(id, cluster.token(id));
-  }
-
-  /** A conversation owned by {@code owner} with {@code other} as a member (a survey bot: no replies). */
-  private static String share(TestCluster cluster, Member owner, Member other) {
-    String id = cluster.newConversation(owner.token(), "Host", "A host.", "survey");
-    assertEquals(201, cluster.post(0, "/api/v1/conversations/" + id + "/members", owner.token(), new JsonObject().put("user_id", other.id())).status());
-    return id;
-  }
-
-  private static WsClient connect(TestCluster cluster, int node, Member member) {
-    WsClient ws = cluster.connect(node, "/ws/auth?token=" + member.token());
-    ws.next("online_users");
-    return ws;
-  }
-
   private static JsonObject statusOf(WsClient ws, String... userIds) {
     ws.send(new JsonObject().put("type", "get_online_status").put("user_ids", new JsonArray(java.util.List.of((Object[]) userIds))));
     return ws.next("online_users");
@@ -54,17 +36,18 @@ class PresenceStatusTest {
   @Test
   void statusChangesReachACoMemberOnAnotherNodeOncePerChangeAndResetWhenOffline() {
     try (TestCluster cluster = TestCluster.start(3)) {
-      Member alice = member(cluster);
-      Member bob = member(cluster);
-      Member stranger = member(cluster);
-      share(cluster, alice, bob);
-      WsClient watcher = connect(cluster, 0, alice);
-      WsClient phone = connect(cluster, 1, bob);
+      UserProfileClients users = new UserProfileClients(cluster);
+      Member alice = users.member();
+      Member bob = users.member();
+      Member stranger = users.member();
+      users.conversation(alice, bob);
+      WsClient watcher = users.watch(0, alice);
+      WsClient phone = users.watch(1, bob);
       JsonObject online = watcher.next("presence_update");
       assertTrue(online.getBoolean("online"));
       assertEquals("active", online.getString("status"));
-      WsClient laptop = connect(cluster, 2, bob);
-      WsClient eve = connect(cluster, 2, stranger);
+      WsClient laptop = users.watch(2, bob);
+      WsClient eve = users.watch(2, stranger);
 
       JsonObject ack = setStatus(phone, "away");
       assertEquals("status_updated", ack.getString("type"));
@@ -111,7 +94,7 @@ class PresenceStatusTest {
       assertNull(offline.getString("status"));
       Instant lastSeen = Instant.parse(offline.getString("last_seen"));
       assertEquals(lastSeen.toString(), statusOf(watcher, bob.id()).getJsonObject("last_seen").getString(bob.id()));
-      WsClient back = connect(cluster, 1, bob);
+      WsClient back = users.watch(1, bob);
       JsonObject returned = watcher.next("presence_update");
       assertTrue(returned.getBoolean("online"));
       assertEquals("active", returned.getString("status"));
@@ -132,14 +115,15 @@ class PresenceStatusTest {
     Instant bobSeen;
     Instant carolSeen;
     try (TestCluster cluster = TestCluster.start(3)) {
-      alice = member(cluster);
-      bob = member(cluster);
-      carol = member(cluster);
-      share(cluster, alice, bob);
-      share(cluster, alice, carol);
-      WsClient watcher = connect(cluster, 0, alice).ignore("online_users");
-      WsClient b = connect(cluster, 1, bob);
-      connect(cluster, 2, carol);
+      UserProfileClients users = new UserProfileClients(cluster);
+      alice = users.member();
+      bob = users.member();
+      carol = users.member();
+      users.conversation(alice, bob);
+      users.conversation(alice, carol);
+      WsClient watcher = users.watch(0, alice).ignore("online_users");
+      WsClient b = users.watch(1, bob);
+      users.watch(2, carol);
       assertTrue(watcher.next("presence_update").getBoolean("online"));
       assertTrue(watcher.next("presence_update").getBoolean("online"));
 

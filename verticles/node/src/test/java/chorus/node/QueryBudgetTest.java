@@ -32,14 +32,14 @@ class QueryBudgetTest {
       String token = cluster.token(TestCluster.newUserId());
       String conversationId = cluster.newConversation(token, "Budget", "Counts queries.");
 
-      quiet(counter);
+      counter.awaitQuiet();
       counter.reset();
       WsClient ws = cluster.openConversation(0, conversationId, token);
       // the context (user, conversation, bot), the audience of the user's presence change
       // (only when they come online), and once the subscription has settled one read that
       // closes the join race (only on a node new to the conversation); then nothing more
       Await.until("settle read", Duration.ofSeconds(5), () -> counter.count() >= 3);
-      quiet(counter);
+      counter.awaitQuiet();
       assertEquals(3, counter.count(), () -> "connect: " + counter.statements());
       assertTrue(counter.statements().get(0).contains("JOIN conversation_members cm"), () -> "context first: " + counter.statements());
 
@@ -59,7 +59,7 @@ class QueryBudgetTest {
       Await.until("replies stored", Duration.ofSeconds(5), () -> counter.count() >= messages + messages * 2);
       // replies stored concurrently may reach the feed out of order and be read back once
       // (gap fill); let that settle so the exchange below is counted alone
-      quiet(counter);
+      counter.awaitQuiet();
       counter.reset();
       ws.userMessage("one more", "budget-last");
       ws.next("message_received");
@@ -88,7 +88,7 @@ class QueryBudgetTest {
         writer.userMessage("m" + i, null);
         writer.next("message_received");
       }
-      quiet(counter);
+      counter.awaitQuiet();
       counter.reset();
       // the user is online already and the node holds the conversation: the plain connect costs
       // only its context; history and presence add one query each
@@ -96,24 +96,10 @@ class QueryBudgetTest {
       ws.next("connection_ack");
       assertEquals(2, ws.next("history").getJsonArray("messages").size());
       ws.next("online_users");
-      quiet(counter);
+      counter.awaitQuiet();
       assertEquals(3, counter.count(), () -> "connect with history and presence: " + counter.statements());
       ws.close();
       writer.close();
     }
-  }
-
-  /** Waits until no statement has been sent for half a second. */
-  private static void quiet(SqlQueryCounter counter) {
-    int[] last = {-1};
-    long[] since = {System.nanoTime()};
-    Await.until("no more statements", Duration.ofSeconds(10), () -> {
-      int now = counter.count();
-      if (now != last[0]) {
-        last[0] = now;
-        since[0] = System.nanoTime();
-      }
-      return System.nanoTime() - since[0] > 500_000_000L;
-    });
   }
 }

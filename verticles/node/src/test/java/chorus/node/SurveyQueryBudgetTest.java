@@ -33,7 +33,7 @@ class SurveyQueryBudgetTest {
           .body().getString("id");
       String id = cluster.post(0, "/api/v1/conversations", token, new JsonObject().put("bot_id", bot)).body().getString("id");
 
-      quiet(counter);
+      counter.awaitQuiet();
       counter.reset();
       WsClient ws = cluster.connect(0, "/ws/" + id);
       ws.next("state");
@@ -42,7 +42,7 @@ class SurveyQueryBudgetTest {
       // the survey context (conversation, bot, state, messages in one query), the audience of the
       // capability's presence change, and the feed's settle read on a node new to the conversation
       Await.until("settle read", Duration.ofSeconds(5), () -> counter.count() >= 3);
-      quiet(counter);
+      counter.awaitQuiet();
       assertEquals(3, counter.count(), () -> "connect: " + counter.statements());
       assertTrue(counter.statements().get(0).contains("survey_states"), () -> "context first: " + counter.statements());
 
@@ -56,22 +56,9 @@ class SurveyQueryBudgetTest {
       ws.send(new JsonObject().put("content", "Perhaps"));
       ws.next("error");
       ws.next("message");
-      quiet(counter);
+      counter.awaitQuiet();
       assertEquals(9, counter.count(), () -> "one statement per answer: " + counter.statements());
       ws.close();
     }
-  }
-
-  private static void quiet(SqlQueryCounter counter) {
-    int[] last = {-1};
-    long[] since = {System.nanoTime()};
-    Await.until("no more statements", Duration.ofSeconds(10), () -> {
-      int now = counter.count();
-      if (now != last[0]) {
-        last[0] = now;
-        since[0] = System.nanoTime();
-      }
-      return System.nanoTime() - since[0] > 500_000_000L;
-    });
   }
 }

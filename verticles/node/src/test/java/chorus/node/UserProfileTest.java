@@ -1,11 +1,15 @@
 package chorus.node;
 
+import static chorus.node.support.UserProfileClients.join;
+import static chorus.node.support.UserProfileClients.say;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.node.support.Await;
 import chorus.node.support.TestCluster;
+import chorus.node.support.UserProfileClients;
+import chorus.node.support.UserProfileClients.Member;
 import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,10 +28,12 @@ import org.junit.jupiter.api.Test;
  */
 class UserProfileTest {
   static TestCluster cluster;
+  static UserProfileClients users;
 
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(3, config -> config.put("typing", new JsonObject().put("timeoutMs", 1500)));
+    users = new UserProfileClients(cluster);
   }
 
   @AfterAll
@@ -35,56 +41,15 @@ class UserProfileTest {
     cluster.close();
   }
 
-  record Member(String id, String token) {}
-
-  static Member member() {
-    String id = TestCluster.newUserId();
-    return new Member(id, cluster.token(id));
-  }
-
-  /** A user socket for tests about anything but presence: presence updates are dropped. */
-  static WsClient connect(int node, Member member) {
-    return watch(node, member).ignore("presence_update");
-  }
-
-  static WsClient watch(int node, Member member) {
-    WsClient ws = cluster.connect(node, "/ws/auth?token=" + member.token());
-    ws.next("online_users");
-    return ws;
-  }
-
-  /** A conversation owned by {@code owner} with the others added as members; its bot is a survey bot unless {@code llm}. */
-  static String conversation(Member owner, boolean llm, Member... others) {
-    JsonObject bot = new JsonObject().put("name", "Host").put("kind", llm ? "llm" : "survey").put("personality", "A host.");
-    String botId = cluster.post(0, "/api/v1/bots", owner.token(), bot).body().getString("id");
-    String id = cluster.post(0, "/api/v1/conversations", owner.token(), new JsonObject().put("bot_id", botId)).body().getString("id");
-    for (Member other : others) {
-      assertEquals(201, cluster.post(0, "/api/v1/conversations/" + id + "/members", owner.token(), new JsonObject().put("user_id", other.id())).status());
-    }
-    return id;
-  }
-
-  static JsonObject join(WsClient ws, String conversationId) {
-    ws.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
-    JsonObject joined = ws.next("conversation_joined");
-    assertEquals(conversationId, joined.getString("conversation_id"));
-    Instant.parse(joined.getString("timestamp"));
-    return joined;
-  }
-
-  static void say(WsClient ws, String conversationId, String content) {
-    ws.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", content));
-  }
-
   @Test
   void membersOnThreeNodesExchangeMessagesInOrder() {
-    Member alice = member();
-    Member bob = member();
-    Member carol = member();
-    String conversationId = conversation(alice, false, bob, carol);
-    WsClient a = connect(0, alice);
-    WsClient b = connect(1, bob);
-    WsClient c = connect(2, carol);
+    Member alice = users.member();
+    Member bob = users.member();
+    Member carol = users.member();
+    String conversationId = users.conversation(alice, false, bob, carol);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(1, bob);
+    WsClient c = users.connect(2, carol);
     join(a, conversationId);
     join(b, conversationId);
     join(c, conversationId);
@@ -125,11 +90,11 @@ class UserProfileTest {
 
   @Test
   void aPersonaAnswersWhenAsked() {
-    Member alice = member();
-    String conversationId = conversation(alice, false);
+    Member alice = users.member();
+    String conversationId = users.conversation(alice, false);
     String persona = cluster.post(0, "/api/v1/bots", alice.token(),
         new JsonObject().put("name", "Sage").put("personality", "You are a wise sage.")).body().getString("id");
-    WsClient a = connect(0, alice);
+    WsClient a = users.connect(0, alice);
     join(a, conversationId);
     a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "any advice?").put("persona_id", persona));
     assertFalse(a.next("new_message").getJsonObject("message").getBoolean("is_ai"));
@@ -139,7 +104,7 @@ class UserProfileTest {
     assertTrue(reply.getString("content").startsWith("Sage here."), reply.getString("content"));
 
     // a persona that is someone else's private bot is refused, and nothing is stored
-    Member mallory = member();
+    Member mallory = users.member();
     String private_ = cluster.post(0, "/api/v1/bots", mallory.token(), new JsonObject().put("name", "Secret")).body().getString("id");
     a.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "hi").put("persona_id", private_));
     assertEquals("PERSONA_NOT_FOUND", a.next("error").getString("code"));
@@ -149,17 +114,17 @@ class UserProfileTest {
 
   @Test
   void resumeAfterLastSeqOnAnotherNodeHasNoGapAndNoDuplicate() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, false, bob);
-    WsClient writer = connect(0, alice);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    WsClient writer = users.connect(0, alice);
     join(writer, conversationId);
     for (int i = 1; i <= 5; i++) {
       say(writer, conversationId, "m" + i);
       writer.next("new_message");
     }
     // bob had seen up to seq 2, reconnects to node 2 and resumes while alice keeps writing
-    WsClient reader = connect(2, bob);
+    WsClient reader = users.connect(2, bob);
     reader.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId).put("last_seq", 2));
     assertEquals(5L, reader.next("conversation_joined").getLong("last_seq"));
     for (int i = 6; i <= 8; i++) {
@@ -175,11 +140,11 @@ class UserProfileTest {
 
   @Test
   void typingReachesOtherMembersCoalescedAndExpires() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, false, bob);
-    WsClient a = connect(0, alice);
-    WsClient b = connect(1, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(1, bob);
     join(a, conversationId);
     join(b, conversationId);
     awaitTypingPath(a, b, conversationId);
@@ -228,18 +193,18 @@ class UserProfileTest {
 
   @Test
   void presenceUpdatesOncePerChangeAndOnlineStatus() {
-    Member alice = member();
-    Member bob = member();
-    Member stranger = member();
-    String conversationId = conversation(alice, false, bob);
-    WsClient watcher = watch(0, alice);
+    Member alice = users.member();
+    Member bob = users.member();
+    Member stranger = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    WsClient watcher = users.watch(0, alice);
 
-    WsClient phone = connect(1, bob);
+    WsClient phone = users.connect(1, bob);
     JsonObject online = watcher.next("presence_update");
     assertEquals(bob.id(), online.getString("user_id"));
     assertTrue(online.getBoolean("online"));
     // a second device of bob: no second update
-    WsClient laptop = connect(2, bob);
+    WsClient laptop = users.connect(2, bob);
     watcher.expectSilence(Duration.ofMillis(500));
 
     watcher.send(new JsonObject().put("type", "get_online_status").put("user_ids", new JsonArray().add(bob.id()).add(stranger.id()).add(alice.id())));
@@ -264,13 +229,13 @@ class UserProfileTest {
 
   @Test
   void membershipIsCheckedAndRemovalCutsOffALiveSubscriberOnAnotherNode() {
-    Member alice = member();
-    Member bob = member();
-    Member eve = member();
-    String conversationId = conversation(alice, false, bob);
-    WsClient a = connect(0, alice);
-    WsClient b = connect(2, bob);
-    WsClient e = connect(1, eve);
+    Member alice = users.member();
+    Member bob = users.member();
+    Member eve = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(2, bob);
+    WsClient e = users.connect(1, eve);
     join(a, conversationId);
     join(b, conversationId);
 
@@ -302,9 +267,9 @@ class UserProfileTest {
 
   @Test
   void badFramesGetErrorsWithTimestampsAndTheSocketStaysOpen() {
-    Member alice = member();
-    String conversationId = conversation(alice, false);
-    WsClient a = connect(0, alice);
+    Member alice = users.member();
+    String conversationId = users.conversation(alice, false);
+    WsClient a = users.connect(0, alice);
     a.sendText("nope");
     assertEquals("INVALID_JSON", a.next("error").getString("code"));
     a.send(new JsonObject().put("type", "dance"));
@@ -333,11 +298,11 @@ class UserProfileTest {
 
   @Test
   void readReceiptsMoveForwardOnlyAndReachTheOtherMembers() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, false, bob);
-    WsClient a = connect(0, alice);
-    WsClient b = connect(2, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    WsClient a = users.connect(0, alice);
+    WsClient b = users.connect(2, bob);
     join(a, conversationId);
     join(b, conversationId);
     for (int i = 1; i <= 3; i++) {
@@ -358,7 +323,7 @@ class UserProfileTest {
     b.send(new JsonObject().put("type", "mark_read").put("conversation_id", conversationId).put("seq", 99));
     assertEquals(3L, a.next("read_receipt").getLong("seq"));
     // a stranger cannot
-    WsClient e = connect(1, member());
+    WsClient e = users.connect(1, users.member());
     e.send(new JsonObject().put("type", "mark_read").put("conversation_id", conversationId).put("seq", 1));
     assertEquals("NOT_FOUND", e.next("error").getString("code"));
     List.of(a, b, e).forEach(WsClient::close);
@@ -366,12 +331,12 @@ class UserProfileTest {
 
   @Test
   void reactionsAreAddedOnceRemovedAndSeenByEveryMember() {
-    Member alice = member();
-    Member bob = member();
-    String conversationId = conversation(alice, false, bob);
-    String other = conversation(alice, false);
-    WsClient a = connect(1, alice);
-    WsClient b = connect(2, bob);
+    Member alice = users.member();
+    Member bob = users.member();
+    String conversationId = users.conversation(alice, false, bob);
+    String other = users.conversation(alice, false);
+    WsClient a = users.connect(1, alice);
+    WsClient b = users.connect(2, bob);
     join(a, conversationId);
     join(b, conversationId);
     say(a, conversationId, "react to me");
@@ -393,7 +358,7 @@ class UserProfileTest {
     assertFalse(a.next("reaction_update").getBoolean("added"));
     assertFalse(b.next("reaction_update").getBoolean("added"));
     // the message of another conversation cannot be reached through this one
-    WsClient a2 = connect(0, alice);
+    WsClient a2 = users.connect(0, alice);
     join(a2, other);
     say(a2, other, "elsewhere");
     String foreign = a2.next("new_message").getJsonObject("message").getString("id");
@@ -406,7 +371,7 @@ class UserProfileTest {
 
   @Test
   void theInsecureUserIdInTheUrlIsNotOffered() {
-    Member alice = member();
+    Member alice = users.member();
     TestCluster.Refusal noToken = cluster.refusal(0, "/ws/auth");
     assertEquals("AUTH_REQUIRED", noToken.error().getString("code"));
     assertEquals(4001, noToken.closeCode());

@@ -14,7 +14,6 @@ import static chorus.ai.provider.ProviderTestSupport.registry;
 import static chorus.ai.provider.ProviderTestSupport.work;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.ai.Cancellation;
@@ -23,13 +22,11 @@ import chorus.ai.ProviderFailure;
 import chorus.ai.provider.ProviderTestSupport.Deltas;
 import chorus.shared.bus.ReplyWork;
 import chorus.shared.domain.Role;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,16 +60,11 @@ class AnthropicProviderTest {
   }
 
   private static GeneratedReply reply(JsonObject ai, ReplyWork work, Deltas deltas) throws Exception {
-    return generate(vertx, registry(vertx, ai), work, deltas, new Cancellation()).await(60, TimeUnit.SECONDS);
+    return ProviderTestSupport.reply(vertx, registry(vertx, ai), work, deltas);
   }
 
   private static ProviderFailure failure(JsonObject ai, ReplyWork work) {
-    Future<GeneratedReply> generated = generate(vertx, registry(vertx, ai), work, new Deltas(), new Cancellation());
-    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(60, TimeUnit.SECONDS));
-    Throwable cause = thrown instanceof ExecutionException ? thrown.getCause() : thrown;
-    assertTrue(cause instanceof ProviderFailure, "expected a ProviderFailure, got " + cause);
-    assertFalse(cause.toString().contains(GLOBAL_KEY));
-    return (ProviderFailure) cause;
+    return ProviderTestSupport.failure(vertx, registry(vertx, ai), work, new Deltas());
   }
 
   private static String contentBlockStart() {

@@ -15,7 +15,6 @@ import static chorus.ai.provider.ProviderTestSupport.registry;
 import static chorus.ai.provider.ProviderTestSupport.work;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.ai.Cancellation;
@@ -29,7 +28,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,18 +61,11 @@ class OpenAiProviderTest {
   }
 
   private static GeneratedReply reply(JsonObject ai, ReplyWork work, Deltas deltas) throws Exception {
-    return generate(vertx, registry(vertx, ai), work, deltas, new Cancellation()).await(60, TimeUnit.SECONDS);
+    return ProviderTestSupport.reply(vertx, registry(vertx, ai), work, deltas);
   }
 
   private static ProviderFailure failure(JsonObject ai, ReplyWork work, Deltas deltas) {
-    Future<GeneratedReply> generated = generate(vertx, registry(vertx, ai), work, deltas, new Cancellation());
-    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(60, TimeUnit.SECONDS));
-    Throwable cause = thrown instanceof ExecutionException ? thrown.getCause() : thrown;
-    assertTrue(cause instanceof ProviderFailure, "expected a ProviderFailure, got " + cause);
-    ProviderFailure failure = (ProviderFailure) cause;
-    assertFalse(String.valueOf(failure.getMessage()).contains(GLOBAL_KEY));
-    assertFalse(failure.toString().contains(GLOBAL_KEY));
-    return failure;
+    return ProviderTestSupport.failure(vertx, registry(vertx, ai), work, deltas);
   }
 
   @Test

@@ -4,7 +4,6 @@ import static chorus.ai.provider.FakeModelServer.stream;
 import static chorus.ai.provider.ProviderTestSupport.GLOBAL_KEY;
 import static chorus.ai.provider.ProviderTestSupport.OPENAI_DONE;
 import static chorus.ai.provider.ProviderTestSupport.ai;
-import static chorus.ai.provider.ProviderTestSupport.generate;
 import static chorus.ai.provider.ProviderTestSupport.openAiChunk;
 import static chorus.ai.provider.ProviderTestSupport.registry;
 import static chorus.ai.provider.ProviderTestSupport.work;
@@ -13,16 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import chorus.ai.Cancellation;
 import chorus.ai.GeneratedReply;
 import chorus.ai.ProviderFailure;
 import chorus.ai.provider.ProviderTestSupport.Deltas;
 import chorus.shared.bus.ReplyWork;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,15 +53,11 @@ class ProviderRegistryTest {
   }
 
   private static ProviderFailure failure(ProviderRegistry registry, ReplyWork work) {
-    Future<GeneratedReply> generated = generate(vertx, registry, work, new Deltas(), new Cancellation());
-    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(30, TimeUnit.SECONDS));
-    Throwable cause = thrown instanceof ExecutionException ? thrown.getCause() : thrown;
-    assertTrue(cause instanceof ProviderFailure, "expected a ProviderFailure, got " + cause);
-    return (ProviderFailure) cause;
+    return ProviderTestSupport.failure(vertx, registry, work, new Deltas());
   }
 
   private static GeneratedReply reply(ProviderRegistry registry, ReplyWork work) throws Exception {
-    return generate(vertx, registry, work, new Deltas(), new Cancellation()).await(30, TimeUnit.SECONDS);
+    return ProviderTestSupport.reply(vertx, registry, work, new Deltas());
   }
 
   @Test

@@ -1,8 +1,13 @@
 package chorus.ai.provider;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import chorus.ai.Cancellation;
 import chorus.ai.DeltaSink;
 import chorus.ai.GeneratedReply;
+import chorus.ai.ProviderFailure;
 import chorus.ai.ReplyProvider;
 import chorus.shared.bus.ReplyWork;
 import chorus.shared.domain.Bot;
@@ -14,6 +19,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +30,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Builds reply work and runs a provider on a Vert.x context, as the AI verticle does. */
 final class ProviderTestSupport {
+  /** How long a test waits for a provider's outcome (a bound, not an expectation). */
+  private static final int OUTCOME_WAIT_SECONDS = 60;
+
   static final String GLOBAL_KEY = "sk-test-global-0123456789";
 
   private ProviderTestSupport() {}
@@ -82,6 +92,23 @@ final class ProviderTestSupport {
     Promise<GeneratedReply> result = Promise.promise();
     context.runOnContext(v -> provider.generate(work, sink, cancellation).onComplete(result));
     return result.future();
+  }
+
+  /** The reply {@code provider} generates for {@code work}. */
+  static GeneratedReply reply(Vertx vertx, ReplyProvider provider, ReplyWork work, DeltaSink sink) throws Exception {
+    return generate(vertx, provider, work, sink, new Cancellation()).await(OUTCOME_WAIT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** The ProviderFailure {@code provider} fails {@code work} with; neither its message nor its text names the global key. */
+  static ProviderFailure failure(Vertx vertx, ReplyProvider provider, ReplyWork work, DeltaSink sink) {
+    Future<GeneratedReply> generated = generate(vertx, provider, work, sink, new Cancellation());
+    Throwable thrown = assertThrows(Throwable.class, () -> generated.await(OUTCOME_WAIT_SECONDS, TimeUnit.SECONDS));
+    Throwable cause = thrown instanceof ExecutionException ? thrown.getCause() : thrown;
+    assertTrue(cause instanceof ProviderFailure, "expected a ProviderFailure, got " + cause);
+    ProviderFailure failure = (ProviderFailure) cause;
+    assertFalse(String.valueOf(failure.getMessage()).contains(GLOBAL_KEY));
+    assertFalse(failure.toString().contains(GLOBAL_KEY));
+    return failure;
   }
 
   /** An OpenAI chunk carrying a piece of content. */

@@ -1,11 +1,9 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.LogRedaction;
-import chorus.gateway.auth.AuthFailure;
 import chorus.gateway.auth.Principal;
 import chorus.gateway.socket.NodeSockets;
 import chorus.shared.Addresses;
-import chorus.shared.Failures;
 import chorus.shared.bus.ConnectContext;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.PresenceChanged;
@@ -13,12 +11,10 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,37 +108,23 @@ public final class ConversationProfile {
   }
 
   private Future<ConnectContext> load(String conversationIdParam, Principal user) {
-    UUID conversationId;
-    try {
-      conversationId = UUID.fromString(conversationIdParam);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new NotFound());
-    }
-    return services.vertx().eventBus()
-        .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions())
+    return ConnectRefusal.conversationId(conversationIdParam)
+        .compose(conversationId -> services.vertx().eventBus()
+            .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions()))
         .map(Message::body)
-        .recover(e -> Failures.codeOf(e) == Failures.NOT_FOUND ? Future.failedFuture(new NotFound()) : Future.failedFuture(e));
+        .recover(ConnectRefusal::notFoundIfMissing);
   }
 
   private void refuse(ServerWebSocket ws, Throwable failure, String uri) {
-    JsonObject frame;
-    short code;
-    if (failure instanceof AuthFailure auth) {
-      frame = Frames.error(auth.code(), auth.getMessage());
-      code = auth.forbidden() ? CloseCodes.FORBIDDEN : CloseCodes.AUTH_FAILED;
-    } else if (failure instanceof InvalidParameter invalid) {
-      frame = Frames.error("INVALID_PARAMETER", invalid.getMessage());
-      code = CloseCodes.POLICY_VIOLATION;
-    } else if (failure instanceof NotFound) {
-      frame = Frames.error("NOT_FOUND", "conversation not found");
-      code = CloseCodes.FORBIDDEN;
+    ConnectRefusal.Refusal refusal;
+    if (failure instanceof InvalidParameter invalid) {
+      refusal = new ConnectRefusal.Refusal(Frames.error("INVALID_PARAMETER", invalid.getMessage()), CloseCodes.POLICY_VIOLATION);
+    } else if (failure instanceof ConnectRefusal.NotFound) {
+      refusal = new ConnectRefusal.Refusal(Frames.error("NOT_FOUND", "conversation not found"), CloseCodes.FORBIDDEN);
     } else {
-      log.warn("connect failed for {}: {}", uri, failure.toString());
-      frame = Frames.error("UNAVAILABLE", "the service cannot take this connection now; retry shortly");
-      code = CloseCodes.INTERNAL_ERROR;
+      refusal = ConnectRefusal.authOrUnavailable(failure, log, uri);
     }
-    log.info("ws refused profile={} code={} reason={} node={}", NAME, code, frame.getString("code"), services.config().nodeId());
-    ws.writeTextMessage(frame.encode()).eventually(() -> ws.close(code, frame.getString("code")));
+    ConnectRefusal.send(ws, log, NAME, services.config().nodeId(), refusal, refusal.frame().getString("code"));
   }
 
   private record Accepted(Principal user, ConnectContext context) {}
@@ -150,13 +132,6 @@ public final class ConversationProfile {
   static final class InvalidParameter extends RuntimeException {
     InvalidParameter(String message) {
       super(message, null, false, false);
-    }
-  }
-
-  /** Missing or not the caller's: the two are indistinguishable on purpose. */
-  private static final class NotFound extends RuntimeException {
-    NotFound() {
-      super("not found", null, false, false);
     }
   }
 }

@@ -24,7 +24,6 @@ import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -51,8 +50,7 @@ final class ConversationSocket extends FeedListener {
   private final ConnectContext context;
   private final UUID conversationId;
   private final String socketId = UUID.randomUUID().toString();
-  private Future<Boolean> presence = Future.succeededFuture(false);
-  private Future<Boolean> viewing = Future.succeededFuture(false);
+  private final ConversationSeat seat;
   private final MessageSender sender;
   private final ReplyControl replies;
   /** Opted in with ?stream=true: assistant_delta frames before each assistant_message. */
@@ -71,6 +69,7 @@ final class ConversationSocket extends FeedListener {
     this.user = user;
     this.context = context;
     this.conversationId = context.conversation().id();
+    this.seat = new ConversationSeat(services.presence(), user.userId(), conversationId, socketId);
     this.sender = new MessageSender(services);
     this.replies = new ReplyControl(services);
     this.streaming = streaming;
@@ -80,42 +79,9 @@ final class ConversationSocket extends FeedListener {
 
   void start() {
     // nothing is read until the socket is admitted (per-user and per-conversation limits, cluster-wide)
-    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
-      @Override
-      public Future<Void> onText(String text) {
-        return handleText(text);
-      }
-
-      @Override
-      public void onBusy() {
-        error("BUSY", "too many messages in flight on this connection; wait for acknowledgements");
-      }
-
-      @Override
-      public void onBinary() {
-        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
-      }
-
-      @Override
-      public void onClosed() {
-        onSocketClosed();
-      }
-    });
-    presence = services.presence().opened(user.userId(), socketId, ConversationProfile.NAME);
-    presence.onSuccess(admitted -> {
-      if (!admitted) {
-        refuse("TOO_MANY_CONNECTIONS", "Too many connections");
-        return;
-      }
-      viewing = services.presence().viewerJoined(conversationId, user.userId(), socketId);
-      viewing.onSuccess(viewer -> {
-        if (!viewer) {
-          refuse("CONVERSATION_FULL", "Too many connections on this conversation");
-        } else {
-          accept();
-        }
-      });
-    });
+    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
+        "too many messages in flight on this connection; wait for acknowledgements", this::onSocketClosed));
+    seat.take(ConversationProfile.NAME, this::refuse, this::accept);
   }
 
   private void refuse(String code, String reason) {
@@ -290,14 +256,7 @@ final class ConversationSocket extends FeedListener {
     return new JsonObject().put("type", type).put("message", Frames.message(message));
   }
 
-  private Future<Void> handleText(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error("INVALID_JSON", "frame is not a JSON object");
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleFrame(JsonObject frame) {
     Object type = frame.getValue("type");
     if ("user_message".equals(type)) {
       return userMessage(frame);
@@ -353,9 +312,7 @@ final class ConversationSocket extends FeedListener {
         .onSuccess(result -> {
           if (result == null) {
             error("RATE_LIMITED", "too many messages; slow down and send this one again");
-            if (sender.abusive()) {
-              ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-            }
+            sender.closeIfAbusive(ws);
           } else if (result.duplicate()) {
             // a retry of a stored message: acknowledge it again, to this socket only, and retry its reply if that failed
             send(render(result.message()));
@@ -379,8 +336,7 @@ final class ConversationSocket extends FeedListener {
     typing.stopAll();
     profile.unwatchPresence(user.userId(), this);
     services.feeds().detach(conversationId, this);
-    services.presence().viewerLeft(viewing, conversationId, socketId);
-    services.presence().closed(presence, user.userId(), socketId);
+    seat.release();
     ConversationProfile.log.info("ws close profile={} user={} conversation={} node={} socket={} code={}",
         ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), socketId, ws.closeStatusCode());
   }

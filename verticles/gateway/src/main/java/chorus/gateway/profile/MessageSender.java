@@ -6,6 +6,7 @@ import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.ServerWebSocket;
 
 /**
  * How a socket sends a user's message, for every profile: take from the user's
@@ -54,5 +55,12 @@ final class MessageSender {
   /** The client has been refused limits.rateLimitStrikes times in a row. */
   boolean abusive() {
     return refusalsInARow >= services.config().rateLimitStrikes();
+  }
+
+  /** Closes a client that keeps sending after being refused ({@link #abusive}). */
+  void closeIfAbusive(ServerWebSocket ws) {
+    if (abusive()) {
+      ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+    }
   }
 }

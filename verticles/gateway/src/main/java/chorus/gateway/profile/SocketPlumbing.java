@@ -4,7 +4,10 @@ import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +36,42 @@ final class SocketPlumbing {
 
     /** The socket closed (once), after the shared clean-up. */
     void onClosed();
+  }
+
+  /**
+   * The events every profile handles the same way: a text frame that is not a JSON object,
+   * a busy frame and a binary frame answered with an error frame ({@code error} takes code
+   * and text); each JSON object frame and the close handed to the profile.
+   */
+  static Events events(Function<JsonObject, Future<Void>> onFrame, BiConsumer<String, String> error, String busyText, Runnable onClosed) {
+    return new Events() {
+      @Override
+      public Future<Void> onText(String text) {
+        JsonObject frame;
+        try {
+          frame = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+          error.accept("INVALID_JSON", "frame is not a JSON object");
+          return Future.succeededFuture();
+        }
+        return onFrame.apply(frame);
+      }
+
+      @Override
+      public void onBusy() {
+        error.accept("BUSY", busyText);
+      }
+
+      @Override
+      public void onBinary() {
+        error.accept("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
+      }
+
+      @Override
+      public void onClosed() {
+        onClosed.run();
+      }
+    };
   }
 
   private final SocketServices services;

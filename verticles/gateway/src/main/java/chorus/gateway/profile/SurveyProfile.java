@@ -1,20 +1,16 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.LogRedaction;
-import chorus.gateway.auth.AuthFailure;
 import chorus.gateway.auth.Principal;
 import chorus.gateway.socket.NodeSockets;
 import chorus.gateway.survey.SurveyScript;
 import chorus.shared.Addresses;
-import chorus.shared.Failures;
 import chorus.shared.bus.SurveyContext;
 import chorus.shared.bus.SurveyContextRequest;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +43,7 @@ public final class SurveyProfile {
             .compose(user -> load(conversationIdParam, user).map(context -> {
               SurveyScript script = SurveyScript.fromSettings(context.bot().settings());
               if (context.survey() == null || script == null) {
-                throw new NotFound();
+                throw new ConnectRefusal.NotFound();
               }
               new SurveySocket(services, ws, user, context, script, reconnect).start();
               return context;
@@ -62,41 +58,19 @@ public final class SurveyProfile {
   }
 
   private Future<SurveyContext> load(String conversationIdParam, Principal user) {
-    UUID conversationId;
-    try {
-      conversationId = UUID.fromString(conversationIdParam);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new NotFound());
-    }
-    return services.vertx().eventBus()
-        .<SurveyContext>request(Addresses.SURVEY_CONTEXT,
-            new SurveyContextRequest(conversationId, user == null ? null : user.userId(), messageLimit()), services.requestOptions())
+    return ConnectRefusal.conversationId(conversationIdParam)
+        .compose(conversationId -> services.vertx().eventBus()
+            .<SurveyContext>request(Addresses.SURVEY_CONTEXT,
+                new SurveyContextRequest(conversationId, user == null ? null : user.userId(), messageLimit()), services.requestOptions()))
         .map(Message::body)
-        .recover(e -> Failures.codeOf(e) == Failures.NOT_FOUND ? Future.failedFuture(new NotFound()) : Future.failedFuture(e));
+        .recover(ConnectRefusal::notFoundIfMissing);
   }
 
+  /** Not found: missing, not a survey, or (with a token) not the user's. */
   private void refuse(ServerWebSocket ws, Throwable failure, String uri) {
-    JsonObject frame;
-    short code;
-    if (failure instanceof AuthFailure auth) {
-      frame = Frames.error(auth.code(), auth.getMessage());
-      code = auth.forbidden() ? CloseCodes.FORBIDDEN : CloseCodes.AUTH_FAILED;
-    } else if (failure instanceof NotFound) {
-      frame = Frames.error("NOT_FOUND", "Conversation not found");
-      code = CloseCodes.NOT_FOUND;
-    } else {
-      log.warn("connect failed for {}: {}", uri, failure.toString());
-      frame = Frames.error("UNAVAILABLE", "the service cannot take this connection now; retry shortly");
-      code = CloseCodes.INTERNAL_ERROR;
-    }
-    log.info("ws refused profile={} code={} reason={} node={}", NAME, code, frame.getString("code"), services.config().nodeId());
-    ws.writeTextMessage(frame.encode()).eventually(() -> ws.close(code, frame.getString("message")));
-  }
-
-  /** Missing, not a survey, or (with a token) not the user's: indistinguishable on purpose. */
-  private static final class NotFound extends RuntimeException {
-    NotFound() {
-      super("not found", null, false, false);
-    }
+    ConnectRefusal.Refusal refusal = failure instanceof ConnectRefusal.NotFound
+        ? new ConnectRefusal.Refusal(Frames.error("NOT_FOUND", "Conversation not found"), CloseCodes.NOT_FOUND)
+        : ConnectRefusal.authOrUnavailable(failure, log, uri);
+    ConnectRefusal.send(ws, log, NAME, services.config().nodeId(), refusal, refusal.frame().getString("message"));
   }
 }

@@ -16,7 +16,6 @@ import chorus.shared.domain.SurveyState;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -49,8 +48,7 @@ final class SurveySocket extends FeedListener {
   private final String senderId;
   private final MessageSender sender;
   private SocketPlumbing plumbing;
-  private Future<Boolean> presence = Future.succeededFuture(false);
-  private Future<Boolean> viewing = Future.succeededFuture(false);
+  private final ConversationSeat seat;
 
   private int index;
   private final Map<String, Object> answers = new LinkedHashMap<>();
@@ -68,6 +66,7 @@ final class SurveySocket extends FeedListener {
     this.script = script;
     this.reconnect = reconnect;
     this.clientKey = user != null ? user.userId() : "survey:" + conversationId;
+    this.seat = new ConversationSeat(services.presence(), clientKey, conversationId, socketId);
     SurveyState state = context.survey();
     this.senderId = user != null ? user.userId() : state.customerId().isEmpty() ? "customer" : state.customerId();
     this.sender = new MessageSender(services);
@@ -75,42 +74,9 @@ final class SurveySocket extends FeedListener {
   }
 
   void start() {
-    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
-      @Override
-      public Future<Void> onText(String text) {
-        return handleText(text);
-      }
-
-      @Override
-      public void onBusy() {
-        error("BUSY", "too many messages in flight on this connection; wait for the next question");
-      }
-
-      @Override
-      public void onBinary() {
-        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames");
-      }
-
-      @Override
-      public void onClosed() {
-        onSocketClosed();
-      }
-    });
-    presence = services.presence().opened(clientKey, socketId, SurveyProfile.NAME);
-    presence.onSuccess(admitted -> {
-      if (!admitted) {
-        refuse("TOO_MANY_CONNECTIONS", "Too many connections");
-        return;
-      }
-      viewing = services.presence().viewerJoined(conversationId, clientKey, socketId);
-      viewing.onSuccess(viewer -> {
-        if (!viewer) {
-          refuse("CONVERSATION_FULL", "Too many connections on this conversation");
-        } else {
-          accept();
-        }
-      });
-    });
+    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
+        "too many messages in flight on this connection; wait for the next question", this::onSocketClosed));
+    seat.take(SurveyProfile.NAME, this::refuse, this::accept);
   }
 
   private void refuse(String code, String reason) {
@@ -142,14 +108,7 @@ final class SurveySocket extends FeedListener {
 
   // ---- inbound -------------------------------------------------------------------------
 
-  private Future<Void> handleText(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error("INVALID_JSON", "frame is not a JSON object");
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleFrame(JsonObject frame) {
     Object type = frame.getValue("type");
     if ("reconnect_confirm".equals(type)) {
       send(new JsonObject().put("type", "reconnect_success").put("message", "Reconnection successful"));
@@ -197,9 +156,7 @@ final class SurveySocket extends FeedListener {
     return sender.take(clientKey).compose(allowed -> {
       if (!allowed) {
         error("RATE_LIMITED", "too many messages; slow down and send this answer again");
-        if (sender.abusive()) {
-          ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-        }
+        sender.closeIfAbusive(ws);
         return Future.succeededFuture();
       }
       return store(answering, question, outcome);
@@ -368,8 +325,7 @@ final class SurveySocket extends FeedListener {
 
   private void onSocketClosed() {
     services.feeds().detach(conversationId, this);
-    services.presence().viewerLeft(viewing, conversationId, socketId);
-    services.presence().closed(presence, clientKey, socketId);
+    seat.release();
     SurveyProfile.log.info("ws close profile={} conversation={} node={} socket={} code={}", SurveyProfile.NAME, conversationId,
         services.config().nodeId(), socketId, ws.closeStatusCode());
   }

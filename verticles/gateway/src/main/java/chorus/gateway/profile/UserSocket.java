@@ -6,6 +6,7 @@ import chorus.gateway.feed.ReplyStream;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.CallSignal;
 import chorus.shared.bus.CheckMembers;
@@ -34,7 +35,6 @@ import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -93,27 +93,8 @@ final class UserSocket {
 
   void start() {
     // nothing is read until the socket is admitted (at most limits.maxSocketsPerUser per user, cluster-wide)
-    plumbing = SocketPlumbing.attach(services, ws, socketId, new SocketPlumbing.Events() {
-      @Override
-      public Future<Void> onText(String text) {
-        return handleText(text);
-      }
-
-      @Override
-      public void onBusy() {
-        error("BUSY", "too many messages in flight on this connection; wait for answers", null);
-      }
-
-      @Override
-      public void onBinary() {
-        error("UNSUPPORTED_FRAME", "binary frames are not supported; send JSON text frames", null);
-      }
-
-      @Override
-      public void onClosed() {
-        onSocketClosed();
-      }
-    });
+    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, (code, text) -> error(code, text, null),
+        "too many messages in flight on this connection; wait for answers", this::onSocketClosed));
     presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
     presence.onSuccess(admitted -> {
       if (!admitted) {
@@ -140,14 +121,7 @@ final class UserSocket {
 
   // ---- inbound -------------------------------------------------------------------------
 
-  private Future<Void> handleText(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error("INVALID_JSON", "frame is not a JSON object", null);
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleFrame(JsonObject frame) {
     Object type = frame.getValue("type");
     if (!(type instanceof String name)) {
       error("UNKNOWN_TYPE", "missing message type", null);
@@ -395,23 +369,12 @@ final class UserSocket {
     AppendMessage append = AppendMessage.fromUser(conversationId, user.userId(), frame.getString("content"), frame.getString("message_id"), personaId);
     return sender.send(append)
         .onSuccess(result -> {
-          if (result == null) {
-            error("RATE_LIMITED", "too many messages; slow down and send this one again", id);
-            if (sender.abusive()) {
-              ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-            }
-          } else if (result.duplicate()) {
+          if (!rateLimited(result, id) && result.duplicate()) {
             send(newMessage(result.message()));
             replies.retryQuietly(conversationId, result.message().id(), user.userId());
           }
         })
-        .onFailure(e -> {
-          if (Failures.codeOf(e) == Failures.UNKNOWN_REFERENCE) {
-            error("PERSONA_NOT_FOUND", "no such persona", id);
-          } else {
-            conversationError(e, conversationId);
-          }
-        })
+        .onFailure(e -> appendFailed(e, conversationId, "PERSONA_NOT_FOUND", "no such persona"))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }
@@ -439,11 +402,7 @@ final class UserSocket {
         Map.of(chorus.shared.domain.ReservedMeta.ENCRYPTED, envelope.envelope()), frame.getString("message_id"), false, null, null, null);
     return sender.send(append)
         .onSuccess(result -> {
-          if (result == null) {
-            error("RATE_LIMITED", "too many messages; slow down and send this one again", id);
-            if (sender.abusive()) {
-              ws.close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-            }
+          if (rateLimited(result, id)) {
             return;
           }
           if (result.duplicate()) {
@@ -453,16 +412,30 @@ final class UserSocket {
             error("ENCRYPTED_NO_AI", "an AI persona cannot read an encrypted message; it was stored without a reply", id);
           }
         })
-        .onFailure(e -> {
-          if (Failures.codeOf(e) == Failures.UNKNOWN_REFERENCE) {
-            // checked by the persistence role against the members at the moment of storing
-            error("INVALID_RECIPIENT", "every recipient of an encrypted message must be a member of the conversation; nothing was stored", id);
-          } else {
-            conversationError(e, conversationId);
-          }
-        })
+        // recipients are checked by the persistence role against the members at the moment of storing
+        .onFailure(e -> appendFailed(e, conversationId, "INVALID_RECIPIENT",
+            "every recipient of an encrypted message must be a member of the conversation; nothing was stored"))
         .<Void>mapEmpty()
         .otherwiseEmpty();
+  }
+
+  /** True when the allowance was used up (nothing stored, {@code result} null): the client is told, and closed if it keeps going. */
+  private boolean rateLimited(AppendResult result, String conversationId) {
+    if (result != null) {
+      return false;
+    }
+    error("RATE_LIMITED", "too many messages; slow down and send this one again", conversationId);
+    sender.closeIfAbusive(ws);
+    return true;
+  }
+
+  /** A failed store: an unknown reference is the message's own fault ({@code code}), the rest the conversation's. */
+  private void appendFailed(Throwable failure, UUID conversationId, String code, String text) {
+    if (Failures.codeOf(failure) == Failures.UNKNOWN_REFERENCE) {
+      error(code, text, conversationId.toString());
+    } else {
+      conversationError(failure, conversationId);
+    }
   }
 
   private Future<Void> searchMessages(JsonObject frame) {

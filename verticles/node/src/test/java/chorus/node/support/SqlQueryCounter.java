@@ -5,6 +5,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.core.spi.metrics.ClientMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -45,5 +46,19 @@ public final class SqlQueryCounter implements VertxMetricsFactory {
 
   public void reset() {
     statements.clear();
+  }
+
+  /** Waits until no statement has been sent for half a second. */
+  public void awaitQuiet() {
+    int[] last = {-1};
+    long[] since = {System.nanoTime()};
+    Await.until("no more statements", Duration.ofSeconds(10), () -> {
+      int now = count();
+      if (now != last[0]) {
+        last[0] = now;
+        since[0] = System.nanoTime();
+      }
+      return System.nanoTime() - since[0] > 500_000_000L;
+    });
   }
 }
