@@ -48,7 +48,8 @@ final class ReplyJobStore {
     }
     // at least the user message itself, at most one history page
     int historyLimit = Math.max(1, Math.min(request.historyLimit(), config.historyPageMax()));
-    Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis(), historyLimit);
+    Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis(), historyLimit,
+        Math.max(0, request.maxConcurrentPerUser()), Math.max(0L, request.dailyTokenQuota()));
     return pool.preparedQuery(Sql.CLAIM_REPLY_JOB).execute(params).map(rows -> {
       if (rows.size() == 0) {
         throw RequestFailure.conflict("the reply job is finished, leased to another node, or missing");
@@ -63,7 +64,7 @@ final class ReplyJobStore {
       }
       return new ReplyWork(first.getUUID("job_id"), first.getUUID("job_conversation_id"),
           first.getUUID("job_user_message_id"), first.getInteger("job_attempts"), Rows.bot(first, "b_"),
-          List.copyOf(history));
+          List.copyOf(history), first.getString("job_asker_id"), first.getString("job_refusal"));
     });
   }
 
@@ -82,7 +83,7 @@ final class ReplyJobStore {
     require(request.nodeId(), "nodeId");
     return pool.preparedQuery(Sql.FAIL_REPLY_JOB).execute(Tuple.of(request.jobId(), request.nodeId(), request.error()))
         .map(rows -> {
-          if (rows.rowCount() == 0) {
+          if (rows.size() == 0) {
             throw RequestFailure.conflict("the reply job is not leased to this node");
           }
           return new Ping();
@@ -97,7 +98,7 @@ final class ReplyJobStore {
     }
     return pool.preparedQuery(Sql.RENEW_REPLY_JOB).execute(Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis()))
         .map(rows -> {
-          if (rows.rowCount() == 0) {
+          if (rows.size() == 0) {
             throw RequestFailure.conflict("the reply job is not leased to this node");
           }
           return new Ping();
