@@ -506,42 +506,6 @@ final class Sql {
       """;
 
   /**
-   * Admission, step 1 of one transaction: takes the user's usage row of today (UTC) FOR
-   * UPDATE (created if missing), which serializes one user's admissions cluster-wide; $1 user.
-   */
-  static final String LOCK_AI_USAGE = """
-      INSERT INTO ai_usage (user_id, day) VALUES ($1::text, (now() AT TIME ZONE 'UTC')::date)
-      ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens
-      RETURNING tokens
-      """;
-
-  /**
-   * Admission, step 2 (its snapshot is taken after step 1 got the lock, so it sees every
-   * admission of this user committed before): count the user's other generations running
-   * under a valid lease, and count this job against the user if fewer than $4 (0: no limit).
-   * $1 job, $2 node id, $3 user. admitted_id NULL and held false: the lease was lost.
-   */
-  static final String ADMIT_REPLY_JOB = """
-      WITH running AS (
-        SELECT count(*) AS n FROM reply_jobs
-        WHERE admitted_user_id = $3::text AND status = 'running' AND lease_until > now() AND id <> $1::uuid
-      ), admitted AS (
-        UPDATE reply_jobs SET admitted_user_id = $3::text, updated_at = now()
-        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
-          AND ($4::int = 0 OR (SELECT n FROM running) < $4::int)
-        RETURNING id
-      )
-      SELECT (SELECT n FROM running) AS running, (SELECT id FROM admitted) AS admitted_id,
-             EXISTS (SELECT 1 FROM reply_jobs WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text) AS held
-      """;
-
-  /** Adds a generation's tokens to the user's usage of today (UTC); $1 user, $2 tokens. */
-  static final String RECORD_AI_USAGE = """
-      INSERT INTO ai_usage (user_id, day, tokens) VALUES ($1::text, (now() AT TIME ZONE 'UTC')::date, $2::bigint)
-      ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens + EXCLUDED.tokens
-      """;
-
-  /**
    * Add a member, if the requester owns the conversation; $1 conversation, $2 requester,
    * $3 user. The user's row is created if they never called Chorus yet (refreshed when
    * they do). found = 0: not the requester's (NOT_FOUND); added = 0: already a member.
