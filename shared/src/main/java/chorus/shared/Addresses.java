@@ -41,9 +41,6 @@ public final class Addresses {
   public static final String RENEW_REPLY_JOB = "chorus.persistence.reply-job.renew";
   public static final String RELEASE_REPLY_JOB = "chorus.persistence.reply-job.release";
   public static final String RETRY_REPLY_JOB = "chorus.persistence.reply-job.retry";
-  /** Per-user generation limits (concurrent, daily tokens), cluster-wide in PostgreSQL. */
-  public static final String ADMIT_GENERATION = "chorus.persistence.ai.admit";
-  public static final String RECORD_AI_USAGE = "chorus.persistence.ai.usage";
   /** A conversation with its bot, survey state and messages (the survey profile, GET /api/v1/conversations/{id}). */
   public static final String SURVEY_CONTEXT = "chorus.persistence.survey.context";
   /** Record a survey answer and advance the survey, atomically. */

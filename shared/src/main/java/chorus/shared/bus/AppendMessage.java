@@ -14,6 +14,8 @@ import java.util.UUID;
  * @param personaId the bot that should answer instead of the conversation's own (public or the requester's), or null
  * @param attachment a file this message carries, stored in the same transaction as the message (both or neither);
  *     the persistence role writes {@code meta.attachment} from it. Null for a message without a file
+ * @param usageUserId an AI reply: the user whose daily token usage {@code usageTokens} is added to, in the
+ *     reply's own statement (null = nothing counted)
  */
 public record AppendMessage(
     UUID conversationId,
@@ -28,7 +30,9 @@ public record AppendMessage(
     UUID replyJobId,
     String leaseOwner,
     UUID personaId,
-    Attachment attachment) {
+    Attachment attachment,
+    String usageUserId,
+    long usageTokens) {
 
   /**
    * A completely uploaded file. {@code sha256} is the lower-case hex SHA-256 of {@code data},
@@ -36,6 +40,14 @@ public record AppendMessage(
    * as a binary section, not as base64 JSON (see {@link RecordCodec}).
    */
   public record Attachment(String fileName, String contentType, String sha256, byte[] data) {}
+
+  /** Without usage to count. */
+  public AppendMessage(UUID conversationId, String requesterId, Role role, String senderId, String content, Map<String, Object> meta,
+      String clientMessageId, boolean wantsReply, UUID replyToMessageId, UUID replyJobId, String leaseOwner, UUID personaId,
+      Attachment attachment) {
+    this(conversationId, requesterId, role, senderId, content, meta, clientMessageId, wantsReply, replyToMessageId, replyJobId, leaseOwner,
+        personaId, attachment, null, 0);
+  }
 
   /** Without a file. */
   public AppendMessage(UUID conversationId, String requesterId, Role role, String senderId, String content, Map<String, Object> meta,

@@ -29,10 +29,9 @@ public final class PayloadCodecs {
       SetStatus.class, StatusSet.class, RecordLastSeen.class, LastSeenQuery.class, LastSeen.class,
       SetArchived.class, ArchiveState.class, ListConversations.class, ConversationList.class, CheckMembers.class, Members.class,
       CallSignal.class,
-      // the AI engine: streaming, stop, leases, limits
+      // the AI engine: streaming, stop, leases (the per-user limits live in the claim and the reply)
       ReplyDelta.class, ReplySnapshot.class, StreamSnapshotRequest.class, ReplyStreamEnded.class, ReplyFailed.class,
       StopGeneration.class, RenewReplyJob.class, ReleaseReplyJob.class, RetryReplyJob.class,
-      AdmitGeneration.class, Admitted.class, RecordUsage.class,
       // the survey profile
       SurveyContextRequest.class, SurveyContext.class, SurveyAnswer.class, SurveyAnswerResult.class);
 

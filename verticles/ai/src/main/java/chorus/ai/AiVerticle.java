@@ -3,8 +3,6 @@ package chorus.ai;
 import chorus.ai.provider.ProviderRegistry;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
-import chorus.shared.bus.AdmitGeneration;
-import chorus.shared.bus.Admitted;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ClaimReplyJob;
@@ -12,7 +10,6 @@ import chorus.shared.bus.DueReplyJobs;
 import chorus.shared.bus.DueReplyJobsResult;
 import chorus.shared.bus.FailReplyJob;
 import chorus.shared.bus.PayloadCodecs;
-import chorus.shared.bus.RecordUsage;
 import chorus.shared.bus.ReleaseReplyJob;
 import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyDelta;
@@ -24,7 +21,6 @@ import chorus.shared.bus.ReplyWork;
 import chorus.shared.bus.StopGeneration;
 import chorus.shared.bus.StreamSnapshotRequest;
 import chorus.shared.domain.Role;
-import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -173,7 +169,7 @@ public final class AiVerticle extends VerticleBase {
 
   private void run(UUID jobId) {
     running++;
-    claim(jobId)
+    claim(jobId, engine.maxConcurrentPerUser(), engine.dailyTokenQuota())
         .compose(this::admitAndAnswer)
         .onSuccess(v -> log.debug("reply job {} answered", jobId))
         .onFailure(failure -> {
@@ -195,7 +191,7 @@ public final class AiVerticle extends VerticleBase {
 
   /** Claimed only to be given back failed: the job stays for a retry, the conversation is told why. */
   private void refuseBusy(UUID jobId) {
-    claim(jobId)
+    claim(jobId, 0, 0)
         .compose(work -> refuse(work, "AI_BUSY", "the assistant is busy; retry in a moment"))
         .onFailure(e -> {
           if (!(e instanceof Refused) && Failures.codeOf(e) != Failures.CONFLICT) {
@@ -204,39 +200,21 @@ public final class AiVerticle extends VerticleBase {
         });
   }
 
-  private Future<ReplyWork> claim(UUID jobId) {
-    ClaimReplyJob claim = new ClaimReplyJob(jobId, config.nodeId(), config.leaseMs(), config.historyMessages());
+  /** The claim admits the generation under the asking user's limits in the same statement (0 = a limit is off). */
+  private Future<ReplyWork> claim(UUID jobId, int maxConcurrentPerUser, long dailyTokenQuota) {
+    ClaimReplyJob claim = new ClaimReplyJob(jobId, config.nodeId(), config.leaseMs(), config.historyMessages(),
+        maxConcurrentPerUser, dailyTokenQuota);
     return vertx.eventBus().<ReplyWork>request(Addresses.CLAIM_REPLY_JOB, claim, requestOptions).map(Message::body);
   }
 
   private Future<Void> admitAndAnswer(ReplyWork work) {
-    String userId = askerOf(work);
-    if (userId == null || (engine.maxConcurrentPerUser() == 0 && engine.dailyTokenQuota() == 0)) {
-      return answer(work, userId);
+    String refusal = work.refusal();
+    if (refusal == null) {
+      return answer(work, work.askerId());
     }
-    AdmitGeneration admit = new AdmitGeneration(work.jobId(), config.nodeId(), userId, engine.maxConcurrentPerUser(), engine.dailyTokenQuota());
-    return vertx.eventBus().<Admitted>request(Addresses.ADMIT_GENERATION, admit, requestOptions)
-        .recover(failure -> Failures.codeOf(failure) == Failures.CONFLICT
-            ? Future.failedFuture(failure) : giveBack(work, failure).map(v -> (Message<Admitted>) null))
-        .compose(reply -> {
-          String refusal = reply.body().refusal();
-          if (refusal == null) {
-            return answer(work, userId);
-          }
-          return refuse(work, refusal, "AI_QUOTA_EXCEEDED".equals(refusal)
-              ? "your daily AI token quota is used up"
-              : "you have too many replies being generated; wait for one to finish, then retry");
-        });
-  }
-
-  /** The user whose message is answered: their generations and tokens are counted. */
-  private static String askerOf(ReplyWork work) {
-    for (StoredMessage message : work.history()) {
-      if (message.id().equals(work.userMessageId())) {
-        return message.role() == Role.USER ? message.senderId() : null;
-      }
-    }
-    return null;
+    return refuse(work, refusal, "AI_QUOTA_EXCEEDED".equals(refusal)
+        ? "your daily AI token quota is used up"
+        : "you have too many replies being generated; wait for one to finish, then retry");
   }
 
   /** Gives the job back failed with {@code code} as its reason, then tells the conversation. */
@@ -367,28 +345,16 @@ public final class AiVerticle extends VerticleBase {
       meta.put("stopped", true);
     }
     meta.put("attempt", work.attempt());
+    // the tokens are counted in the reply's own statement: once the reply is out the user may
+    // send again at once, and that message's admission sees them (without a quota nobody reads them)
+    long tokens = engine.dailyTokenQuota() > 0 ? number(meta.get("prompt_tokens")) + number(meta.get("completion_tokens")) : 0;
     AppendMessage append = new AppendMessage(work.conversationId(), null, Role.ASSISTANT, work.bot().id().toString(),
-        reply.content(), meta, null, false, work.userMessageId(), work.jobId(), config.nodeId());
-    // usage first: once the reply is out the user may send again at once, and that message's
-    // admission must see these tokens (they were spent even if the append then loses the job)
-    return recordUsage(userId, meta)
-        .compose(v -> vertx.eventBus().<AppendResult>request(Addresses.APPEND, append, requestOptions))
+        reply.content(), meta, null, false, work.userMessageId(), work.jobId(), config.nodeId(), null, null,
+        tokens > 0 ? userId : null, tokens);
+    return vertx.eventBus().<AppendResult>request(Addresses.APPEND, append, requestOptions)
         .onSuccess(stored -> ended(generation, stopped ? "stopped" : "stored"))
         .onFailure(e -> ended(generation, "lost"))
         .mapEmpty();
-  }
-
-  /** Never fails: a reply is stored even when its usage could not be counted (logged). */
-  private Future<Void> recordUsage(String userId, Map<String, Object> meta) {
-    long tokens = number(meta.get("prompt_tokens")) + number(meta.get("completion_tokens"));
-    // without a quota nobody reads the count: no statement for it
-    if (userId == null || tokens <= 0 || engine.dailyTokenQuota() <= 0) {
-      return Future.succeededFuture();
-    }
-    return vertx.eventBus().request(Addresses.RECORD_AI_USAGE, new RecordUsage(userId, tokens), requestOptions)
-        .onFailure(e -> log.warn("token usage of a reply not recorded: {}", shortReason(e)))
-        .<Void>mapEmpty()
-        .otherwiseEmpty();
   }
 
   private static long number(Object value) {

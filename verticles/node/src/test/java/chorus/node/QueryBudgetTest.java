@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * client: connecting costs one query for the socket's context, plus (only when the user
  * comes online) one for their presence audience and (only on a node new to the
  * conversation) one deferred read; storing a message costs one round trip, and a whole
- * exchange (user message, taking the reply job, the reply) costs three.
+ * exchange (user message, taking the reply job, the reply) costs three. (TestCluster turns
+ * the per-user AI limits off; AiLimitsTest counts the same three with them on.)
  */
 class QueryBudgetTest {
 

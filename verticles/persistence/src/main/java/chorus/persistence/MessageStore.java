@@ -42,6 +42,9 @@ final class MessageStore {
     require(request.content(), "content");
     AppendMessage.Attachment file = request.attachment();
     UUID attachmentId = file == null ? null : UUID.randomUUID();
+    if (request.usageTokens() < 0) {
+      throw RequestFailure.invalid("usageTokens must not be negative");
+    }
     Map<String, Object> meta = request.meta();
     if (file != null) {
       require(file.fileName(), "attachment.fileName");
@@ -55,7 +58,9 @@ final class MessageStore {
         request.clientMessageId(), request.wantsReply(), request.replyToMessageId(), request.replyJobId(),
         request.leaseOwner(), UUID.randomUUID(), request.personaId(),
         attachmentId, file == null ? null : file.fileName(), file == null ? null : file.contentType(),
-        file == null ? null : file.sha256(), file == null ? null : Buffer.buffer(file.data()));
+        file == null ? null : file.sha256(), file == null ? null : Buffer.buffer(file.data()),
+        // only an AI reply (a job's answer) counts tokens
+        request.replyJobId() == null ? null : request.usageUserId(), request.usageTokens());
     return pool.preparedQuery(Sql.APPEND).execute(params)
         // a concurrent twin stored the same client id first: run again, now it is found as a duplicate
         .recover(failure -> violated(failure, Sql.CLIENT_ID_CONSTRAINT)

@@ -2,7 +2,6 @@ package chorus.persistence;
 
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
-import chorus.shared.bus.AdmitGeneration;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ArchiveState;
@@ -30,7 +29,6 @@ import chorus.shared.bus.React;
 import chorus.shared.bus.ReactionChanged;
 import chorus.shared.bus.ReadReceipt;
 import chorus.shared.bus.RecordLastSeen;
-import chorus.shared.bus.RecordUsage;
 import chorus.shared.bus.ReleaseReplyJob;
 import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyJobReady;
@@ -132,8 +130,6 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.RENEW_REPLY_JOB, RenewReplyJob.class, replyJobs::renew),
           serve(Addresses.RELEASE_REPLY_JOB, ReleaseReplyJob.class, request -> announceJob(replyJobs.release(request))),
           serve(Addresses.RETRY_REPLY_JOB, RetryReplyJob.class, request -> announceJob(replyJobs.retry(request))),
-          serve(Addresses.ADMIT_GENERATION, AdmitGeneration.class, replyJobs::admit),
-          serve(Addresses.RECORD_AI_USAGE, RecordUsage.class, replyJobs::recordUsage),
           serve(Addresses.CHANGE_MEMBERSHIP, ChangeMembership.class, this::changeMembership),
           serve(Addresses.CO_MEMBERS, CoMembersRequest.class, conversations::coMembers),
           serve(Addresses.CONVERSATION_MEMBERS, chorus.shared.bus.ConversationMembersRequest.class, conversations::members),

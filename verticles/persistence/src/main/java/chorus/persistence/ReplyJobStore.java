@@ -2,14 +2,11 @@ package chorus.persistence;
 
 import static chorus.persistence.RequestFailure.require;
 
-import chorus.shared.bus.AdmitGeneration;
-import chorus.shared.bus.Admitted;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.DueReplyJobs;
 import chorus.shared.bus.DueReplyJobsResult;
 import chorus.shared.bus.FailReplyJob;
 import chorus.shared.bus.Ping;
-import chorus.shared.bus.RecordUsage;
 import chorus.shared.bus.ReleaseReplyJob;
 import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.RetryReplyJob;
@@ -48,7 +45,8 @@ final class ReplyJobStore {
     }
     // at least the user message itself, at most one history page
     int historyLimit = Math.max(1, Math.min(request.historyLimit(), config.historyPageMax()));
-    Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis(), historyLimit);
+    Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis(), historyLimit,
+        Math.max(0, request.maxConcurrentPerUser()), Math.max(0L, request.dailyTokenQuota()));
     return pool.preparedQuery(Sql.CLAIM_REPLY_JOB).execute(params).map(rows -> {
       if (rows.size() == 0) {
         throw RequestFailure.conflict("the reply job is finished, leased to another node, or missing");
@@ -63,7 +61,7 @@ final class ReplyJobStore {
       }
       return new ReplyWork(first.getUUID("job_id"), first.getUUID("job_conversation_id"),
           first.getUUID("job_user_message_id"), first.getInteger("job_attempts"), Rows.bot(first, "b_"),
-          List.copyOf(history));
+          List.copyOf(history), first.getString("job_asker_id"), first.getString("job_refusal"));
     });
   }
 
@@ -82,7 +80,7 @@ final class ReplyJobStore {
     require(request.nodeId(), "nodeId");
     return pool.preparedQuery(Sql.FAIL_REPLY_JOB).execute(Tuple.of(request.jobId(), request.nodeId(), request.error()))
         .map(rows -> {
-          if (rows.rowCount() == 0) {
+          if (rows.size() == 0) {
             throw RequestFailure.conflict("the reply job is not leased to this node");
           }
           return new Ping();
@@ -97,7 +95,7 @@ final class ReplyJobStore {
     }
     return pool.preparedQuery(Sql.RENEW_REPLY_JOB).execute(Tuple.of(request.jobId(), request.nodeId(), request.leaseMillis()))
         .map(rows -> {
-          if (rows.rowCount() == 0) {
+          if (rows.size() == 0) {
             throw RequestFailure.conflict("the reply job is not leased to this node");
           }
           return new Ping();
@@ -133,43 +131,5 @@ final class ReplyJobStore {
           }
           return new ReplyJobReady(row.getUUID("id"), row.getUUID("conversation_id"));
         });
-  }
-
-  /**
-   * One transaction, two statements: lock the user's usage row of today (its tokens decide
-   * the quota), then count their other live generations and, if the limit allows, count this
-   * job against them. The lock makes two admissions of one user, on any nodes, see each other.
-   */
-  Future<Admitted> admit(AdmitGeneration request) {
-    require(request.jobId(), "jobId");
-    require(request.nodeId(), "nodeId");
-    require(request.userId(), "userId");
-    return pool.withTransaction(connection -> connection.preparedQuery(Sql.LOCK_AI_USAGE).execute(Tuple.of(request.userId()))
-        .compose(usage -> {
-          long tokens = usage.iterator().next().getLong("tokens");
-          if (request.dailyTokenQuota() > 0 && tokens >= request.dailyTokenQuota()) {
-            return Future.succeededFuture(new Admitted("AI_QUOTA_EXCEEDED", -1, tokens));
-          }
-          Tuple params = Tuple.of(request.jobId(), request.nodeId(), request.userId(), Math.max(0, request.maxConcurrent()));
-          return connection.preparedQuery(Sql.ADMIT_REPLY_JOB).execute(params).map(rows -> {
-            Row row = rows.iterator().next();
-            int running = row.getLong("running").intValue();
-            if (row.getUUID("admitted_id") != null) {
-              return new Admitted(null, running + 1, tokens);
-            }
-            if (!row.getBoolean("held")) {
-              throw RequestFailure.conflict("the reply job is not leased to this node");
-            }
-            return new Admitted("AI_TOO_MANY_GENERATIONS", running, tokens);
-          });
-        }));
-  }
-
-  Future<Ping> recordUsage(RecordUsage request) {
-    require(request.userId(), "userId");
-    if (request.tokens() < 0) {
-      throw RequestFailure.invalid("tokens must not be negative");
-    }
-    return pool.preparedQuery(Sql.RECORD_AI_USAGE).execute(Tuple.of(request.userId(), request.tokens())).map(rows -> new Ping());
   }
 }

@@ -37,7 +37,8 @@ final class Sql {
    * $5 sender id, $6 content, $7 meta, $8 client message id, $9 wants reply,
    * $10 reply-to message id, $11 reply job id (an AI reply), $12 lease owner, $13 id of the reply job to create,
    * $14 persona: the bot that answers instead of the conversation's (null = the conversation's bot),
-   * $15 attachment id (null = no file), $16 file name, $17 content type, $18 sha256, $19 the file's bytes.
+   * $15 attachment id (null = no file), $16 file name, $17 content type, $18 sha256, $19 the file's bytes,
+   * $20 user whose AI usage the reply counts against (null = none), $21 the reply's tokens.
    *
    * <p>Shape, and why:
    * <ul>
@@ -56,6 +57,11 @@ final class Sql {
    *     one statement, any failure rolls the bump back too. Ownership is checked here.</li>
    * <li>{@code job}: the reply job is created in the same commit as the user message.</li>
    * <li>{@code done}: the answered job is closed in the same commit as its reply.</li>
+   * <li>{@code usage}: an AI reply's tokens ($20 user, $21 tokens) are added to the user's
+   *     usage of today in the reply's own commit, so the next message's admission sees them;
+   *     counted even when the job was lost meanwhile (the tokens were spent).</li>
+   * <li>{@code freed}: the answered job stops counting against its user's running
+   *     generations ({@code ai_running}) in the same commit.</li>
    * <li>{@code file}: the message's file is stored in the same commit as the message, only
    *     when the message is (not for a duplicate, a non-member, a failed statement): no file
    *     row is ever left that no message refers to.</li>
@@ -116,7 +122,16 @@ final class Sql {
         SET status = 'done', reply_message_id = ins.id, lease_owner = NULL, lease_until = NULL, updated_at = now()
         FROM ins
         WHERE j.id = $11::uuid
-        RETURNING j.id
+        RETURNING j.id, j.admitted_user_id
+      ), usage AS (
+        INSERT INTO ai_usage (user_id, day, tokens)
+        SELECT $20::text, (now() AT TIME ZONE 'UTC')::date, $21::bigint
+        WHERE $20::text IS NOT NULL AND $21::bigint > 0
+        ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens + EXCLUDED.tokens
+      ), freed AS (
+        UPDATE ai_running r SET %5$s
+        FROM done
+        WHERE r.user_id = done.admitted_user_id AND $11::uuid = ANY(r.jobs)
       ), file AS (
         INSERT INTO attachments (id, conversation_id, uploader_id, file_name, content_type, size, sha256, data)
         SELECT $15::uuid, ins.conversation_id, ins.sender_id, $16::text, $17::text, octet_length($19::bytea), $18::text, $19::bytea
@@ -138,7 +153,8 @@ final class Sql {
       columns(MESSAGE_COLUMNS, "m", ""),
       columns(MESSAGE_COLUMNS, "i", ""),
       columns(MESSAGE_COLUMNS, "e", ""),
-      MESSAGE_COLUMNS.stream().map(c -> "NULL").collect(Collectors.joining(", ")));
+      MESSAGE_COLUMNS.stream().map(c -> "NULL").collect(Collectors.joining(", ")),
+      withoutRunningJob("$11::uuid", false));
 
   /**
    * What a socket caches for its lifetime, in one query; $1 conversation, $2 user. The
@@ -316,28 +332,78 @@ final class Sql {
       columns(SURVEY_STATE_COLUMNS, "s", "s_"),
       MESSAGE_COLUMNS.stream().map(c -> "NULL AS " + c).collect(Collectors.joining(", ")));
 
+  /**
+   * SET clause for an {@code ai_running r} row: its entries without the job {@code job} (and,
+   * when {@code dropExpired}, without entries whose lease has ended), both arrays in one order.
+   */
+  static String withoutRunningJob(String job, boolean dropExpired) {
+    String keep = "e.j <> " + job + (dropExpired ? " AND e.l > now()" : "");
+    return "jobs = ARRAY(SELECT e.j FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE " + keep + "), "
+        + "leases = ARRAY(SELECT e.l FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE " + keep + ")";
+  }
+
+  /** How many of the {@code ai_running r} row's entries other than {@code job} still hold a valid lease. */
+  static String otherLiveRunning(String job) {
+    return "(SELECT count(*) FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE e.j <> " + job + " AND e.l > now())";
+  }
+
   /** Readiness: one round trip. */
   static final String PING = "SELECT 1";
 
   /**
-   * Take the lease and load what the AI needs, in one statement; $1 job, $2 node id,
-   * $3 lease millis, $4 history limit. The UPDATE is the atomic claim (a row lock plus
-   * the status/lease condition re-checked on the newest row version); the joins read
-   * the bot and the last $4 messages up to the user message. One row per history
-   * message; no row = the job is held elsewhere, finished, or missing.
+   * Take the lease, admit the generation under the asking user's limits, and load what the
+   * AI needs, in one statement; $1 job, $2 node id, $3 lease millis, $4 history limit,
+   * $5 max running generations per user, $6 daily token quota (0 = that limit is off).
+   * <ul>
+   * <li>{@code job}: the atomic claim (a row lock plus the status/lease condition re-checked
+   *     on the newest row version); with a limit on it names the asking user (the sender
+   *     of the answered message, when a user) in admitted_user_id.</li>
+   * <li>{@code usage}: the user's usage row of today, upserted: ON CONFLICT DO UPDATE waits
+   *     for a concurrent writer and returns the NEWEST tokens, never the snapshot's.</li>
+   * <li>{@code slot}: under the quota, the job is added to the user's {@code ai_running}
+   *     row only if fewer than $5 other entries hold a valid lease. The condition is read on
+   *     the row's newest version after its lock (ON CONFLICT DO UPDATE), so two claims of
+   *     one user on two nodes serialize on that row and the second sees the first: the
+   *     limit holds cluster-wide. Expired entries (a dead node's) are dropped here.</li>
+   * </ul>
+   * A refused job is still claimed (job_refusal names why); the caller gives it back failed.
+   * The joins read the bot and the last $4 messages up to the user message. One row per
+   * history message; no row = the job is held elsewhere, finished, or missing.
    */
   static final String CLAIM_REPLY_JOB = """
       WITH job AS (
-        UPDATE reply_jobs
+        UPDATE reply_jobs j
         SET status = 'running', lease_owner = $2::text, lease_until = now() + $3::bigint * interval '1 millisecond',
-            attempts = attempts + 1, updated_at = now()
+            attempts = attempts + 1, updated_at = now(),
+            admitted_user_id = CASE WHEN $5::int > 0 OR $6::bigint > 0 THEN
+              (SELECT um.sender_id FROM messages um WHERE um.id = j.user_message_id AND um.role = 'user') END
         WHERE id = $1::uuid
           AND (status IN ('pending', 'failed') OR (status = 'running' AND lease_until < now()))
-        RETURNING id, conversation_id, user_message_id, attempts, bot_id
+        RETURNING id, conversation_id, user_message_id, attempts, bot_id, lease_until, admitted_user_id
+      ), usage AS (
+        INSERT INTO ai_usage (user_id, day)
+        SELECT admitted_user_id, (now() AT TIME ZONE 'UTC')::date FROM job
+        WHERE admitted_user_id IS NOT NULL AND $6::bigint > 0
+        ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens
+        RETURNING tokens
+      ), slot AS (
+        INSERT INTO ai_running AS r (user_id, jobs, leases)
+        SELECT admitted_user_id, ARRAY[id], ARRAY[lease_until] FROM job
+        WHERE admitted_user_id IS NOT NULL AND $5::int > 0 AND NOT EXISTS (SELECT 1 FROM usage WHERE tokens >= $6::bigint)
+        ON CONFLICT (user_id) DO UPDATE
+        SET jobs = ARRAY(SELECT e.j FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE e.j <> $1::uuid AND e.l > now()) || EXCLUDED.jobs,
+            leases = ARRAY(SELECT e.l FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE e.j <> $1::uuid AND e.l > now()) || EXCLUDED.leases
+        WHERE %3$s < $5::int
+        RETURNING r.user_id
       )
       SELECT job.id AS job_id, job.conversation_id AS job_conversation_id,
              job.user_message_id AS job_user_message_id, job.attempts AS job_attempts,
-             %s, %s
+             job.admitted_user_id AS job_asker_id,
+             CASE WHEN job.admitted_user_id IS NULL THEN NULL
+                  WHEN EXISTS (SELECT 1 FROM usage WHERE tokens >= $6::bigint) THEN 'AI_QUOTA_EXCEEDED'
+                  WHEN $5::int > 0 AND NOT EXISTS (SELECT 1 FROM slot) THEN 'AI_TOO_MANY_GENERATIONS'
+                  END AS job_refusal,
+             %1$s, %2$s
       FROM job
       JOIN conversations c ON c.id = job.conversation_id
       JOIN bots b ON b.id = COALESCE(job.bot_id, c.bot_id)
@@ -350,7 +416,7 @@ final class Sql {
         LIMIT $4::int
       ) m ON true
       ORDER BY m.seq
-      """.formatted(columns(BOT_COLUMNS, "b", "b_"), columns(MESSAGE_COLUMNS, "m", "m_"));
+      """.formatted(columns(BOT_COLUMNS, "b", "b_"), columns(MESSAGE_COLUMNS, "m", "m_"), otherLiveRunning("$1::uuid"));
 
   /**
    * Jobs nobody works on, oldest first; $1 pending-age millis, $2 max. Each branch of
@@ -370,25 +436,54 @@ final class Sql {
    * ($1 job, $2 node id, $3 error). Zero rows = the lease was lost.
    */
   static final String FAIL_REPLY_JOB = """
-      UPDATE reply_jobs
-      SET status = 'failed', last_error = $3::text, lease_owner = NULL, lease_until = NULL, updated_at = now()
-      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
-      """;
+      WITH failed AS (
+        UPDATE reply_jobs
+        SET status = 'failed', last_error = $3::text, lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+        RETURNING id, admitted_user_id
+      ), freed AS (
+        UPDATE ai_running r SET %s
+        FROM failed
+        WHERE r.user_id = failed.admitted_user_id AND $1::uuid = ANY(r.jobs)
+      )
+      SELECT id FROM failed
+      """.formatted(withoutRunningJob("$1::uuid", false));
 
-  /** Extend the lease while streaming ($1 job, $2 node id, $3 lease millis); zero rows = the lease was lost. */
+  /**
+   * Extend the lease while streaming ($1 job, $2 node id, $3 lease millis); zero rows = the
+   * lease was lost. An admitted job's entry in its user's ai_running row is extended with it
+   * (re-added if a claim dropped it as expired: it counts again while the lease is valid).
+   */
   static final String RENEW_REPLY_JOB = """
-      UPDATE reply_jobs
-      SET lease_until = now() + $3::bigint * interval '1 millisecond', updated_at = now()
-      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+      WITH renewed AS (
+        UPDATE reply_jobs
+        SET lease_until = now() + $3::bigint * interval '1 millisecond', updated_at = now()
+        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+        RETURNING id, admitted_user_id, lease_until
+      ), slot AS (
+        UPDATE ai_running r
+        SET jobs = ARRAY(SELECT e.j FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE e.j <> $1::uuid AND e.l > now()) || renewed.id,
+            leases = ARRAY(SELECT e.l FROM unnest(r.jobs, r.leases) AS e(j, l) WHERE e.j <> $1::uuid AND e.l > now()) || renewed.lease_until
+        FROM renewed
+        WHERE r.user_id = renewed.admitted_user_id
+      )
+      SELECT id FROM renewed
       """;
 
   /** A draining node gives its job back as pending ($1 job, $2 node id); zero rows = not its job any more. */
   static final String RELEASE_REPLY_JOB = """
-      UPDATE reply_jobs
-      SET status = 'pending', lease_owner = NULL, lease_until = NULL, admitted_user_id = NULL, updated_at = now()
-      WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
-      RETURNING id, conversation_id
-      """;
+      WITH released AS (
+        UPDATE reply_jobs
+        SET status = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
+        RETURNING id, conversation_id, admitted_user_id
+      ), freed AS (
+        UPDATE ai_running r SET %s
+        FROM released
+        WHERE r.user_id = released.admitted_user_id AND $1::uuid = ANY(r.jobs)
+      )
+      SELECT id, conversation_id FROM released
+      """.formatted(withoutRunningJob("$1::uuid", false));
 
   /**
    * A member asks for a failed job again ($1 conversation, $2 user message, $3 requester).
@@ -408,42 +503,6 @@ final class Sql {
         RETURNING j.id
       )
       SELECT t.id, t.conversation_id, (SELECT id FROM retried) AS retried_id FROM target t
-      """;
-
-  /**
-   * Admission, step 1 of one transaction: takes the user's usage row of today (UTC) FOR
-   * UPDATE (created if missing), which serializes one user's admissions cluster-wide; $1 user.
-   */
-  static final String LOCK_AI_USAGE = """
-      INSERT INTO ai_usage (user_id, day) VALUES ($1::text, (now() AT TIME ZONE 'UTC')::date)
-      ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens
-      RETURNING tokens
-      """;
-
-  /**
-   * Admission, step 2 (its snapshot is taken after step 1 got the lock, so it sees every
-   * admission of this user committed before): count the user's other generations running
-   * under a valid lease, and count this job against the user if fewer than $4 (0: no limit).
-   * $1 job, $2 node id, $3 user. admitted_id NULL and held false: the lease was lost.
-   */
-  static final String ADMIT_REPLY_JOB = """
-      WITH running AS (
-        SELECT count(*) AS n FROM reply_jobs
-        WHERE admitted_user_id = $3::text AND status = 'running' AND lease_until > now() AND id <> $1::uuid
-      ), admitted AS (
-        UPDATE reply_jobs SET admitted_user_id = $3::text, updated_at = now()
-        WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text
-          AND ($4::int = 0 OR (SELECT n FROM running) < $4::int)
-        RETURNING id
-      )
-      SELECT (SELECT n FROM running) AS running, (SELECT id FROM admitted) AS admitted_id,
-             EXISTS (SELECT 1 FROM reply_jobs WHERE id = $1::uuid AND status = 'running' AND lease_owner = $2::text) AS held
-      """;
-
-  /** Adds a generation's tokens to the user's usage of today (UTC); $1 user, $2 tokens. */
-  static final String RECORD_AI_USAGE = """
-      INSERT INTO ai_usage (user_id, day, tokens) VALUES ($1::text, (now() AT TIME ZONE 'UTC')::date, $2::bigint)
-      ON CONFLICT (user_id, day) DO UPDATE SET tokens = ai_usage.tokens + EXCLUDED.tokens
       """;
 
   /**

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
-import chorus.shared.bus.AdmitGeneration;
-import chorus.shared.bus.Admitted;
 import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.ClaimReplyJob;
 import chorus.shared.bus.FailReplyJob;
-import chorus.shared.bus.RecordUsage;
 import chorus.shared.bus.ReleaseReplyJob;
 import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyJobReady;
@@ -18,12 +15,16 @@ import chorus.shared.bus.ReplyWork;
 import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Conversation;
+import chorus.shared.domain.Role;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** What the AI engine asks of persistence around a generation: lease renewal, release, retry, per-user admission and usage. */
+/** What the AI engine asks of persistence around a generation: lease renewal, release, retry, per-user admission (in the claim) and usage (in the reply). */
 class GenerationControlTest extends PersistenceTestBase {
   static final long LEASE = 30_000;
 
@@ -86,38 +87,102 @@ class GenerationControlTest extends PersistenceTestBase {
     finish(conversation, jobId);
   }
 
+  /** A claim that admits under the asking user's limits, as the AI verticle sends it. */
+  static ReplyWork claim(UUID jobId, String node, long lease, int maxConcurrent, long quota) {
+    return call(Addresses.CLAIM_REPLY_JOB, new ClaimReplyJob(jobId, node, lease, 5, maxConcurrent, quota));
+  }
+
+  /** A reply that adds its tokens to the user's usage in its own statement. */
+  static AppendMessage reply(Conversation conversation, UUID jobId, String node, String user, long tokens) {
+    return new AppendMessage(conversation.id(), null, Role.ASSISTANT, "bot", "answer", Map.of(), null, false, null, jobId, node,
+        null, null, user, tokens);
+  }
+
   @Test
-  void admissionCountsLiveGenerationsAndTodaysTokens() throws Exception {
+  void theClaimAdmitsUnderLiveGenerationsAndTodaysTokens() throws Exception {
     Conversation conversation = newConversation(BotKind.LLM);
     String user = conversation.ownerId();
     List<UUID> jobs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      UUID jobId = job(conversation);
-      claim(jobId, "node-a", i == 2 ? LEASE : 300);
-      jobs.add(jobId);
+      jobs.add(job(conversation));
     }
-    Admitted first = call(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(0), "node-a", user, 2, 100));
+    ReplyWork first = claim(jobs.get(0), "node-a", 300, 2, 100);
     assertNull(first.refusal());
-    assertNull(((Admitted) call(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(1), "node-a", user, 2, 100))).refusal());
-    Admitted third = call(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(2), "node-a", user, 2, 100));
-    assertEquals("AI_TOO_MANY_GENERATIONS", third.refusal());
-    assertEquals(2, third.running());
+    assertEquals(user, first.askerId());
+    assertNull(claim(jobs.get(1), "node-b", 300, 2, 100).refusal());
+    ReplyWork third = claim(jobs.get(2), "node-a", LEASE, 2, 100);
+    assertEquals("AI_TOO_MANY_GENERATIONS", third.refusal(), "refused, but claimed: the caller gives it back");
+    call(Addresses.FAIL_REPLY_JOB, new FailReplyJob(jobs.get(2), "node-a", "AI_TOO_MANY_GENERATIONS"));
 
-    // the first two leases expire (their node died): they stop counting, with nothing to repair
+    // the first two leases expire (their nodes died): they stop counting, with nothing to repair
     Thread.sleep(400);
-    assertNull(((Admitted) call(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(2), "node-a", user, 2, 100))).refusal());
+    assertNull(claim(jobs.get(2), "node-a", LEASE, 2, 100).refusal());
+    // the reply counts its tokens in its own statement and frees its slot
+    append(reply(conversation, jobs.get(2), "node-a", user, 60));
 
-    call(Addresses.RECORD_AI_USAGE, new RecordUsage(user, 60));
-    call(Addresses.RECORD_AI_USAGE, new RecordUsage(user, 45));
-    Admitted overQuota = call(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(2), "node-a", user, 0, 100));
-    assertEquals("AI_QUOTA_EXCEEDED", overQuota.refusal());
-    assertEquals(105, overQuota.tokensToday());
-    assertNull(((Admitted) call(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(2), "node-a", user, 0, 0))).refusal(),
-        "0 means no quota");
-    assertEquals(Failures.CONFLICT, failureOf(Addresses.ADMIT_GENERATION, new AdmitGeneration(jobs.get(2), "node-b", user, 2, 0)),
-        "only the lease holder is admitted");
+    UUID fourth = job(conversation);
+    assertNull(claim(fourth, "node-a", LEASE, 2, 100).refusal(), "60 of 100 tokens used");
+    append(reply(conversation, fourth, "node-a", user, 45));
+    UUID fifth = job(conversation);
+    assertEquals("AI_QUOTA_EXCEEDED", claim(fifth, "node-a", LEASE, 2, 100).refusal(), "105 of 100 tokens used");
+    call(Addresses.FAIL_REPLY_JOB, new FailReplyJob(fifth, "node-a", "AI_QUOTA_EXCEEDED"));
+    assertNull(claim(fifth, "node-a", LEASE, 2, 0).refusal(), "0 means no quota");
+    append(reply(conversation, fifth, "node-a", user, 10));
+    assertEquals(115, tokensToday(user), "each reply counted once");
     finish(conversation, jobs.get(0));
     finish(conversation, jobs.get(1));
-    append(reply(conversation, jobs.get(2), "node-a", "answered"));
+  }
+
+  @Test
+  void aRenewedGenerationKeepsCountingAndAFailedOrReleasedOneStops() throws Exception {
+    Conversation conversation = newConversation(BotKind.LLM);
+    UUID generating = job(conversation);
+    UUID waiting = job(conversation);
+    assertNull(claim(generating, "node-a", 300, 1, 0).refusal());
+    call(Addresses.RENEW_REPLY_JOB, new RenewReplyJob(generating, "node-a", LEASE));
+    Thread.sleep(400);
+    assertEquals("AI_TOO_MANY_GENERATIONS", claim(waiting, "node-b", LEASE, 1, 0).refusal(), "renewed past its first lease");
+    call(Addresses.FAIL_REPLY_JOB, new FailReplyJob(waiting, "node-b", "AI_TOO_MANY_GENERATIONS"));
+
+    call(Addresses.FAIL_REPLY_JOB, new FailReplyJob(generating, "node-a", "AI_UNAVAILABLE"));
+    assertNull(claim(waiting, "node-b", LEASE, 1, 0).refusal(), "a failed generation stops counting at once");
+    call(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(waiting, "node-b"));
+    assertNull(claim(generating, "node-a", LEASE, 1, 0).refusal(), "a released one too");
+    append(reply(conversation, generating, "node-a", conversation.ownerId(), 0));
+    assertNull(claim(waiting, "node-b", LEASE, 1, 0).refusal(), "and a stored one");
+    append(reply(conversation, waiting, "node-b", conversation.ownerId(), 0));
+  }
+
+  /**
+   * Many claims of one user at once, on several connections (as on several nodes): exactly
+   * the limit is admitted, never more, because each claim reads the user's running list on
+   * its newest version after waiting for the row's lock.
+   */
+  @Test
+  void concurrentClaimsOfOneUserNeverPassTheLimitTogether() {
+    for (int round = 0; round < 5; round++) {
+      Conversation conversation = newConversation(BotKind.LLM);
+      List<UUID> jobs = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        jobs.add(job(conversation));
+      }
+      List<Future<ReplyWork>> claims = new ArrayList<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        claims.add(ask(Addresses.CLAIM_REPLY_JOB, new ClaimReplyJob(jobs.get(i), "node-" + i, LEASE, 1, 2, 0)));
+      }
+      await(Future.all(claims));
+      long admitted = claims.stream().filter(claim -> claim.result().refusal() == null).count();
+      assertEquals(2, admitted, "round " + round);
+      for (int i = 0; i < jobs.size(); i++) {
+        append(reply(conversation, jobs.get(i), "node-" + i, "answered"));
+      }
+    }
+  }
+
+  static long tokensToday(String user) {
+    var rows = await(fixtures.preparedQuery(
+            "SELECT tokens FROM ai_usage WHERE user_id = $1::text AND day = (now() AT TIME ZONE 'UTC')::date")
+        .execute(Tuple.of(user)));
+    return rows.iterator().next().getLong("tokens");
   }
 }
