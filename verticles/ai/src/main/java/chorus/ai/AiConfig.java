@@ -4,8 +4,13 @@ import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 
 /**
- * What the AI role reads from the node config: {@code node.id}, the {@code ai} section, and
- * the event-bus request timeout from {@code limits}. Defaults are those of config/node.json.
+ * What the AI role reads from the node config: {@code node.instance} (or {@code node.id}), the
+ * {@code ai} section, and the event-bus request timeout from {@code limits}. Defaults are those
+ * of config/node.json.
+ *
+ * @param nodeId the owner named on the leases this node takes: its run ({@code node.instance},
+ *     made by the launcher at every start), so a process restarted under the same node id is
+ *     never taken for the one that held a lease before it; {@code node.id} when there is none
  *
  * @param provider the reply provider's name; blank means the development default, {@code local}
  * @param leaseMs how long a claimed job is ours before another node may take it over
@@ -15,13 +20,21 @@ import java.util.Locale;
 record AiConfig(String nodeId, String provider, long leaseMs, long sweepIntervalMs, int historyMessages, long requestTimeoutMs) {
   static final String DEFAULT_PROVIDER = "local";
 
+  private static String ownerName(JsonObject node) {
+    String instance = node.getString("instance", "");
+    if (!instance.isBlank()) {
+      return instance;
+    }
+    return node.getString("id", "").isBlank() ? "node" : node.getString("id");
+  }
+
   static AiConfig from(JsonObject config) {
     JsonObject node = config.getJsonObject("node", new JsonObject());
     JsonObject ai = config.getJsonObject("ai", new JsonObject());
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
     String provider = ai.getString("provider", "").strip().toLowerCase(Locale.ROOT);
     AiConfig parsed = new AiConfig(
-        node.getString("id", "").isBlank() ? "node" : node.getString("id"),
+        ownerName(node),
         provider.isEmpty() ? DEFAULT_PROVIDER : provider,
         ai.getLong("leaseMs", 30_000L),
         ai.getLong("sweepIntervalMs", 5_000L),

@@ -27,6 +27,12 @@ class AiConfigTest {
   }
 
   @Test
+  void leasesAreTakenInTheNameOfTheNodesRunWhenTheLauncherGaveOne() {
+    JsonObject node = new JsonObject().put("id", "n7").put("instance", "n7#1a2b3c4d");
+    assertEquals("n7#1a2b3c4d", AiConfig.from(new JsonObject().put("node", node)).nodeId());
+  }
+
+  @Test
   void aBlankProviderMeansTheLocalDefault() {
     assertEquals("local", AiConfig.from(new JsonObject().put("ai", new JsonObject().put("provider", ""))).provider());
   }

@@ -37,12 +37,14 @@ public final class ChorusNode {
   private final Vertx vertx;
   private final HazelcastClusterManager clusterManager;
   private final String nodeId;
+  private final String nodeInstance;
   private final GatewayVerticle gateway;
 
-  private ChorusNode(Vertx vertx, HazelcastClusterManager clusterManager, String nodeId, GatewayVerticle gateway) {
+  private ChorusNode(Vertx vertx, HazelcastClusterManager clusterManager, String nodeId, String nodeInstance, GatewayVerticle gateway) {
     this.vertx = vertx;
     this.clusterManager = clusterManager;
     this.nodeId = nodeId;
+    this.nodeInstance = nodeInstance;
     this.gateway = gateway;
   }
 
@@ -112,7 +114,7 @@ public final class ChorusNode {
         }
       }
       return deployed
-          .map(v -> new ChorusNode(vertx, clusterManager, nodeId, gateway))
+          .map(v -> new ChorusNode(vertx, clusterManager, nodeId, nodeInstance, gateway))
           .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
     });
   }
@@ -123,6 +125,11 @@ public final class ChorusNode {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** This run of the node ({@code <node id>#<random>}): how presence and reply-job leases name it. */
+  public String nodeInstance() {
+    return nodeInstance;
   }
 
   public HazelcastInstance hazelcast() {

@@ -110,7 +110,7 @@ class AiTakeoverTest {
       ws.next("message_received");
       ReplyDelta delta = firstDelta.get(15, java.util.concurrent.TimeUnit.SECONDS);
       // the job is taken from the generating node, as if its lease had expired and another node had claimed it
-      Await.result(bus.request(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(delta.jobId(), "test-node-0")));
+      Await.result(bus.request(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(delta.jobId(), cluster.node(0).nodeInstance())));
 
       ReplyFrames seen = ReplyFrames.read(ws, "assistant_message");
       String lostStream = delta.streamId().toString();
