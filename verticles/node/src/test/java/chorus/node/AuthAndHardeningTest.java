@@ -195,6 +195,24 @@ class AuthAndHardeningTest {
   }
 
   @Test
+  void aChunkedBodyOverTheLimitGetsTheSameJson413() {
+    io.vertx.core.http.HttpClient http = cluster.clients().createHttpClient();
+    io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(cluster.node(0).httpPort()).setURI("/api/v1/bots")
+        .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json");
+    // no Content-Length: the limit is found while the body streams in
+    JsonObject answer = chorus.node.support.Await.result(http.request(options)
+        .compose(request -> request.setChunked(true)
+            .send(new JsonObject().put("name", "big").put("personality", "p".repeat(300_000)).toBuffer()))
+        .compose(response -> response.body().map(body -> new JsonObject().put("status", response.statusCode())
+            .put("type", response.getHeader("content-type")).put("body", body.toString()))));
+    assertEquals(413, answer.getInteger("status"));
+    assertEquals("application/json", answer.getString("type"));
+    assertEquals("BODY_TOO_LARGE", new JsonObject(answer.getString("body")).getString("code"));
+    http.close();
+  }
+
+  @Test
   void privateBotsAreTheirOwnersAndPublicBotsAreEveryones() {
     String ownerToken = cluster.token(TestCluster.newUserId());
     String privateBot = cluster.post(0, "/api/v1/bots", ownerToken, new JsonObject().put("name", "Mine")).body().getString("id");

@@ -1,9 +1,7 @@
 package chorus.gateway.rest;
 
-import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * Answers a request whose body is over {@code limits.maxHttpBodyBytes} with 413 so the client
@@ -25,28 +23,6 @@ final class OversizedBody {
       // the body was read already (a chunked body caught over the limit as it came): just answer
       respond(ctx);
     }
-  }
-
-  /**
-   * The body handler for JSON bodies: a declared Content-Length over the limit is answered
-   * here at once; a chunked body that grows over it is caught by {@code body} (413 then
-   * comes through the router's error handler, to {@link #reject}).
-   */
-  static Handler<RoutingContext> limited(BodyHandler body, long bodyLimitBytes) {
-    return ctx -> {
-      String declared = ctx.request().getHeader("content-length");
-      long length;
-      try {
-        length = declared == null ? -1 : Long.parseLong(declared.strip());
-      } catch (NumberFormatException e) {
-        length = -1;
-      }
-      if (length > bodyLimitBytes) {
-        reject(ctx, bodyLimitBytes);
-      } else {
-        body.handle(ctx);
-      }
-    };
   }
 
   private static void drainThenRespond(RoutingContext ctx, long bodyLimitBytes) {

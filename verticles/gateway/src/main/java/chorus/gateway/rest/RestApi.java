@@ -59,8 +59,16 @@ public final class RestApi {
   }
 
   public void mount(Router router) {
-    Handler<RoutingContext> body = OversizedBody.limited(BodyHandler.create(false).setBodyLimit(config.maxHttpBodyBytes()), config.maxHttpBodyBytes());
-    router.errorHandler(413, ctx -> OversizedBody.reject(ctx, config.maxHttpBodyBytes()));
+    Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(config.maxHttpBodyBytes());
+    // a failure handler on the routes: a router.errorHandler(413) stopped being reached here
+    // (Vert.x answered its own text/plain 413; cause not found), and clients want the JSON
+    router.route("/api/*").failureHandler(ctx -> {
+      if (ctx.statusCode() == 413) {
+        OversizedBody.reject(ctx, config.maxHttpBodyBytes());
+      } else {
+        ctx.next();
+      }
+    });
     router.post("/api/v1/bots").handler(body).handler(this::createBot);
     router.post("/api/v1/conversations").handler(body).handler(this::createConversation);
     router.get("/api/v1/conversations/:id").handler(this::getConversation);
