@@ -26,7 +26,12 @@ import java.util.List;
  * <p>{@code byte[]} fields (a file's bytes, up to {@code uploads.maxFileBytes}) do not go
  * into the JSON as base64: encoding and decoding 10 MiB of base64 on the event loop takes
  * tens of milliseconds. The JSON holds the index of a binary section instead, copied as is.
- * Wire form: {@code int jsonLength, json, int sections, (int length, bytes) per section}.
+ * Wire form: {@code byte version, int jsonLength, json, int sections, (int length, bytes) per section}.
+ *
+ * <p>The version byte is there for rolling restarts: JSON already tolerates added fields, and
+ * a node that receives a wire version it does not know fails that message with a clear reason
+ * instead of misreading it. A future change of the framing bumps it, and the new build reads
+ * both until the old one is gone.
  */
 public final class RecordCodec<T> implements MessageCodec<T, T> {
   /** The per-call list of binary sections, handed to the byte[] (de)serializers as a Jackson attribute. */
@@ -40,6 +45,9 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /** The framing this build writes (and the only one it reads). */
+  static final byte WIRE_VERSION = 1;
+
   private final Class<T> type;
 
   public RecordCodec(Class<T> type) {
@@ -51,7 +59,7 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
     List<byte[]> sections = new ArrayList<>(0);
     try {
       byte[] json = MAPPER.writer().withAttribute(SECTIONS, sections).writeValueAsBytes(value);
-      buffer.appendInt(json.length).appendBytes(json).appendInt(sections.size());
+      buffer.appendByte(WIRE_VERSION).appendInt(json.length).appendBytes(json).appendInt(sections.size());
       for (byte[] section : sections) {
         buffer.appendInt(section.length).appendBytes(section);
       }
@@ -62,8 +70,13 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
 
   @Override
   public T decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    int json = pos + 4;
+    byte version = buffer.getByte(pos);
+    if (version != WIRE_VERSION) {
+      throw new IllegalStateException("a " + type.getSimpleName() + " arrived in bus wire version " + version
+          + ", this node reads version " + WIRE_VERSION + ": a node of another build is in the cluster");
+    }
+    int length = buffer.getInt(pos + 1);
+    int json = pos + 5;
     int at = json + length;
     int count = buffer.getInt(at);
     at += 4;

@@ -76,6 +76,17 @@ class RecordCodecTest {
   }
 
   @Test
+  void aMessageFromAnotherWireVersionIsRefusedWithAReason() {
+    RecordCodec<AppendMessage> appends = new RecordCodec<>(AppendMessage.class);
+    Buffer wire = Buffer.buffer();
+    appends.encodeToWire(wire, AppendMessage.fromUser(UUID.randomUUID(), "bob", "hello", null));
+    assertEquals(RecordCodec.WIRE_VERSION, wire.getByte(0));
+    wire.setByte(0, (byte) 9);
+    IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> appends.decodeFromWire(0, wire));
+    assertTrue(refused.getMessage().contains("wire version 9"), refused.getMessage());
+  }
+
+  @Test
   void outsideTheCodecBytesAreStillBase64() throws Exception {
     String json = RecordCodec.MAPPER.writeValueAsString(Map.of("data", new byte[] {1, 2, 3}));
     assertEquals("{\"data\":\"" + Base64.getEncoder().encodeToString(new byte[] {1, 2, 3}) + "\"}", json);
