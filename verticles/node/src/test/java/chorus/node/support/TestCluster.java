@@ -110,19 +110,25 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public ChorusNode addNode(Set<NodeRole> roles, VertxMetricsFactory metrics) {
-    return addNode(roles, metrics, "test-node-" + nodes.size());
+    return addNode(roles, metrics, "test-node-" + nodes.size(), c -> {});
   }
 
   /** A node in the next free slot under a given id: the same id as a killed one is a restart. */
   public ChorusNode addNode(Set<NodeRole> roles, String nodeId) {
-    return addNode(roles, null, nodeId);
+    return addNode(roles, null, nodeId, c -> {});
   }
 
-  private ChorusNode addNode(Set<NodeRole> roles, VertxMetricsFactory metrics, String nodeId) {
+  /** A node whose config differs from the cluster's by {@code tweak} (a slower provider, say). */
+  public ChorusNode addNodeWith(Set<NodeRole> roles, Consumer<JsonObject> tweak) {
+    return addNode(roles, null, "test-node-" + nodes.size(), tweak);
+  }
+
+  private ChorusNode addNode(Set<NodeRole> roles, VertxMetricsFactory metrics, String nodeId, Consumer<JsonObject> tweak) {
     if (nodes.size() >= maxNodes) {
       throw new IllegalStateException("cluster was created for " + maxNodes + " nodes");
     }
     JsonObject nodeConfig = config.copy();
+    tweak.accept(nodeConfig);
     nodeConfig.getJsonObject("node").put("id", nodeId);
     nodeConfig.getJsonObject("cluster").put("port", hazelcastBasePort + nodes.size());
     ChorusNode node = Await.result(ChorusNode.start(nodeConfig, roles, new VertxOptions(), metrics), Duration.ofSeconds(90));
