@@ -152,7 +152,9 @@ class PresenceTest {
 
   @Test
   void aCleanStopTakesItsUsersOfflineAtOnce() {
-    try (TestCluster own = TestCluster.create(4, config -> {})) {
+    // failure detection slowed to a minute: an offline update within the frame wait (15 s) can
+    // only come from the clean stop itself, not from the cluster noticing a silent member
+    try (TestCluster own = TestCluster.create(4, config -> config.getJsonObject("cluster").put("maxNoHeartbeatSeconds", 60))) {
       own.addNode(EnumSet.allOf(NodeRole.class));
       own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PRESENCE));
       String watcherId = TestCluster.newUserId();
@@ -166,13 +168,10 @@ class PresenceTest {
       leaving.next("online_users");
       assertTrue(watcher.next("presence_update").getBoolean("online"));
 
-      long stoppedAt = System.nanoTime();
       Await.result(own.node(1).close());
       io.vertx.core.json.JsonObject offline = watcher.next("presence_update");
       assertEquals(leaver, offline.getString("user_id"));
       assertFalse(offline.getBoolean("online"));
-      long millis = Duration.ofNanos(System.nanoTime() - stoppedAt).toMillis();
-      assertTrue(millis < 3000, "took " + millis + " ms");
       leaving.awaitClose(); // the stopping node closed its socket
       watcher.close();
     }
