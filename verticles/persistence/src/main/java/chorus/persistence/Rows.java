@@ -1,5 +1,6 @@
 package chorus.persistence;
 
+import chorus.shared.bus.PlainJson;
 import chorus.shared.bus.ReplyJobReady;
 import chorus.shared.domain.Bot;
 import chorus.shared.domain.BotKind;
@@ -8,15 +9,10 @@ import chorus.shared.domain.Role;
 import chorus.shared.domain.StoredMessage;
 import chorus.shared.domain.SurveyState;
 import chorus.shared.domain.UserProfile;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,7 +30,7 @@ final class Rows {
         Role.fromWire(row.getString(prefix + "role")),
         row.getString(prefix + "sender_id"),
         row.getString(prefix + "content"),
-        plainMap(row.getJsonObject(prefix + "meta")),
+        PlainJson.map(row.getJsonObject(prefix + "meta")),
         row.getString(prefix + "client_message_id"),
         row.getUUID(prefix + "reply_to_message_id"),
         instant(row.getOffsetDateTime(prefix + "created_at")));
@@ -52,7 +48,7 @@ final class Rows {
         row.getString(prefix + "name"),
         BotKind.fromWire(row.getString(prefix + "kind")),
         row.getString(prefix + "personality"),
-        plainMap(row.getJsonObject(prefix + "settings")),
+        PlainJson.map(row.getJsonObject(prefix + "settings")),
         row.getBoolean(prefix + "is_public"),
         instant(row.getOffsetDateTime(prefix + "created_at")));
   }
@@ -77,7 +73,7 @@ final class Rows {
     return new SurveyState(
         row.getUUID(prefix + "conversation_id"),
         row.getInteger(prefix + "current_question_index"),
-        plainMap(row.getJsonObject(prefix + "answers")),
+        PlainJson.map(row.getJsonObject(prefix + "answers")),
         row.getString(prefix + "status"),
         row.getString(prefix + "customer_id"),
         row.getString(prefix + "customer_name"),
@@ -101,30 +97,5 @@ final class Rows {
 
   private static Instant instant(OffsetDateTime value) {
     return value == null ? null : value.toInstant();
-  }
-
-  /**
-   * jsonb -> record field: plain, unmodifiable maps and lists all the way down. Records
-   * are handed over as-is to local consumers, and Jackson must see no JsonObject inside.
-   */
-  static Map<String, Object> plainMap(JsonObject json) {
-    if (json == null) {
-      return Map.of();
-    }
-    Map<String, Object> map = new LinkedHashMap<>();
-    json.forEach(entry -> map.put(entry.getKey(), plain(entry.getValue())));
-    return Collections.unmodifiableMap(map);
-  }
-
-  private static Object plain(Object value) {
-    if (value instanceof JsonObject object) {
-      return plainMap(object);
-    }
-    if (value instanceof JsonArray array) {
-      List<Object> list = new ArrayList<>(array.size());
-      array.forEach(item -> list.add(plain(item)));
-      return Collections.unmodifiableList(list);
-    }
-    return value;
   }
 }

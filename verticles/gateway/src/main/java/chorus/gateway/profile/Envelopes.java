@@ -1,12 +1,10 @@
 package chorus.gateway.profile;
 
 import chorus.gateway.ContentConfig;
+import chorus.shared.bus.PlainJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +28,7 @@ final class Envelopes {
           "the encrypted envelope is larger than " + limits.maxEnvelopeBytes() + " bytes"));
     }
     String problem = firstProblem(envelope, limits);
-    return problem != null ? invalid(problem) : new Checked(plain(envelope), null);
+    return problem != null ? invalid(problem) : new Checked(PlainJson.map(envelope), null);
   }
 
   private static String firstProblem(JsonObject envelope, ContentConfig limits) {
@@ -61,24 +59,5 @@ final class Envelopes {
 
   private static Checked invalid(String text) {
     return new Checked(null, new MessageRules.Problem("INVALID_ENVELOPE", text));
-  }
-
-  /** JSON -> unmodifiable plain maps and lists: the record codec must never meet a JsonObject. */
-  static Map<String, Object> plain(JsonObject json) {
-    Map<String, Object> map = new LinkedHashMap<>();
-    json.forEach(entry -> map.put(entry.getKey(), plainValue(entry.getValue())));
-    return Collections.unmodifiableMap(map);
-  }
-
-  private static Object plainValue(Object value) {
-    if (value instanceof JsonObject object) {
-      return plain(object);
-    }
-    if (value instanceof JsonArray array) {
-      List<Object> list = new ArrayList<>(array.size());
-      array.forEach(item -> list.add(plainValue(item)));
-      return Collections.unmodifiableList(list);
-    }
-    return value;
   }
 }

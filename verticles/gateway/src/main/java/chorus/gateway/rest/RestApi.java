@@ -5,25 +5,26 @@ import chorus.gateway.auth.AuthFailure;
 import chorus.gateway.auth.Authenticator;
 import chorus.gateway.auth.Principal;
 import chorus.gateway.profile.Frames;
+import chorus.gateway.survey.SurveyScript;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
 import chorus.shared.bus.ConversationList;
-import chorus.shared.bus.ListConversations;
-import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.CreateBot;
-import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.CreateConversation;
 import chorus.shared.bus.HistoryPage;
 import chorus.shared.bus.HistoryRequest;
+import chorus.shared.bus.ListConversations;
+import chorus.shared.bus.MembershipChanged;
+import chorus.shared.bus.PlainJson;
+import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.SurveyContext;
 import chorus.shared.bus.SurveyContextRequest;
-import chorus.shared.domain.SurveyState;
-import chorus.gateway.survey.SurveyScript;
 import chorus.shared.domain.Bot;
 import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Conversation;
+import chorus.shared.domain.SurveyState;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -118,18 +119,14 @@ public final class RestApi {
     Object questions = body.getValue("questions");
     Object completion = body.getValue("completion_message");
     if (questions == null && completion == null) {
-      return settings.getMap();
+      return PlainJson.map(settings);
     }
     if (kind != BotKind.SURVEY) {
       throw new BadRequest("INVALID_FIELD", "questions and completion_message are only for bots of kind 'survey'");
     }
     try {
       SurveyScript script = SurveyScript.parse(questions, completion, config.surveyMaxQuestions(), config.surveyMaxOptions());
-      // plain maps and lists all the way down: the bot travels on the event bus as a record
-      JsonObject withSurvey = settings.copy().put("survey", script.toSettings());
-      @SuppressWarnings("unchecked")
-      Map<String, Object> plain = io.vertx.core.json.Json.decodeValue(withSurvey.encode(), Map.class);
-      return plain;
+      return PlainJson.map(settings.copy().put("survey", script.toSettings()));
     } catch (SurveyScript.Invalid e) {
       throw new BadRequest("INVALID_SURVEY", e.getMessage());
     }
