@@ -22,49 +22,17 @@ import chorus.ai.ProviderFailure;
 import chorus.ai.provider.ProviderTestSupport.Deltas;
 import chorus.shared.bus.ReplyWork;
 import chorus.shared.domain.Role;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The anthropic provider against a real HTTP server speaking the Messages streaming protocol. */
-class AnthropicProviderTest {
-  private static Vertx vertx;
-  private static FakeModelServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    server = new FakeModelServer(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  @BeforeEach
-  void clearScript() {
-    server.reset();
-  }
-
+class AnthropicProviderTest extends FakeServerProviderTest {
   private static ReplyWork question(String text) {
     return work("You are Ada.", Map.of(), text);
-  }
-
-  private static GeneratedReply reply(JsonObject ai, ReplyWork work, Deltas deltas) throws Exception {
-    return ProviderTestSupport.reply(vertx, registry(vertx, ai), work, deltas);
-  }
-
-  private static ProviderFailure failure(JsonObject ai, ReplyWork work) {
-    return ProviderTestSupport.failure(vertx, registry(vertx, ai), work, new Deltas());
   }
 
   private static String contentBlockStart() {
