@@ -33,18 +33,20 @@ final class OversizedBody {
     }
     long cap = DRAIN_FACTOR * Math.max(bodyLimitBytes, 1);
     long[] drained = {0};
-    long timer = ctx.vertx().setTimer(DRAIN_TIMEOUT_MS, t -> request.connection().close());
+    long[] timer = {-1};
+    // handlers first: when the body was already read they throw, and no timer is left behind
     request.handler(chunk -> {
       drained[0] += chunk.length();
       if (drained[0] > cap) {
-        ctx.vertx().cancelTimer(timer);
+        ctx.vertx().cancelTimer(timer[0]);
         request.connection().close();
       }
     });
     request.endHandler(v -> {
-      ctx.vertx().cancelTimer(timer);
+      ctx.vertx().cancelTimer(timer[0]);
       respond(ctx);
     });
+    timer[0] = ctx.vertx().setTimer(DRAIN_TIMEOUT_MS, t -> request.connection().close());
     request.resume();
   }
 
