@@ -62,6 +62,7 @@ public final class DrillClient {
   }
 
   public static void main(String[] args) {
+    quietLibraries();
     DrillOptions options;
     try {
       options = DrillOptions.parse(args);
@@ -416,6 +417,8 @@ public final class DrillClient {
         : longest[0].longestOfflineMs + " ms (" + longest[0].name + ")"));
     out.append(String.format("  %-40s %s%n", "close codes seen", closeCodes));
     out.append(String.format("  %-40s %s%n", "error frames seen", errorCodes));
+    out.append(String.format("  %-40s %s%n", "a connect failure (last seen)", call(() -> Future.succeededFuture(peers.stream()
+        .map(p -> p.lastConnectFailure).filter(java.util.Objects::nonNull).findFirst().orElse("-")))));
     out.append(String.format("  %-40s %s%n", "failed reply jobs seen (reason: sweeps)", failedJobReasons));
     out.append(String.format("  %-40s %s%n", "settled", settled ? "yes, " + settleMs + " ms after stop" : "NO"));
     out.append(String.format("  %-40s %s%n", "presence", presence));
@@ -474,6 +477,14 @@ public final class DrillClient {
         return false;
       }
       Thread.sleep(250);
+    }
+  }
+
+  /** Vert.x and Netty talk at DEBUG without a logback.xml; the drill's output is its own lines. */
+  private static void quietLibraries() {
+    if (System.getProperty("logback.configurationFile") == null
+        && org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
   }
 

@@ -87,6 +87,7 @@ final class Peer {
   private boolean closing;
   private long sendCounter;
   private long resendTimer = -1;
+  String lastConnectFailure;
 
   Peer(Vertx vertx, WebSocketClient client, DrillOptions options, String name, String userId, String token, Profile profile,
       List<String> conversations, List<String> sendsTo) {
@@ -119,6 +120,7 @@ final class Peer {
     client.connect(connect).onComplete(ar -> {
       if (ar.failed()) {
         closeCodes.merge("connect failed", 1, Integer::sum);
+        lastConnectFailure = ar.cause().toString();
         down();
         return;
       }
