@@ -102,7 +102,7 @@ public final class DrillClient {
     });
     if (!waitUntil(30_000, () -> call(() -> Future.succeededFuture(peers.stream().allMatch(Peer::connected))))) {
       log("FAILED: not every socket connected within 30 s: %s", call(() -> Future.succeededFuture(
-          peers.stream().filter(p -> !p.connected()).map(p -> p.name).toList())));
+          peers.stream().filter(p -> !p.connected()).map(Peer::describe).toList())));
       return 2;
     }
     loadStartedAt = System.currentTimeMillis();

@@ -31,6 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Peer {
   enum Profile { CONVERSATION, USER }
 
+  static final long FIRST_FRAME_TIMEOUT_MS = 10_000;
+
   /** A message this peer sent; acked once the stream delivered it (or the echo of a resend came). */
   static final class Outgoing {
     final String clientId;
@@ -116,7 +118,7 @@ final class Peer {
       return;
     }
     WebSocketConnectOptions connect = new WebSocketConnectOptions().setHost(options.host).setPort(options.port).setURI(uri())
-        .setConnectTimeout(5000).setIdleTimeout(60);
+        .setConnectTimeout(5000).setIdleTimeout(10_000); // ms; the idle timeout bounds the handshake
     client.connect(connect).onComplete(ar -> {
       if (ar.failed()) {
         closeCodes.merge("connect failed", 1, Integer::sum);
@@ -137,6 +139,14 @@ final class Peer {
       awaitingFirstOnlineUsers = profile == Profile.USER;
       socket.textMessageHandler(text -> onFrame(socket, text));
       socket.exceptionHandler(e -> { /* the close handler follows and reconnects */ });
+      int thisConnection = connection;
+      vertx.setTimer(FIRST_FRAME_TIMEOUT_MS, t -> {
+        if (ws == socket && connection == thisConnection && !connected()) {
+          // open but silent: the protocol promises connection_ack / online_users first; go elsewhere
+          errorCodes.merge("(client) no first frame within " + FIRST_FRAME_TIMEOUT_MS + " ms", 1, Integer::sum);
+          socket.close((short) 4000, "no first frame");
+        }
+      });
       socket.closeHandler(v -> {
         if (ws == socket) {
           Short code = socket.closeStatusCode();
@@ -408,6 +418,13 @@ final class Peer {
     WebSocket socket = ws;
     ws = null;
     return socket == null ? Future.succeededFuture() : socket.close((short) 1000, "drill over").otherwiseEmpty();
+  }
+
+  /** For a failure message: where this peer stands. */
+  String describe() {
+    return name + "(" + (ws == null ? "no socket" : awaitingFirstOnlineUsers ? "socket open, no online_users yet" : "ready for " + readySeq.keySet())
+        + ", connections " + connection + ", closes " + closeCodes + ", errors " + errorCodes
+        + (lastConnectFailure != null ? ", last connect failure " + lastConnectFailure : "") + ")";
   }
 
   /** The longest this peer has been without a connection so far (an interval still open counts until now). */
