@@ -143,7 +143,7 @@ final class Peer {
       vertx.setTimer(FIRST_FRAME_TIMEOUT_MS, t -> {
         if (ws == socket && connection == thisConnection && !connected()) {
           // open but silent: the protocol promises connection_ack / online_users first; go elsewhere
-          errorCodes.merge("(client) no first frame within " + FIRST_FRAME_TIMEOUT_MS + " ms", 1, Integer::sum);
+          errorCodes.merge("(client) " + profile.name().toLowerCase() + " socket silent " + FIRST_FRAME_TIMEOUT_MS + " ms after opening", 1, Integer::sum);
           socket.close((short) 4000, "no first frame");
         }
       });

@@ -1,8 +1,10 @@
 package chorus.bench.drill;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -13,7 +15,8 @@ import java.util.Set;
  * <p>One thing is not a delivery: the documented idempotent echo. Sending a message again
  * with a stored {@code message_id} answers the sender with the stored message, which the
  * stream may deliver as well. Each resend on the current connection allows ONE such extra
- * copy of that client id; anything more is a duplicate.
+ * copy of that client id (two resends still in flight together: two echoes); anything more
+ * is a duplicate.
  */
 final class Reception {
   /** One delivered message: its seq, its server id, and the connection (1, 2, ...) it came on. */
@@ -21,7 +24,8 @@ final class Reception {
 
   private final List<Receipt> receipts = new ArrayList<>();
   private final Set<Long> seen = new HashSet<>();
-  private final Set<String> echoAllowance = new HashSet<>();
+  /** Client id -> echoes still allowed on this connection (one per resend on it). */
+  private final Map<String, Integer> echoAllowance = new HashMap<>();
   private long highest;
   private int connection;
   private int echoes;
@@ -36,7 +40,7 @@ final class Reception {
 
   /** This client id was sent again on the current connection: one extra copy of it may come. */
   void allowEcho(String clientId) {
-    echoAllowance.add(clientId);
+    echoAllowance.merge(clientId, 1, Integer::sum);
   }
 
   /**
@@ -45,8 +49,8 @@ final class Reception {
    * the next expected one (the echo can overtake the stream); then it is consumed.
    */
   boolean receive(long seq, String id, String clientId, boolean assistant) {
-    if (clientId != null && echoAllowance.contains(clientId) && (seen.contains(seq) || seq > highest + 1)) {
-      echoAllowance.remove(clientId);
+    if (clientId != null && echoAllowance.containsKey(clientId) && (seen.contains(seq) || seq > highest + 1)) {
+      echoAllowance.computeIfPresent(clientId, (key, left) -> left > 1 ? left - 1 : null);
       echoes++;
       return false;
     }

@@ -90,6 +90,33 @@ class VerdictTest {
   }
 
   @Test
+  void twoResendsInFlightTogetherMayBothBeEchoed() {
+    List<DbMessage> db = answeredConversation(2);
+    Reception reception = new Reception();
+    reception.newConnection();
+    db.subList(0, 2).forEach(m -> reception.receive(m.seq(), m.id(), m.clientMessageId(), !m.isUser()));
+    // m2's first send hangs on a dead node; it is sent again twice on the same connection
+    reception.allowEcho("m2");
+    reception.allowEcho("m2");
+    assertTrue(reception.receive(3, "u2", "m2", false), "the first to be stored is the delivery");
+    assertFalse(reception.receive(3, "u2", "m2", false));
+    assertFalse(reception.receive(3, "u2", "m2", false));
+    reception.receive(4, "a2", null, true);
+    assertTrue(check(db, reception, acked(db), Map.of()).passed());
+    assertEquals(2, reception.echoes());
+  }
+
+  @Test
+  void echoAllowancesDoNotOutliveTheirConnection() {
+    List<DbMessage> db = answeredConversation(2);
+    Reception reception = receiveAll(db);
+    reception.allowEcho("m2");
+    reception.newConnection();
+    assertTrue(reception.receive(3, "u2", "m2", false), "a resend on a closed connection cannot be echoed on this one");
+    assertEquals(Map.of(Kind.DELIVERED_TWICE, 1), check(db, reception, acked(db), Map.of()).counts());
+  }
+
+  @Test
   void aGapIsFound() {
     List<DbMessage> db = answeredConversation(3);
     Reception reception = new Reception();
