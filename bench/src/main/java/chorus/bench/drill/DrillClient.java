@@ -415,6 +415,8 @@ public final class DrillClient {
     row(out, "reply retries sent", totals[3]);
     out.append(String.format("  %-40s %s%n", "longest without a connection", longest[0] == null ? "-"
         : longest[0].longestOfflineMs + " ms (" + longest[0].name + ")"));
+    out.append(String.format("  %-40s %s%n", "slowest first frame after opening", call(() -> Future.succeededFuture(peers.stream()
+        .mapToLong(p -> p.slowestFirstFrameMs).max().orElse(0))) + " ms"));
     out.append(String.format("  %-40s %s%n", "close codes seen", closeCodes));
     out.append(String.format("  %-40s %s%n", "error frames seen", errorCodes));
     out.append(String.format("  %-40s %s%n", "a connect failure (last seen)", call(() -> Future.succeededFuture(peers.stream()

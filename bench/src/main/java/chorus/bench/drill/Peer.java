@@ -31,7 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Peer {
   enum Profile { CONVERSATION, USER }
 
-  static final long FIRST_FRAME_TIMEOUT_MS = 10_000;
+  /** Longer than the nodes' event-bus request timeout (10 s), which a socket opened just after a node died may wait out. */
+  static final long FIRST_FRAME_TIMEOUT_MS = 15_000;
 
   /** A message this peer sent; acked once the stream delivered it (or the echo of a resend came). */
   static final class Outgoing {
@@ -90,6 +91,9 @@ final class Peer {
   private long sendCounter;
   private long resendTimer = -1;
   String lastConnectFailure;
+  /** The longest a socket of this peer waited, once open, for its first frame (connection_ack / online_users). */
+  long slowestFirstFrameMs;
+  private long openedAt;
 
   Peer(Vertx vertx, WebSocketClient client, DrillOptions options, String name, String userId, String token, Profile profile,
       List<String> conversations, List<String> sendsTo) {
@@ -132,6 +136,7 @@ final class Peer {
         return;
       }
       ws = socket;
+      openedAt = System.currentTimeMillis();
       connection++;
       readySeq.clear();
       readyAt.clear();
@@ -169,6 +174,7 @@ final class Peer {
   /** The socket is usable: a disconnection interval (if any) ends here. */
   private void up() {
     failuresInARow = 0;
+    slowestFirstFrameMs = Math.max(slowestFirstFrameMs, System.currentTimeMillis() - openedAt);
     if (offlineSince >= 0) {
       long offline = System.currentTimeMillis() - offlineSince;
       longestOfflineMs = Math.max(longestOfflineMs, offline);
