@@ -182,7 +182,7 @@ public class PersistenceVerticle extends VerticleBase {
       appendLatency.record(System.nanoTime() - received, TimeUnit.NANOSECONDS);
       persistedByRole.get(result.message().role()).increment();
       var eventBus = vertx.eventBus();
-      eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message()));
+      eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message(), config.nodeId()));
       if (result.replyJobId() != null) {
         eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
       }
@@ -198,7 +198,7 @@ public class PersistenceVerticle extends VerticleBase {
   private Future<SurveyAnswerResult> surveyAnswer(SurveyAnswer request) {
     return surveys.answer(request).onSuccess(result -> {
       for (StoredMessage message : result.messages()) {
-        vertx.eventBus().publish(Addresses.conversationTopic(message.conversationId()), new MessageAppended(message));
+        vertx.eventBus().publish(Addresses.conversationTopic(message.conversationId()), new MessageAppended(message, config.nodeId()));
       }
     });
   }

@@ -74,7 +74,7 @@ final class SurveySocket extends FeedListener {
   }
 
   void start() {
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
+    plumbing = SocketPlumbing.attach(services, SurveyProfile.NAME, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
         "too many messages in flight on this connection; wait for the next question", this::onSocketClosed));
     seat.take(SurveyProfile.NAME, this::refuse, this::accept);
   }
