@@ -16,6 +16,8 @@ public final class MeterNames {
   public static final String DELIVERY_LATENCY = "chorus.delivery.latency";
   /** Counter, tag {@code role}: messages committed by this node's persistence role (rate = messages per second). */
   public static final String MESSAGES_PERSISTED = "chorus.messages.persisted";
+  /** Distribution: appends committed together in one transaction (group commit under load). */
+  public static final String APPEND_BATCH_SIZE = "chorus.append.batch.size";
   /** Timer: an append request, received to committed. */
   public static final String APPEND_LATENCY = "chorus.append.latency";
   /** Counter, tags {@code profile}, {@code code}: error frames sent to clients (the error rate). */
