@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,9 @@ final class AppendBatcher {
       Pending only = batch.get(0);
       return store.append(only.params()).onComplete(only.result()).mapEmpty();
     }
+    // every batch locks its conversations in one order (the sort is stable: one conversation's
+    // appends keep their order), so two batches never wait on each other in a cycle
+    batch.sort(Comparator.comparing(pending -> pending.params().getUUID(MessageStore.CONVERSATION_PARAM)));
     return store.appendAll(batch.stream().map(Pending::params).toList())
         .map(results -> {
           for (int i = 0; i < batch.size(); i++) {

@@ -35,6 +35,9 @@ final class MessageStore {
     this.config = config;
   }
 
+  /** The index of the conversation id among {@link Sql#APPEND}'s parameters ($2). */
+  static final int CONVERSATION_PARAM = 1;
+
   /**
    * Checks an append request and binds it as {@link Sql#APPEND}'s parameters (fresh ids
    * included, so a statement run again with the same tuple is the same message).
