@@ -2,7 +2,8 @@
 // would otherwise write. Same hot-path work as Chorus minus persistence and auth: join a
 // room, send with an acknowledgement, broadcast to the room (the sender included).
 //
-// env: PORT (default 3000), ADAPTER=none|postgres, PG_URL (for ADAPTER=postgres).
+// env: PORT (default 3000; 0 = any free port), ADAPTER=none|postgres, PG_URL (for ADAPTER=postgres),
+// PING_INTERVAL_MS / PING_TIMEOUT_MS (Socket.IO defaults 25000 / 20000).
 // Prints "listening <port>" once it accepts connections (and, with the adapter, once its
 // LISTEN on PostgreSQL is in place, so a broadcast from another process is not missed).
 "use strict";
@@ -51,7 +52,13 @@ async function main() {
   const httpServer = http.createServer();
   // WebSocket only: the load generator connects with transport=websocket, so no polling
   // state is kept per socket.
-  const io = new Server(httpServer, { transports: ["websocket"], serveClient: false });
+  const io = new Server(httpServer, {
+    transports: ["websocket"],
+    serveClient: false,
+    // Socket.IO's own defaults (25 s / 20 s) unless a test needs pings sooner.
+    pingInterval: Number(process.env.PING_INTERVAL_MS || 25000),
+    pingTimeout: Number(process.env.PING_TIMEOUT_MS || 20000),
+  });
 
   let pool = null;
   if (ADAPTER === "postgres") {
@@ -84,7 +91,8 @@ async function main() {
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
 
-  httpServer.listen(PORT, () => console.log(`listening ${PORT}`));
+  // The bound port, so PORT=0 (any free port) tells the caller which one it got.
+  httpServer.listen(PORT, () => console.log(`listening ${httpServer.address().port}`));
 }
 
 main().catch((err) => {
