@@ -22,14 +22,14 @@ pgbench_setup() {
 }
 
 pgbench_run() {
-  local script=$1 clients=$2 seconds=$3
+  local script=${1:-} clients=${2:-} seconds=${3:-}
   if [ -z "$script" ] || [ -z "$clients" ] || [ -z "$seconds" ]; then
     echo "usage: pgbench_run SCRIPT CLIENTS SECONDS" >&2
     return 2
   fi
   [ -f "$script" ] || script="$_PGBENCH_DIR/${script%.sql}.sql"
   if [ ! -f "$script" ]; then
-    echo "pgbench_run: no script $1 (nor $script)" >&2
+    echo "pgbench_run: no script ${1} (nor $script)" >&2
     return 2
   fi
   (
