@@ -20,11 +20,24 @@ async function postgresAdapter(io) {
   const { createAdapter } = require("@socket.io/postgres-adapter");
   const pool = new pg.Pool({ connectionString: PG_URL });
   pool.on("error", (err) => console.error("postgres pool error:", err.message));
-  // The adapter keeps payloads over the NOTIFY limit (8000 bytes) in this table.
-  await pool.query(`CREATE TABLE IF NOT EXISTS socket_io_attachments (
-      id bigserial UNIQUE,
-      created_at timestamptz DEFAULT NOW(),
-      payload bytea)`);
+  // The adapter keeps payloads over the NOTIFY limit (8000 bytes) in this table. Processes
+  // starting together would race CREATE TABLE IF NOT EXISTS (a unique violation in
+  // pg_type): an advisory lock makes them take turns.
+  const setup = await pool.connect();
+  try {
+    await setup.query("BEGIN");
+    await setup.query("SELECT pg_advisory_xact_lock(hashtext('socket_io_attachments'))");
+    await setup.query(`CREATE TABLE IF NOT EXISTS socket_io_attachments (
+        id bigserial UNIQUE,
+        created_at timestamptz DEFAULT NOW(),
+        payload bytea)`);
+    await setup.query("COMMIT");
+  } catch (err) {
+    await setup.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    setup.release();
+  }
   io.adapter(createAdapter(pool, {
     errorHandler: (err) => console.error("postgres adapter error:", err && err.message),
   }));
@@ -33,13 +46,12 @@ async function postgresAdapter(io) {
 }
 
 // The adapter subscribes (LISTEN) asynchronously and offers no promise for it; its
-// pub/sub client sets `client` once the LISTEN is done (@socket.io/postgres-adapter 0.5.0,
-// pinned in package.json). Without this wait a test's first cross-process broadcast races it.
+// pub/sub client sets `client` once its LISTENs are done (@socket.io/postgres-adapter 0.5.0,
+// pinned in package.json). Without this wait a first cross-process broadcast races it.
 async function awaitAdapterListening(adapter) {
   const pubSub = adapter.client;
-  if (!pubSub || !("client" in pubSub)) {
-    console.error("postgres adapter: cannot see its LISTEN state; not waiting for it");
-    return;
+  if (!pubSub || !(pubSub.channels instanceof Set) || typeof pubSub.initClient !== "function") {
+    throw new Error("postgres adapter: not the 0.5.0 pub/sub client this server knows how to wait for");
   }
   const deadline = Date.now() + 10000;
   while (!pubSub.client) {
