@@ -106,8 +106,9 @@ class SocketIoConnectionTest {
     await(pool.query("CREATE SCHEMA IF NOT EXISTS " + schema).execute());
     Map<String, String> env = Map.of("ADAPTER", "postgres",
         "PG_URL", "postgres://chorus:chorus@127.0.0.1:5432/" + database + "?options=-c%20search_path%3D" + schema);
-    try (SocketIoPeerProcess one = SocketIoPeerProcess.start(env);
-         SocketIoPeerProcess two = SocketIoPeerProcess.start(env)) {
+    // Started together, as scripts/bench starts its "nodes": both create the adapter's table.
+    List<SocketIoPeerProcess> both = SocketIoPeerProcess.startTogether(env, 2);
+    try (SocketIoPeerProcess one = both.get(0); SocketIoPeerProcess two = both.get(1)) {
       SocketIoConnection sender = connect(one);
       SocketIoConnection remote = connect(two);
       List<JsonObject> senderGot = collectMsgs(sender);

@@ -6,8 +6,11 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /** The real Socket.IO peer (node bench/peers/socketio/server.js) as a child process of a test. */
@@ -57,6 +60,36 @@ final class SocketIoPeerProcess implements AutoCloseable {
       process.destroyForcibly();
       throw new AssertionError("the Socket.IO peer did not start: " + e, e);
     }
+  }
+
+  /** Starts {@code count} processes at the same moment; all or none (the started are stopped). */
+  static List<SocketIoPeerProcess> startTogether(Map<String, String> env, int count) throws Exception {
+    List<CompletableFuture<SocketIoPeerProcess>> starting = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      starting.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return start(env);
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      }));
+    }
+    List<SocketIoPeerProcess> started = new ArrayList<>();
+    Throwable failure = null;
+    for (CompletableFuture<SocketIoPeerProcess> future : starting) {
+      try {
+        started.add(future.get(60, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        failure = e.getCause() != null ? e.getCause() : e;
+      }
+    }
+    if (failure != null) {
+      for (SocketIoPeerProcess process : started) {
+        process.close();
+      }
+      throw new AssertionError("the Socket.IO peers did not all start: " + failure, failure);
+    }
+    return started;
   }
 
   int port() {
