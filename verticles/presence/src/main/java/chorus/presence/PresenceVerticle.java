@@ -237,8 +237,8 @@ public final class PresenceVerticle extends VerticleBase {
    * the others change nothing; and no single "cleaner" has to be chosen, or survive.
    * executeOnEntries blocks (it visits every partition), hence a worker thread.
    */
-  private void forgetNode(String nodeId) {
-    context.executeBlocking(() -> {
+  private Future<Void> forgetNode(String nodeId) {
+    return context.executeBlocking(() -> {
       viewers.executeOnEntries(new ViewerUpdates.RemoveNode(nodeId));
       return sockets.executeOnEntries(new PresenceUpdates.RemoveNode(nodeId));
     }, false)
@@ -250,7 +250,17 @@ public final class PresenceVerticle extends VerticleBase {
             wentOffline(gone);
           }
         })
-        .onFailure(e -> log.warn("presence: could not forget the sockets of node {}: {}", nodeId, e.toString()));
+        .onFailure(e -> log.warn("presence: could not forget the sockets of node {}: {}", nodeId, e.toString()))
+        .mapEmpty();
+  }
+
+  /**
+   * A draining node, once its gateway has closed its sockets, removes whatever presence entries
+   * still name it (a close report that got lost), so nobody is shown online through it while it
+   * leaves. The members that stay would do the same when it has left; this is earlier.
+   */
+  public Future<Void> forgetSocketsOf(String nodeInstance) {
+    return forgetNode(nodeInstance);
   }
 
   /**
