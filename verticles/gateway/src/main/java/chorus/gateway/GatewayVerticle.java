@@ -26,6 +26,7 @@ import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,7 @@ public final class GatewayVerticle extends VerticleBase {
   private ConversationFeeds feeds;
   private NodeSockets sockets;
   private long drainSpreadMs;
+  private long requestTimeoutMs;
 
   /**
    * @param metrics the node's meters; {@code GET /metrics} serves their Prometheus text
@@ -72,6 +74,7 @@ public final class GatewayVerticle extends VerticleBase {
     PresenceClient presence = new PresenceClient(vertx.eventBus(), config);
     sockets = new NodeSockets(vertx, config.socketLimits(), meters);
     drainSpreadMs = config.drainSpreadMs();
+    requestTimeoutMs = config.requestTimeoutMs();
     SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions, sockets, meters);
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
@@ -162,12 +165,16 @@ public final class GatewayVerticle extends VerticleBase {
 
   /**
    * The node drains: every open socket is sent away (its profile's notice, then close 1012),
-   * spread over {@code drain.spreadMs}. New upgrades are already refused (the node says it is
-   * draining). Completes when this node holds no socket. Callable from any thread.
+   * spread over {@code drain.spreadMs}; new upgrades are already refused (the node says it is
+   * draining). Then the HTTP server stops listening and lets the REST requests under way finish
+   * (at most limits.requestTimeoutMs). Completes when this node holds no connection. Callable
+   * from any thread.
    */
   public Future<Void> drain() {
     Promise<Void> drained = Promise.promise();
-    context.runOnContext(v -> sockets.drain(drainSpreadMs).onComplete(drained));
+    context.runOnContext(v -> sockets.drain(drainSpreadMs)
+        .compose(closed -> server == null ? Future.<Void>succeededFuture() : server.shutdown(requestTimeoutMs, TimeUnit.MILLISECONDS))
+        .onComplete(drained));
     return drained.future();
   }
 

@@ -32,9 +32,9 @@ import chorus.shared.bus.RecordLastSeen;
 import chorus.shared.bus.ReleaseReplyJob;
 import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyJobReady;
-import chorus.shared.bus.RequestHandlers;
 import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.SearchMessages;
+import chorus.shared.bus.ServedAddresses;
 import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.SurveyAnswer;
 import chorus.shared.bus.SurveyAnswerResult;
@@ -48,14 +48,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.Promise;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -90,11 +87,8 @@ public class PersistenceVerticle extends VerticleBase {
   private SurveyStore surveys;
 
   private final NodeMetrics metrics;
-  /** Every address this verticle serves, unregistered first when it stops. */
-  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
-  /** Requests being served: a stop waits for them before it closes the pool. */
-  private int inFlight;
-  private Promise<Void> idle;
+  /** Every address this verticle serves: unregistered first when it stops, then the requests in flight are answered. */
+  private ServedAddresses served;
   /** limits.requestTimeoutMs: past it a caller has given up on its request, so a stop waits no longer. */
   private long stopWaitMs;
   private Timer appendLatency;
@@ -114,6 +108,7 @@ public class PersistenceVerticle extends VerticleBase {
   public Future<?> start() {
     PayloadCodecs.install(vertx);
     config = PersistenceConfig.from(config());
+    served = new ServedAddresses(vertx);
     stopWaitMs = config().getJsonObject("limits", new io.vertx.core.json.JsonObject()).getLong("requestTimeoutMs", 10_000L);
     appendLatency = Timer.builder(MeterNames.APPEND_LATENCY).description("append request received to committed")
         .publishPercentileHistogram().register(metrics.registry());
@@ -177,38 +172,22 @@ public class PersistenceVerticle extends VerticleBase {
   /**
    * A clean stop (a drain, an undeploy) loses no request: the addresses are unregistered
    * first, so the cluster routes new requests to the other persistence verticles, then the
-   * requests already being served finish (each bounded by the statement's own timeout, and
-   * here by limits.requestTimeoutMs: the caller has given up by then), then the pool closes.
+   * requests already being served are answered (at most limits.requestTimeoutMs: the caller
+   * has given up by then), then the pool closes.
    */
   @Override
   public Future<?> stop() {
-    List<Future<Void>> unregistered = consumers.stream().map(consumer -> consumer.unregister().otherwiseEmpty()).toList();
-    return Future.join(unregistered).transform(ignored -> servedAll()).transform(ignored -> {
-      if (inFlight > 0) {
-        log.warn("persistence stopping with {} requests still unanswered after {} ms", inFlight, stopWaitMs);
-      }
-      return pool == null ? Future.succeededFuture() : pool.close();
-    });
-  }
-
-  /** Completes when no request is being served, or after limits.requestTimeoutMs. */
-  private Future<Void> servedAll() {
-    if (inFlight == 0) {
+    if (served == null) {
       return Future.succeededFuture();
     }
-    log.info("persistence stopping: waiting for {} requests being served", inFlight);
-    idle = Promise.promise();
-    long timer = vertx.setTimer(stopWaitMs, t -> idle.tryComplete());
-    return idle.future().onComplete(ar -> vertx.cancelTimer(timer));
-  }
-
-  private <R> Future<R> counted(Future<R> result) {
-    inFlight++;
-    return result.onComplete(ar -> {
-      inFlight--;
-      if (inFlight == 0 && idle != null) {
-        idle.tryComplete();
+    if (served.inFlight() > 0) {
+      log.info("persistence stopping: answering the {} requests being served", served.inFlight());
+    }
+    return served.close(stopWaitMs).transform(ignored -> {
+      if (served.inFlight() > 0) {
+        log.warn("persistence stopping with {} requests unanswered after {} ms", served.inFlight(), stopWaitMs);
       }
+      return pool == null ? Future.succeededFuture() : pool.close();
     });
   }
 
@@ -270,9 +249,7 @@ public class PersistenceVerticle extends VerticleBase {
   }
 
   private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
-    MessageConsumer<Object> consumer = RequestHandlers.consumer(vertx.eventBus(), address, type, request -> counted(handler.apply(request)), (message, failure) -> fail(message, address, failure));
-    consumers.add(consumer);
-    return consumer.completion();
+    return served.serve(address, type, handler, (message, failure) -> fail(message, address, failure));
   }
 
   /** Maps a failure to its code. Expected refusals are not logged; database trouble is (never message contents). */
