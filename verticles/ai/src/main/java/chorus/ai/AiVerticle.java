@@ -172,6 +172,10 @@ public final class AiVerticle extends VerticleBase {
     List<Future<?>> done = new ArrayList<>();
     DeliveryOptions quick = new DeliveryOptions().setSendTimeout(Math.min(RELEASE_TIMEOUT_MS, config.requestTimeoutMs()));
     for (Generation generation : List.copyOf(generations.values())) {
+      if (generation.released) {
+        continue; // a drain's grace ended, then the verticle stopped: given back once
+      }
+      generation.released = true;
       generation.cancellation.cancel();
       done.add(vertx.eventBus().request(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(generation.work.jobId(), config.nodeId()), quick)
           .onSuccess(v -> log.info("reply job {} released for another node", generation.work.jobId()))
@@ -469,6 +473,7 @@ public final class AiVerticle extends VerticleBase {
     boolean leaseLost;
     boolean stoppedByUser;
     boolean finished;
+    boolean released;
 
     Generation(ReplyWork work) {
       this.work = work;

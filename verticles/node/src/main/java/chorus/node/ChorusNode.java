@@ -6,10 +6,10 @@ import chorus.persistence.PersistenceVerticle;
 import chorus.presence.PresenceVerticle;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.metrics.NodeMetrics;
+import chorus.shared.node.NodeControl;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import chorus.shared.node.NodeControl;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -28,8 +28,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +108,7 @@ public final class ChorusNode {
       builder.with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));
     }
     return builder.buildClustered().compose(vertx -> {
+      control.started(vertx);
       PayloadCodecs.install(vertx);
       DeploymentOptions options = new DeploymentOptions().setConfig(config);
       HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
@@ -127,7 +128,7 @@ public final class ChorusNode {
         }
       }
       return deployed
-          .map(v -> new ChorusNode(vertx, clusterManager, nodeId, nodeInstance, control.started(vertx)))
+          .map(v -> new ChorusNode(vertx, clusterManager, nodeId, nodeInstance, control))
           .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
     });
   }
@@ -229,9 +230,8 @@ public final class ChorusNode {
       }
     }
 
-    Control started(Vertx vertx) {
+    void started(Vertx vertx) {
       this.vertx = vertx;
-      return this;
     }
 
     @Override

@@ -123,10 +123,11 @@ public final class NodeSockets {
    * Call on the gateway's context.
    */
   public Future<Void> drain(long spreadMs) {
-    List<Map.Entry<ServerWebSocket, Admitted>> sockets;
+    List<Map.Entry<ServerWebSocket, Admitted>> sockets = new java.util.ArrayList<>();
     synchronized (this) {
       draining = true;
-      sockets = List.copyOf(open.entrySet());
+      // a copy of each pair: the map changes as sockets close
+      open.forEach((ws, admitted) -> sockets.add(Map.entry(ws, admitted)));
     }
     int count = sockets.size();
     log.info("draining {} sockets over {} ms", count, spreadMs);
