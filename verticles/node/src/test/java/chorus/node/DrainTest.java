@@ -45,20 +45,25 @@ class DrainTest {
   @Test
   void aShortGraceReleasesTheGenerationAndTheOtherNodeAnswers() {
     // a word a second on A: nowhere near done when its 300 ms of grace end
-    JsonObject reply = drainWhileGenerating(1000, 300);
+    JsonObject reply = drainWhileGenerating(1000, 300, true);
     assertEquals(2, reply.getJsonObject("meta").getInteger("attempt"), () -> "answered again after the release: " + reply.encode());
   }
 
   @Test
   void aLongGraceLetsTheGenerationFinishOnTheDrainingNode() {
-    // 200 ms a word on A: a reply of some 50 words finishes well within 30 s of grace
-    JsonObject reply = drainWhileGenerating(200, 30_000);
+    // 250 ms a word on A: a reply of some 50 words finishes well within 30 s of grace; B has no AI role, so
+    // the reply can only come from A
+    JsonObject reply = drainWhileGenerating(250, 30_000, false);
     assertEquals(1, reply.getJsonObject("meta").getInteger("attempt"), () -> "finished by the first attempt: " + reply.encode());
     assertEquals("stop", reply.getJsonObject("meta").getString("finish_reason"), reply::encode);
   }
 
-  /** The whole scenario; returns the one stored assistant reply of the AI conversation. */
-  private JsonObject drainWhileGenerating(long nodeADelayMs, long aiGraceMs) {
+  /**
+   * The whole scenario; returns the one stored assistant reply of the AI conversation.
+   *
+   * @param otherNodeAnswers B has the AI role too (it joins once A streams, so the job is A's)
+   */
+  private JsonObject drainWhileGenerating(long nodeADelayMs, long aiGraceMs, boolean otherNodeAnswers) {
     try (TestCluster cluster = TestCluster.create(4, config -> {
       config.getJsonObject("drain").put("spreadMs", 1500).put("aiGraceMs", aiGraceMs).put("timeoutMs", 60_000);
       // a lease far longer than the test: only A's release lets B take the job over
@@ -68,8 +73,11 @@ class DrainTest {
           config -> config.getJsonObject("ai").put("localDeltaDelayMs", nodeADelayMs));
       UserProfileClients users = new UserProfileClients(cluster);
       Member owner = users.member();
+      if (!otherNodeAnswers) {
+        cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE));
+      }
 
-      // the AI reply starts streaming on A, the only AI node so far
+      // the AI reply starts streaming on A, the only AI node
       String aiConversation = cluster.newConversation(owner.token(), "Ada", "You are a patient tutor.");
       WsClient aiSocket = cluster.connect(0, "/api/v1/conversations/" + aiConversation + "/ws?stream=true&token=" + owner.token());
       aiSocket.next("connection_ack");
@@ -77,7 +85,9 @@ class DrainTest {
       aiSocket.next("message_received");
       assertEquals("assistant_delta", aiSocket.next().getString("type"));
 
-      cluster.addNodeWith(EnumSet.allOf(NodeRole.class), config -> config.getJsonObject("ai").put("localDeltaDelayMs", 0));
+      if (otherNodeAnswers) {
+        cluster.addNodeWith(EnumSet.allOf(NodeRole.class), config -> config.getJsonObject("ai").put("localDeltaDelayMs", 0));
+      }
 
       // a silent conversation (its bot never answers) with a conversation-profile and a user-profile socket on A
       String chat = users.conversation(owner);
