@@ -288,7 +288,10 @@ public final class ChorusNode {
           .compose(v -> vertx.close())
           .onComplete(ar -> {
             vertx.cancelTimer(cap);
-            if (ar.succeeded()) {
+            if (drained.future().isComplete()) {
+              log.info("node {} closed {} ms after its drain began, past drain.timeoutMs", nodeInstance,
+                  TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            } else if (ar.succeeded()) {
               log.info("node {} drained and left the cluster in {} ms", nodeInstance, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
               drained.tryComplete();
             } else {

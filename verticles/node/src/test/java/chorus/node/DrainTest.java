@@ -51,9 +51,9 @@ class DrainTest {
 
   @Test
   void aLongGraceLetsTheGenerationFinishOnTheDrainingNode() {
-    // 250 ms a word on A: a reply of some 50 words finishes well within 30 s of grace; B has no AI role, so
+    // 200 ms a word on A: a reply of some 50 words finishes well within 30 s of grace; B has no AI role, so
     // the reply can only come from A
-    JsonObject reply = drainWhileGenerating(250, 30_000, false);
+    JsonObject reply = drainWhileGenerating(200, 30_000, false);
     assertEquals(1, reply.getJsonObject("meta").getInteger("attempt"), () -> "finished by the first attempt: " + reply.encode());
     assertEquals("stop", reply.getJsonObject("meta").getString("finish_reason"), reply::encode);
   }
@@ -236,6 +236,26 @@ class DrainTest {
       // evenly over 2 s: 0, 0.67, 1.33 and 2 s in; a loaded machine may bunch them, but not into half the window
       long spreadMs = (last - first) / 1_000_000;
       assertTrue(spreadMs >= 1000, () -> "closes spread over " + spreadMs + " ms only");
+    }
+  }
+
+  @Test
+  void aDrainLongerThanItsTimeoutIsCutShort() {
+    // the second socket would be sent away 20 s in; the cap is 1.5 s
+    try (TestCluster cluster = TestCluster.start(1, config -> config.getJsonObject("drain").put("spreadMs", 20_000).put("timeoutMs", 1500))) {
+      UserProfileClients users = new UserProfileClients(cluster);
+      Member first = users.member();
+      Member second = users.member();
+      WsClient one = cluster.openConversation(0, users.conversation(first), first.token());
+      WsClient two = cluster.openConversation(0, users.conversation(second), second.token());
+      long started = System.nanoTime();
+      Throwable failure = Await.failure(cluster.node(0).drain());
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(failure.getMessage().contains("timed out"), failure::toString);
+      assertTrue(tookMs < 10_000, () -> "the drain ended at the cap, not after the spread: " + tookMs + " ms");
+      // the node closed as it was: both sockets are gone, one sent away, the other cut by the close
+      one.awaitClose();
+      two.awaitClose();
     }
   }
 
