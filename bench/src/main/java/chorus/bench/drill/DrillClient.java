@@ -325,8 +325,11 @@ public final class DrillClient {
       if (seen[0] != null) {
         missing.removeAll(seen[0]);
       }
+      String since = call(() -> Future.succeededFuture(peers.stream().filter(p -> missing.contains(p.userId))
+          .map(p -> p.name + (p.connected() ? " connected for " + (System.currentTimeMillis() - p.upSince) / 1000 + " s" : " NOT connected"))
+          .collect(Collectors.joining(", "))));
       verdict.add(Verdict.Kind.PRESENCE, "with every socket connected, not shown online: " + missing
-          + (seen[0] == null ? " (the observer got no answer)" : ""));
+          + (seen[0] == null ? " (the observer got no answer)" : " (their sockets: " + since + ")"));
     }
 
     call(() -> Future.all(peers.stream().filter(p -> p != observer).map(Peer::close).toList()).mapEmpty());

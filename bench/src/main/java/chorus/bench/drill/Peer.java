@@ -94,6 +94,8 @@ final class Peer {
   /** The longest a socket of this peer waited, once open, for its first frame (connection_ack / online_users). */
   long slowestFirstFrameMs;
   private long openedAt;
+  /** When the current connection became usable (for evidence: "connected for 40 s, shown offline"). */
+  long upSince;
 
   Peer(Vertx vertx, WebSocketClient client, DrillOptions options, String name, String userId, String token, Profile profile,
       List<String> conversations, List<String> sendsTo) {
@@ -174,6 +176,7 @@ final class Peer {
   /** The socket is usable: a disconnection interval (if any) ends here. */
   private void up() {
     failuresInARow = 0;
+    upSince = System.currentTimeMillis();
     slowestFirstFrameMs = Math.max(slowestFirstFrameMs, System.currentTimeMillis() - openedAt);
     if (offlineSince >= 0) {
       long offline = System.currentTimeMillis() - offlineSince;
