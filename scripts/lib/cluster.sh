@@ -210,9 +210,18 @@ _json_field() {
 
 # An admin JWT (role=admin) signed with the nodes' key, made once per script run.
 cluster_admin_token() {
+  local errors
   if [ -z "${CLUSTER_ADMIN_TOKEN:-}" ]; then
-    CLUSTER_ADMIN_TOKEN=$(cd "$CHORUS_ROOT" && java -DCHORUS_LOG_LEVEL=WARN -jar "$CHORUS_JAR" token ops --admin --ttl 3600) \
-      || cluster_fail "could not make an admin token with $CHORUS_JAR"
+    # its stderr only when it fails: a JVM starting on a busy machine warns about blocked threads
+    errors=$(mktemp)
+    if ! CLUSTER_ADMIN_TOKEN=$(cd "$CHORUS_ROOT" && java -DCHORUS_LOG_LEVEL=WARN -jar "$CHORUS_JAR" token ops --admin --ttl 3600 2>"$errors"); then
+      cat "$errors" >&2
+      rm -f "$errors"
+      CLUSTER_ADMIN_TOKEN=""
+      cluster_fail "could not make an admin token with $CHORUS_JAR"
+      return 1
+    fi
+    rm -f "$errors"
   fi
 }
 
