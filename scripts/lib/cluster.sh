@@ -52,8 +52,10 @@ ensure_nginx() {
 cluster_render_nginx() {
   local prefix=$1 lb_port=$2 base_port=$3 size=$4 servers="" i
   for i in $(seq 1 "$size"); do
-    # one failure (refused, timed out, or a draining node's 503) rests a node for 5 s
-    servers+="    server 127.0.0.1:$((base_port + i - 1)) max_fails=1 fail_timeout=5s;\n"
+    # max_fails=0: no passive marking, every request may try every node (docs/operations.md:
+    # a WebSocket records its success only when it closes, so a node marked failed by its
+    # drain's 503s stayed marked after its restart, and nginx ran out of nodes)
+    servers+="    server 127.0.0.1:$((base_port + i - 1)) max_fails=0;\n"
   done
   mkdir -p "$prefix/logs" "$prefix/temp"
   sed -e "s/{{LB_PORT}}/$lb_port/g" -e "s|^ *{{UPSTREAM_SERVERS}}|$servers|" \

@@ -227,7 +227,7 @@ class DeploymentFilesTest {
     Path prefix = render(18080, 18081, 3);
     String conf = Files.readString(prefix.resolve("nginx.conf"));
     for (int port = 18081; port <= 18083; port++) {
-      assertTrue(conf.contains("server 127.0.0.1:" + port + " max_fails=1 fail_timeout=5s;"), conf);
+      assertTrue(conf.contains("server 127.0.0.1:" + port + " max_fails=0;"), conf);
     }
     assertTrue(conf.contains("listen 18080;"));
     String proxy = Files.readString(prefix.resolve("proxy.conf"));
