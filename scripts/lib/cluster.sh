@@ -70,7 +70,13 @@ _cluster_nginx() {
 cluster_nginx_pid() {
   local pid
   pid=$(cat "$CLUSTER_NGINX_PREFIX/nginx.pid" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  # pids are reused: only an nginx started with this prefix counts
+  [ -n "$pid" ] && _pid_runs "$pid" "$CLUSTER_NGINX_PREFIX/" && echo "$pid"
+}
+
+# Whether process PID is alive and its command line contains TEXT.
+_pid_runs() {
+  kill -0 "$1" 2>/dev/null && tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 
 cluster_start_nginx() {
@@ -134,11 +140,13 @@ cluster_node_index() {
 
 cluster_http_port() { echo $((CLUSTER_BASE_PORT + ${1#n} - 1)); }
 
-# The node's JVM pid when it is alive.
+# The node's JVM pid when it is alive: no exit status recorded yet, and the pid (pids are
+# reused) still a JVM running a jar staged in this cluster's directory.
 cluster_node_pid() {
   local pid
+  [ -s "$CLUSTER_DIR/$1.exit" ] && return 1
   pid=$(cat "$CLUSTER_DIR/$1.pid" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] && _pid_runs "$pid" "$CLUSTER_DIR/jars/" && echo "$pid"
 }
 
 _port_in_use() {
