@@ -40,12 +40,16 @@ public record GatewayConfig(
     int surveyMaxOptions,
     ContentConfig content,
     int connectHistoryMax,
-    long drainSpreadMs) {
+    long drainSpreadMs,
+    long presenceAttemptMs) {
 
   public GatewayConfig {
     content.checkFits(maxFrameBytes);
     if (drainSpreadMs < 0) {
       throw new IllegalArgumentException("drain.spreadMs must not be negative");
+    }
+    if (presenceAttemptMs < 1) {
+      throw new IllegalArgumentException("presence.attemptTimeoutMs must be positive");
     }
   }
 
@@ -89,7 +93,8 @@ public record GatewayConfig(
         config.getJsonObject("survey", new JsonObject()).getInteger("maxOptions", 20),
         ContentConfig.from(config),
         limits.getInteger("connectHistoryMax", 50),
-        config.getJsonObject("drain", new JsonObject()).getLong("spreadMs", 5000L));
+        config.getJsonObject("drain", new JsonObject()).getLong("spreadMs", 5000L),
+        config.getJsonObject("presence", new JsonObject()).getLong("attemptTimeoutMs", 2000L));
   }
 
   private static Set<String> commaSeparated(String value) {

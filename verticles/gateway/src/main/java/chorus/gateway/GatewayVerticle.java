@@ -71,7 +71,7 @@ public final class GatewayVerticle extends VerticleBase {
     GatewayMeters meters = new GatewayMeters(metrics.registry(), config.nodeId());
     feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(),
         config.requestTimeoutMs(), meters);
-    PresenceClient presence = new PresenceClient(vertx.eventBus(), config);
+    PresenceClient presence = new PresenceClient(vertx, config);
     sockets = new NodeSockets(vertx, config.socketLimits(), meters);
     drainSpreadMs = config.drainSpreadMs();
     requestTimeoutMs = config.requestTimeoutMs();

@@ -8,10 +8,13 @@ import chorus.shared.bus.SocketOpened;
 import chorus.shared.bus.ViewerJoined;
 import chorus.shared.bus.ViewerLeft;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.Message;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,41 +23,63 @@ import org.slf4j.LoggerFactory;
  * views (per conversation) against cluster-wide limits, reports them closing, and takes
  * from users' cluster-wide message allowance. A close or leave is sent only after its
  * open was answered, so two presence verticles can never apply them in the wrong order.
- * When the presence role cannot answer, sockets are admitted (fail open) and it is logged:
- * a presence outage must not take the chat down with it.
+ *
+ * <p>Each request is tried with a short timeout ({@code presence.attemptTimeoutMs}) and
+ * tried again within {@code limits.requestTimeoutMs}: in the seconds after a node dies, the
+ * cluster still lists its presence role, and a request sent there is never answered. When
+ * no attempt is answered, sockets are admitted (fail open, logged: a presence outage must not
+ * take the chat down with it), and an admitted socket's open keeps being recorded in the
+ * background until it is or the socket closes, so a connected user never stays shown offline.
  */
 public final class PresenceClient {
   private static final Logger log = LoggerFactory.getLogger(PresenceClient.class);
+  /** Between two attempts; the attempt's own timeout is most of the wait. */
+  private static final long RETRY_PAUSE_MS = 100;
 
+  private final Vertx vertx;
   private final EventBus eventBus;
   private final GatewayConfig config;
+  private final DeliveryOptions attemptOptions;
   private final DeliveryOptions options;
+  /** Admitted sockets whose open is not recorded yet, by socket id (sockets of every event loop). */
+  private final Map<String, LateOpen> lateOpens = new ConcurrentHashMap<>();
 
-  public PresenceClient(EventBus eventBus, GatewayConfig config) {
-    this.eventBus = eventBus;
+  public PresenceClient(Vertx vertx, GatewayConfig config) {
+    this.vertx = vertx;
+    this.eventBus = vertx.eventBus();
     this.config = config;
+    this.attemptOptions = new DeliveryOptions().setSendTimeout(Math.min(config.presenceAttemptMs(), config.requestTimeoutMs()));
     this.options = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
   }
 
   /** Admits a socket unless its user already has limits.maxSocketsPerUser open in the cluster. */
   public Future<Boolean> opened(String userId, String socketId, String profile) {
-    return admitted(eventBus.request(Addresses.PRESENCE_SOCKET_OPENED,
-        new SocketOpened(userId, config.nodeInstance(), socketId, profile, config.maxSocketsPerUser()), options), "socket open");
+    SocketOpened open = new SocketOpened(userId, config.nodeInstance(), socketId, profile, config.maxSocketsPerUser());
+    return ask(Addresses.PRESENCE_SOCKET_OPENED, open).map(Admission::admitted).recover(e -> {
+      log.warn("presence: socket open not checked, admitting and recording it in the background: {}", e.toString());
+      LateOpen late = new LateOpen(new SocketOpened(userId, config.nodeInstance(), socketId, profile, Integer.MAX_VALUE));
+      lateOpens.put(socketId, late);
+      late.attempt();
+      return Future.succeededFuture(true);
+    });
   }
 
   public void closed(Future<Boolean> opened, String userId, String socketId) {
     opened.onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        eventBus.request(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId), options)
-            .onFailure(e -> log.warn("presence: socket close not recorded: {}", e.toString()));
+        LateOpen late = lateOpens.remove(socketId);
+        // after the open that may still be on its way, never before it
+        Future<?> after = late == null ? Future.succeededFuture() : late.stop();
+        after.onComplete(done -> eventBus.request(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId), options)
+            .onFailure(e -> log.warn("presence: socket close not recorded: {}", e.toString())));
       }
     });
   }
 
   /** Admits a socket's view of a conversation unless limits.maxSocketsPerConversation are on it already. */
   public Future<Boolean> viewerJoined(UUID conversationId, String userId, String socketId) {
-    return admitted(eventBus.request(Addresses.PRESENCE_VIEWER_JOINED,
-        new ViewerJoined(conversationId, userId, config.nodeInstance(), socketId, config.maxSocketsPerConversation()), options), "viewer join");
+    return admitted(ask(Addresses.PRESENCE_VIEWER_JOINED,
+        new ViewerJoined(conversationId, userId, config.nodeInstance(), socketId, config.maxSocketsPerConversation())), "viewer join");
   }
 
   public void viewerLeft(Future<Boolean> joined, UUID conversationId, String socketId) {
@@ -68,15 +93,66 @@ public final class PresenceClient {
 
   /** One message's worth of the user's cluster-wide allowance: false when it is used up. */
   public Future<Boolean> takeMessageToken(String userId) {
-    return admitted(eventBus.request(Addresses.RATE_LIMIT_TAKE,
-        new RateLimitTake(userId, config.messagesPerSecond(), config.messageBurst()), options), "rate limit");
+    return admitted(ask(Addresses.RATE_LIMIT_TAKE, new RateLimitTake(userId, config.messagesPerSecond(), config.messageBurst())), "rate limit");
   }
 
-  private static Future<Boolean> admitted(Future<Message<Object>> request, String what) {
-    return request.map(reply -> ((Admission) reply.body()).admitted())
-        .recover(e -> {
-          log.warn("presence: {} not checked, admitting: {}", what, e.toString());
-          return Future.succeededFuture(true);
-        });
+  /** Attempts with the short timeout until one is answered or limits.requestTimeoutMs has passed. */
+  private Future<Admission> ask(String address, Object request) {
+    Promise<Admission> answer = Promise.promise();
+    attempt(address, request, System.nanoTime() + config.requestTimeoutMs() * 1_000_000L, answer);
+    return answer.future();
+  }
+
+  private void attempt(String address, Object request, long deadlineNanos, Promise<Admission> answer) {
+    eventBus.<Admission>request(address, request, attemptOptions).onComplete(ar -> {
+      if (ar.succeeded()) {
+        answer.complete(ar.result().body());
+      } else if (System.nanoTime() + RETRY_PAUSE_MS * 1_000_000L >= deadlineNanos) {
+        answer.fail(ar.cause());
+      } else {
+        vertx.setTimer(RETRY_PAUSE_MS, t -> attempt(address, request, deadlineNanos, answer));
+      }
+    });
+  }
+
+  private static Future<Boolean> admitted(Future<Admission> request, String what) {
+    return request.map(Admission::admitted).recover(e -> {
+      log.warn("presence: {} not checked, admitting: {}", what, e.toString());
+      return Future.succeededFuture(true);
+    });
+  }
+
+  /**
+   * An admitted socket's open, recorded again and again (no limit: the socket is open
+   * already; adding a socket twice is adding it once) until it is, or the socket closes.
+   */
+  private final class LateOpen {
+    private final SocketOpened open;
+    private boolean stopped;
+    private Future<?> inFlight = Future.succeededFuture();
+
+    LateOpen(SocketOpened open) {
+      this.open = open;
+    }
+
+    void attempt() {
+      if (stopped) {
+        return;
+      }
+      inFlight = eventBus.request(Addresses.PRESENCE_SOCKET_OPENED, open, attemptOptions).onComplete(ar -> {
+        if (ar.succeeded()) {
+          lateOpens.remove(open.socketId(), this);
+          log.info("presence: socket {} of {} recorded late", open.socketId(), open.userId());
+        } else {
+          vertx.setTimer(RETRY_PAUSE_MS, t -> attempt());
+        }
+      });
+    }
+
+    /** No more attempts; completes once the one under way (if any) is answered or timed out. */
+    Future<?> stop() {
+      stopped = true;
+      return inFlight.otherwiseEmpty();
+    }
   }
 }

@@ -150,6 +150,45 @@ class PresenceTest {
     return instances.stream().map(instance -> instance.substring(0, instance.indexOf('#'))).toList();
   }
 
+  /**
+   * Right after a node dies the cluster still lists its presence role for a while (here a
+   * minute), and a request sent there is never answered. Sockets opened in that window are
+   * still recorded (another attempt reaches a live presence role), so their users are shown
+   * online while connected, and offline once they close.
+   */
+  @Test
+  void socketsOpenedWhileADeadPresenceRoleIsStillListedAreShownOnline() {
+    try (TestCluster own = TestCluster.create(3, config -> {
+      config.getJsonObject("cluster").put("maxNoHeartbeatSeconds", 60);
+      config.getJsonObject("limits").put("requestTimeoutMs", 3000);
+      config.put("presence", new io.vertx.core.json.JsonObject().put("attemptTimeoutMs", 1000));
+    })) {
+      own.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE));
+      own.addNode(EnumSet.of(NodeRole.PRESENCE));
+      own.addNode(EnumSet.of(NodeRole.PRESENCE));
+      List<String> users = new java.util.ArrayList<>();
+      List<String> tokens = new java.util.ArrayList<>();
+      List<String> conversations = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        users.add(TestCluster.newUserId());
+        tokens.add(own.token(users.get(i)));
+        conversations.add(own.newConversation(tokens.get(i), "Listed", "Still listed.", "survey"));
+      }
+      own.kill(1);
+      // requests to the presence address now alternate between the dead role and the live one
+      List<WsClient> sockets = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        sockets.add(own.openConversation(0, conversations.get(i), tokens.get(i)));
+      }
+      PresenceQuery query = new PresenceQuery(users);
+      Await.until("every connected user shown online", Duration.ofSeconds(15),
+          () -> users.stream().allMatch(snapshot(own, query)::isOnline));
+      sockets.forEach(WsClient::close);
+      Await.until("offline once closed", Duration.ofSeconds(15),
+          () -> users.stream().noneMatch(snapshot(own, query)::isOnline));
+    }
+  }
+
   @Test
   void aCleanStopTakesItsUsersOfflineAtOnce() {
     // failure detection slowed to a minute: an offline update within the frame wait (15 s) can
