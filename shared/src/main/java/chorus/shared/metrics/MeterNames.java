@@ -16,8 +16,27 @@ public final class MeterNames {
   public static final String DELIVERY_LATENCY = "chorus.delivery.latency";
   /** Counter, tag {@code role}: messages committed by this node's persistence role (rate = messages per second). */
   public static final String MESSAGES_PERSISTED = "chorus.messages.persisted";
+  /** Distribution: appends committed together in one transaction (group commit under load). */
+  public static final String APPEND_BATCH_SIZE = "chorus.append.batch.size";
   /** Timer: an append request, received to committed. */
   public static final String APPEND_LATENCY = "chorus.append.latency";
   /** Counter, tags {@code profile}, {@code code}: error frames sent to clients (the error rate). */
   public static final String ERROR_FRAMES = "chorus.error.frames";
+  /** Counter, tag {@code profile}: text frames received from clients. */
+  public static final String FRAMES_IN = "chorus.frames.in";
+  /** Counter, tag {@code profile}: text frames queued to clients. */
+  public static final String FRAMES_OUT = "chorus.frames.out";
+  /**
+   * Counter, tag {@code path} ({@code local} or {@code cross_node}): committed messages this
+   * gateway received for its sockets, by whether this node or another one committed them.
+   */
+  public static final String DELIVERIES = "chorus.deliveries";
+  /** Timer: an AI generation's start (claimed, admitted) to the provider's first token. */
+  public static final String AI_FIRST_TOKEN = "chorus.ai.first.token";
+  /** Timer, tag {@code outcome} ({@code stored}, {@code stopped}, {@code failed}, {@code lost}): a whole generation. */
+  public static final String AI_GENERATION = "chorus.ai.generation";
+  /** Gauge: AI generations running on this node. */
+  public static final String AI_GENERATIONS_ACTIVE = "chorus.ai.generations.active";
+  /** Gauge: AI reply jobs waiting on this node for a generation slot. */
+  public static final String AI_GENERATIONS_QUEUED = "chorus.ai.generations.queued";
 }

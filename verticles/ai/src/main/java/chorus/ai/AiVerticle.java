@@ -21,6 +21,7 @@ import chorus.shared.bus.ReplyWork;
 import chorus.shared.bus.StopGeneration;
 import chorus.shared.bus.StreamSnapshotRequest;
 import chorus.shared.domain.Role;
+import chorus.shared.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -78,9 +79,23 @@ public final class AiVerticle extends VerticleBase {
   /** The generations under way here, by job id. */
   private final Map<UUID, Generation> generations = new LinkedHashMap<>();
 
+  private final NodeMetrics metrics;
+  private AiMeters meters;
+
+  /** On its own (module tests): meters are kept but nobody scrapes them. */
+  public AiVerticle() {
+    this(NodeMetrics.unscraped());
+  }
+
+  public AiVerticle(NodeMetrics metrics) {
+    this.metrics = metrics;
+  }
+
   @Override
   public Future<?> start() {
     PayloadCodecs.install(vertx);
+    // gauges read the fields on scrape (another thread): a stale value for one scrape is harmless
+    meters = new AiMeters(metrics.registry(), () -> running, queue::size);
     try {
       config = AiConfig.from(config());
       engine = EngineConfig.from(config());
@@ -277,6 +292,7 @@ public final class AiVerticle extends VerticleBase {
     }
     if (generation.firstTokenNanos == 0) {
       generation.firstTokenNanos = System.nanoTime();
+      meters.firstToken(generation.startedNanos, generation.firstTokenNanos);
     }
     generation.index++;
     generation.text.append(text);
@@ -363,6 +379,7 @@ public final class AiVerticle extends VerticleBase {
 
   private void ended(Generation generation, String outcome) {
     generation.finished = true;
+    meters.generationEnded(generation.startedNanos, outcome);
     ReplyWork work = generation.work;
     if (generation.index > 0) {
       vertx.eventBus().publish(Addresses.conversationTopic(work.conversationId()),

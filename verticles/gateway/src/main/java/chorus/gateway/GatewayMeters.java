@@ -1,5 +1,6 @@
 package chorus.gateway;
 
+import chorus.shared.bus.MessageAppended;
 import chorus.shared.domain.StoredMessage;
 import chorus.shared.metrics.MeterNames;
 import io.micrometer.core.instrument.Counter;
@@ -14,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the gateway records (names in {@link MeterNames}): sockets open and how long they
- * lived per profile, commit-to-dispatch latency, and error frames by profile and code.
- * Safe from any event loop.
+ * lived per profile, frames in and out per profile, commit-to-dispatch latency, deliveries
+ * by whether they crossed nodes, and error frames by profile and code. Safe from any event loop.
  */
 public final class GatewayMeters {
   private final MeterRegistry registry;
@@ -23,9 +24,16 @@ public final class GatewayMeters {
   private final Map<String, AtomicInteger> openByProfile = new ConcurrentHashMap<>();
   private final Map<String, Timer> durationByProfile = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorsByProfileAndCode = new ConcurrentHashMap<>();
+  private final String nodeId;
+  private final Counter localDeliveries;
+  private final Counter crossNodeDeliveries;
 
-  public GatewayMeters(MeterRegistry registry) {
+  /** @param nodeId this node's id: a message committed under another id crossed nodes to get here */
+  public GatewayMeters(MeterRegistry registry, String nodeId) {
     this.registry = registry;
+    this.nodeId = nodeId;
+    this.localDeliveries = deliveries("local");
+    this.crossNodeDeliveries = deliveries("cross_node");
     this.deliveryLatency = Timer.builder(MeterNames.DELIVERY_LATENCY)
         .description("commit of a message to its dispatch to this node's sockets")
         .publishPercentileHistogram()
@@ -53,6 +61,26 @@ public final class GatewayMeters {
       Duration sinceCommit = Duration.between(message.createdAt(), Instant.now());
       deliveryLatency.record(sinceCommit.isNegative() ? Duration.ZERO : sinceCommit);
     }
+  }
+
+  private Counter deliveries(String path) {
+    return Counter.builder(MeterNames.DELIVERIES).description("committed messages received for this node's sockets")
+        .tag("path", path).register(registry);
+  }
+
+  /** A committed message arrived on a conversation topic this node follows. */
+  public void received(MessageAppended appended) {
+    (nodeId.equals(appended.committedBy()) ? localDeliveries : crossNodeDeliveries).increment();
+  }
+
+  /** The counter of text frames received on {@code profile}'s sockets (look it up once per socket). */
+  public Counter framesIn(String profile) {
+    return Counter.builder(MeterNames.FRAMES_IN).description("text frames received from clients").tag("profile", profile).register(registry);
+  }
+
+  /** The counter of text frames queued to {@code profile}'s sockets (look it up once per socket). */
+  public Counter framesOut(String profile) {
+    return Counter.builder(MeterNames.FRAMES_OUT).description("text frames queued to clients").tag("profile", profile).register(registry);
   }
 
   public void errorFrame(String profile, String code) {

@@ -53,7 +53,7 @@ public final class GatewayVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
-    GatewayMeters meters = new GatewayMeters(metrics.registry());
+    GatewayMeters meters = new GatewayMeters(metrics.registry(), config.nodeId());
     feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(),
         config.requestTimeoutMs(), meters);
     PresenceClient presence = new PresenceClient(vertx.eventBus(), config);

@@ -106,7 +106,7 @@ public final class ChorusNode {
           Supplier<Deployable> verticle = switch (role) {
             case PERSISTENCE -> () -> new PersistenceVerticle(nodeMetrics);
             case PRESENCE -> () -> new PresenceVerticle(hazelcast);
-            case AI -> AiVerticle::new;
+            case AI -> () -> new AiVerticle(nodeMetrics);
             case GATEWAY -> () -> gateway;
           };
           deployed = deployed.compose(v -> vertx.deployVerticle(verticle.get(), options)

@@ -38,6 +38,8 @@ class MetricsTest {
     String token = cluster.token(user);
     String conversationId = cluster.newConversation(token, "Ada", "You are terse.");
     double persistedBefore = persisted(0, "user") + persisted(1, "user");
+    double[] committedBefore = {committed(0), committed(1)};
+    double aiBefore = aiStored(0) + aiStored(1);
 
     WsClient conversationSocket = cluster.openConversation(0, conversationId, token);
     WsClient userSocket = cluster.connect(0, "/ws/auth?token=" + token);
@@ -60,6 +62,19 @@ class MetricsTest {
     assertTrue(value(node0, "chorus_delivery_latency_seconds_count") >= 6, "3 user messages and 3 replies dispatched on node 0");
     assertTrue(value(node0, "chorus_delivery_latency_seconds_bucket", "le=\"+Inf\"") >= 6);
     assertTrue(node0.contains("node=\"" + cluster.node(0).nodeId() + "\""), "every meter is tagged with its node");
+    // frames: 3 user messages and one unknown type in; the ack, 3 x (received + reply) and the error out
+    assertEquals(4.0, value(node0, "chorus_frames_in_total", "profile=\"conversation\""));
+    assertTrue(value(node0, "chorus_frames_out_total", "profile=\"conversation\"") >= 8.0, node0);
+    // the 6 messages reached node 0's feed once each: those node 1 committed crossed nodes
+    assertEquals(committed(0) - committedBefore[0], value(node0, "chorus_deliveries_total", "path=\"local\""));
+    assertEquals(committed(1) - committedBefore[1], value(node0, "chorus_deliveries_total", "path=\"cross_node\""));
+    assertEquals(6.0, value(node0, "chorus_deliveries_total", "path=\"local\"") + value(node0, "chorus_deliveries_total", "path=\"cross_node\""));
+    // three replies generated, on either node's AI role; none running or queued any more
+    assertEquals(3.0, aiStored(0) + aiStored(1) - aiBefore);
+    assertEquals(3.0, value(scrape(0), "chorus_ai_first_token_seconds_count") + value(scrape(1), "chorus_ai_first_token_seconds_count"));
+    assertTrue(node0.contains("chorus_ai_generations_active{"), node0);
+    assertEquals(0.0, value(scrape(0), "chorus_ai_generations_active") + value(scrape(1), "chorus_ai_generations_active"));
+    assertEquals(0.0, value(scrape(0), "chorus_ai_generations_queued") + value(scrape(1), "chorus_ai_generations_queued"));
     assertTrue(node0.contains("vertx_eventbus_"), "Vert.x event-bus meters");
     assertTrue(node0.contains("jvm_memory_used_bytes"), "JVM meters");
 
@@ -72,6 +87,15 @@ class MetricsTest {
 
   private static double persisted(int node, String role) {
     return value(scrape(node), "chorus_messages_persisted_total", "role=\"" + role + "\"");
+  }
+
+  /** Messages of every role this node's persistence role committed. */
+  private static double committed(int node) {
+    return persisted(node, "user") + persisted(node, "assistant");
+  }
+
+  private static double aiStored(int node) {
+    return value(scrape(node), "chorus_ai_generation_seconds_count", "outcome=\"stored\"");
   }
 
   private static String scrape(int node) {

@@ -35,8 +35,16 @@ final class MessageStore {
     this.config = config;
   }
 
-  /** Stores a message in one round trip; see {@link Sql#APPEND} for the statement's shape. */
-  Future<AppendResult> append(AppendMessage request) {
+  /** The index of the conversation id among {@link Sql#APPEND}'s parameters ($2). */
+  static final int CONVERSATION_PARAM = 1;
+
+  /**
+   * Checks an append request and binds it as {@link Sql#APPEND}'s parameters (fresh ids
+   * included, so a statement run again with the same tuple is the same message).
+   *
+   * @throws RequestFailure when a required field is missing or invalid
+   */
+  static Tuple appendParams(AppendMessage request) {
     require(request.conversationId(), "conversationId");
     require(request.role(), "role");
     require(request.content(), "content");
@@ -53,7 +61,7 @@ final class MessageStore {
       require(file.data(), "attachment.data");
       meta = withAttachment(meta, attachmentId, file);
     }
-    Tuple params = Tuple.of(UUID.randomUUID(), request.conversationId(), request.requesterId(),
+    return Tuple.of(UUID.randomUUID(), request.conversationId(), request.requesterId(),
         request.role().wire(), request.senderId(), request.content(), Rows.json(meta),
         request.clientMessageId(), request.wantsReply(), request.replyToMessageId(), request.replyJobId(),
         request.leaseOwner(), UUID.randomUUID(), request.personaId(),
@@ -61,6 +69,10 @@ final class MessageStore {
         file == null ? null : file.sha256(), file == null ? null : Buffer.buffer(file.data()),
         // only an AI reply (a job's answer) counts tokens
         request.replyJobId() == null ? null : request.usageUserId(), request.usageTokens());
+  }
+
+  /** Stores one message in one round trip and its own commit; see {@link Sql#APPEND} for the statement's shape. */
+  Future<AppendResult> append(Tuple params) {
     return pool.preparedQuery(Sql.APPEND).execute(params)
         // a concurrent twin stored the same client id first: run again, now it is found as a duplicate
         .recover(failure -> violated(failure, Sql.CLIENT_ID_CONSTRAINT)
@@ -70,6 +82,27 @@ final class MessageStore {
             ? RequestFailure.conflict("that message already has a reply")
             : failure))
         .map(MessageStore::appendResult);
+  }
+
+  /**
+   * Stores several messages in one transaction: the statements are pipelined and share one
+   * commit, which is what lets a busy node store more messages per second than it could
+   * commit one by one. The outer future fails when the transaction does (nothing of it is
+   * stored: the caller runs each one on its own); an outcome that is not a stored message
+   * (a duplicate, a non-member...) fails only its own inner future, as {@link #append} would.
+   */
+  Future<List<Future<AppendResult>>> appendAll(List<Tuple> batch) {
+    return pool.withTransaction(connection -> connection.preparedQuery(Sql.APPEND).executeBatch(batch)).map(first -> {
+      List<Future<AppendResult>> results = new ArrayList<>(batch.size());
+      for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
+        try {
+          results.add(Future.succeededFuture(appendResult(rows)));
+        } catch (RuntimeException e) {
+          results.add(Future.failedFuture(e));
+        }
+      }
+      return results;
+    });
   }
 
   /** The message's meta.attachment describes the file stored with it: written here, from the file itself. */

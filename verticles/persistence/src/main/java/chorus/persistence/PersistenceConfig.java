@@ -9,6 +9,8 @@ import io.vertx.pgclient.PgConnectOptions;
  * may arrive as strings (environment overrides), so numbers and booleans are parsed leniently.
  *
  * @param url a {@code postgresql://user:pass@host:port/db} URL; when non-empty it wins over the separate fields
+ * @param appendConnections how many append transactions run at once (of the pool's connections; at most poolSize)
+ * @param appendBatchMax the most appends one transaction commits together (see {@link AppendBatcher})
  */
 public record PersistenceConfig(
     String url,
@@ -18,6 +20,8 @@ public record PersistenceConfig(
     String user,
     String password,
     int poolSize,
+    int appendConnections,
+    int appendBatchMax,
     boolean migrate,
     int historyPageSize,
     int historyPageMax,
@@ -26,6 +30,14 @@ public record PersistenceConfig(
   public PersistenceConfig {
     if (poolSize < 1) {
       throw new IllegalArgumentException("pg.poolSize must be at least 1, got " + poolSize);
+    }
+    if (appendConnections < 1) {
+      throw new IllegalArgumentException("pg.appendConnections must be at least 1, got " + appendConnections);
+    }
+    // a smaller pool (set on its own) caps it, rather than refuse to start
+    appendConnections = Math.min(appendConnections, poolSize);
+    if (appendBatchMax < 1) {
+      throw new IllegalArgumentException("pg.appendBatchMax must be at least 1, got " + appendBatchMax);
     }
     if (historyPageMax < 1 || historyPageSize < 1 || historyPageSize > historyPageMax) {
       throw new IllegalArgumentException("limits: need 1 <= historyPageSize <= historyPageMax, got "
@@ -45,6 +57,8 @@ public record PersistenceConfig(
         string(pg, "user", "chorus"),
         string(pg, "password", "chorus"),
         integer(pg, "poolSize", 8),
+        integer(pg, "appendConnections", 4),
+        integer(pg, "appendBatchMax", 64),
         bool(pg, "migrate", true),
         integer(limits, "historyPageSize", 100),
         integer(limits, "historyPageMax", 500),

@@ -45,6 +45,7 @@ import chorus.shared.domain.StoredMessage;
 import chorus.shared.metrics.MeterNames;
 import chorus.shared.metrics.NodeMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -88,6 +89,7 @@ public class PersistenceVerticle extends VerticleBase {
 
   private final NodeMetrics metrics;
   private Timer appendLatency;
+  private AppendBatcher appends;
   /** One counter per role, looked up once: an append is the hot path. */
   private final Map<Role, Counter> persistedByRole = new EnumMap<>(Role.class);
 
@@ -122,6 +124,9 @@ public class PersistenceVerticle extends VerticleBase {
           .using(vertx)
           .build();
       messages = new MessageStore(pool, config);
+      appends = new AppendBatcher(messages, config.appendConnections(), config.appendBatchMax(),
+          DistributionSummary.builder(MeterNames.APPEND_BATCH_SIZE).description("appends committed together in one transaction")
+              .publishPercentileHistogram().register(metrics.registry()));
       conversations = new ConversationStore(pool);
       replyJobs = new ReplyJobStore(pool, config);
       content = new ContentStore(pool);
@@ -175,14 +180,21 @@ public class PersistenceVerticle extends VerticleBase {
    */
   private Future<AppendResult> append(AppendMessage request) {
     long received = System.nanoTime();
-    return messages.append(request).onSuccess(result -> {
+    Future<AppendResult> stored;
+    try {
+      // a file is big: it is stored in a transaction of its own rather than delay a batch
+      stored = request.attachment() != null ? messages.append(MessageStore.appendParams(request)) : appends.append(MessageStore.appendParams(request));
+    } catch (RequestFailure e) {
+      return Future.failedFuture(e);
+    }
+    return stored.onSuccess(result -> {
       if (result.duplicate()) {
         return;
       }
       appendLatency.record(System.nanoTime() - received, TimeUnit.NANOSECONDS);
       persistedByRole.get(result.message().role()).increment();
       var eventBus = vertx.eventBus();
-      eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message()));
+      eventBus.publish(Addresses.conversationTopic(result.message().conversationId()), new MessageAppended(result.message(), config.nodeId()));
       if (result.replyJobId() != null) {
         eventBus.send(Addresses.REPLY_JOB_READY, new ReplyJobReady(result.replyJobId(), result.message().conversationId()));
       }
@@ -198,7 +210,7 @@ public class PersistenceVerticle extends VerticleBase {
   private Future<SurveyAnswerResult> surveyAnswer(SurveyAnswer request) {
     return surveys.answer(request).onSuccess(result -> {
       for (StoredMessage message : result.messages()) {
-        vertx.eventBus().publish(Addresses.conversationTopic(message.conversationId()), new MessageAppended(message));
+        vertx.eventBus().publish(Addresses.conversationTopic(message.conversationId()), new MessageAppended(message, config.nodeId()));
       }
     });
   }

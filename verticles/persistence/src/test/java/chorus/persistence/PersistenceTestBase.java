@@ -19,6 +19,7 @@ import chorus.shared.domain.Bot;
 import chorus.shared.domain.BotKind;
 import chorus.shared.domain.Conversation;
 import chorus.shared.domain.Role;
+import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -27,6 +28,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +160,18 @@ abstract class PersistenceTestBase {
 
   static HistoryPage history(Conversation conversation, Long afterSeq, Long beforeSeq, int limit) {
     return call(Addresses.HISTORY, new HistoryRequest(conversation.id(), conversation.ownerId(), afterSeq, beforeSeq, limit));
+  }
+
+  /** Every message of the conversation, oldest first, read page by page. */
+  static List<StoredMessage> allMessages(Conversation conversation) {
+    List<StoredMessage> all = new ArrayList<>();
+    boolean more = true;
+    while (more) {
+      HistoryPage page = history(conversation, all.isEmpty() ? null : all.get(all.size() - 1).seq(), null, PAGE_MAX);
+      all.addAll(page.messages());
+      more = page.hasMore();
+    }
+    return all;
   }
 
   /** Arranges a row the bus cannot: makes a job look created long ago. */

@@ -227,6 +227,7 @@ public final class ConversationFeeds {
     void onEvent(Message<Object> event) {
       Object body = event.body();
       if (body instanceof MessageAppended appended) {
+        meters.received(appended);
         offer(appended.message());
       } else if (body instanceof TypingChanged typing) {
         forEachListener(listener -> listener.onTyping(typing));

@@ -79,7 +79,7 @@ final class ConversationSocket extends FeedListener {
 
   void start() {
     // nothing is read until the socket is admitted (per-user and per-conversation limits, cluster-wide)
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
+    plumbing = SocketPlumbing.attach(services, ConversationProfile.NAME, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
         "too many messages in flight on this connection; wait for acknowledgements", this::onSocketClosed));
     seat.take(ConversationProfile.NAME, this::refuse, this::accept);
   }

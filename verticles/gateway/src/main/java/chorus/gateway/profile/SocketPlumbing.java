@@ -2,6 +2,7 @@ package chorus.gateway.profile;
 
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -80,15 +81,19 @@ final class SocketPlumbing {
   private final FrameQueue inbound;
   private final BoundedWriter writer;
   private final Heartbeat heartbeat;
+  private final Counter framesOut;
   private boolean closed;
 
-  private SocketPlumbing(SocketServices services, ServerWebSocket ws, String socketId, Events events) {
+  private SocketPlumbing(SocketServices services, String profile, ServerWebSocket ws, String socketId, Events events) {
     this.services = services;
+    Counter framesIn = services.meters().framesIn(profile);
+    this.framesOut = services.meters().framesOut(profile);
     this.ws = ws;
     this.socketId = socketId;
     this.inbound = new FrameQueue(services.config().maxPendingFrames());
     ws.pause();
     ws.textMessageHandler(text -> {
+      framesIn.increment();
       if (!inbound.offer(() -> events.onText(text))) {
         events.onBusy();
       }
@@ -112,8 +117,8 @@ final class SocketPlumbing {
    * Wires {@code ws} (paused: nothing is read until {@link #resume}); call on the socket's
    * context before any other handler of the socket is set.
    */
-  static SocketPlumbing attach(SocketServices services, ServerWebSocket ws, String socketId, Events events) {
-    return new SocketPlumbing(services, ws, socketId, events);
+  static SocketPlumbing attach(SocketServices services, String profile, ServerWebSocket ws, String socketId, Events events) {
+    return new SocketPlumbing(services, profile, ws, socketId, events);
   }
 
   /** Through a method: the close handler is set before the field is (a close is only handled after the constructor). */
@@ -129,7 +134,9 @@ final class SocketPlumbing {
   /** Queues a frame for the client unless the socket is closed or closing. */
   void send(JsonObject frame) {
     if (!closed && !ws.isClosed()) {
-      writer.writeText(frame.encode());
+      if (writer.writeText(frame.encode())) {
+        framesOut.increment();
+      }
     }
   }
 

@@ -74,7 +74,7 @@ final class SurveySocket extends FeedListener {
   }
 
   void start() {
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
+    plumbing = SocketPlumbing.attach(services, SurveyProfile.NAME, ws, socketId, SocketPlumbing.events(this::handleFrame, this::error,
         "too many messages in flight on this connection; wait for the next question", this::onSocketClosed));
     seat.take(SurveyProfile.NAME, this::refuse, this::accept);
   }
@@ -87,8 +87,9 @@ final class SurveySocket extends FeedListener {
   }
 
   private void accept() {
-    SurveyProfile.log.info("ws open profile={} conversation={} node={} socket={} token={} reconnect={}", SurveyProfile.NAME,
-        conversationId, services.config().nodeId(), socketId, user != null, reconnect);
+    // user: the token's subject, or the survey's respondent when the conversation id alone admitted the socket
+    SurveyProfile.log.info("ws open profile={} user={} conversation={} node={} socket={} token={} reconnect={}", SurveyProfile.NAME,
+        senderId, conversationId, services.config().nodeId(), socketId, user != null, reconnect);
     JsonArray history = new JsonArray();
     context.messages().forEach(m -> history.add(historyEntry(m)));
     send(stateFrame(history));
@@ -326,8 +327,8 @@ final class SurveySocket extends FeedListener {
   private void onSocketClosed() {
     services.feeds().detach(conversationId, this);
     seat.release();
-    SurveyProfile.log.info("ws close profile={} conversation={} node={} socket={} code={}", SurveyProfile.NAME, conversationId,
-        services.config().nodeId(), socketId, ws.closeStatusCode());
+    SurveyProfile.log.info("ws close profile={} user={} conversation={} node={} socket={} code={}", SurveyProfile.NAME, senderId,
+        conversationId, services.config().nodeId(), socketId, ws.closeStatusCode());
   }
 
   private void error(String code, String text) {

@@ -93,7 +93,7 @@ final class UserSocket {
 
   void start() {
     // nothing is read until the socket is admitted (at most limits.maxSocketsPerUser per user, cluster-wide)
-    plumbing = SocketPlumbing.attach(services, ws, socketId, SocketPlumbing.events(this::handleFrame, (code, text) -> error(code, text, null),
+    plumbing = SocketPlumbing.attach(services, UserProfile.NAME, ws, socketId, SocketPlumbing.events(this::handleFrame, (code, text) -> error(code, text, null),
         "too many messages in flight on this connection; wait for answers", this::onSocketClosed));
     presence = services.presence().opened(user.userId(), socketId, UserProfile.NAME);
     presence.onSuccess(admitted -> {
