@@ -38,6 +38,7 @@ public final class BenchMain {
         case "roundtrip" -> workloads.roundTrip();
         case "fanout" -> workloads.fanOut();
         case "ai" -> workloads.aiStreaming();
+        case "reconnect" -> workloads.reconnect();
         default -> throw new IllegalArgumentException("unknown workload " + workload);
       };
     } catch (Exception e) {

@@ -21,6 +21,7 @@ public final class ChorusConversationClient implements RoomClient {
   private volatile boolean open = true;
   private volatile long lastSeq;
   private volatile Consumer<JsonObject> otherFrames = f -> { };
+  private volatile java.util.function.LongConsumer onAck = k -> { };
 
   private ChorusConversationClient(int index, String conversationId, WebSocket ws, Deliveries deliveries, long lastSeq) {
     this.index = index;
@@ -66,6 +67,11 @@ public final class ChorusConversationClient implements RoomClient {
     this.otherFrames = handler;
   }
 
+  /** Told the key of each of this socket's own messages when it is acknowledged. */
+  public void onAck(java.util.function.LongConsumer handler) {
+    this.onAck = handler;
+  }
+
   public void closeHandler(Runnable handler) {
     ws.closeHandler(v -> {
       open = false;
@@ -90,6 +96,7 @@ public final class ChorusConversationClient implements RoomClient {
         }
         if (payload.sender() == index) {
           deliveries.tracker().acked(payload.key(), now);
+          onAck.accept(payload.key());
         }
         deliveries.deliver(index, payload, now);
       }

@@ -26,6 +26,9 @@ public final class Tracker {
 
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final Map<Integer, Set<Long>> seenByReceiver = new ConcurrentHashMap<>();
+  private final Set<Long> resent = ConcurrentHashMap.newKeySet();
+  /** Second copies a sender got because it sent the message again (same id): the protocol's idempotent answer, not a duplicate. */
+  public final LongAdder resendEchoes = new LongAdder();
 
   private record Pending(long intendedNanos, int receivers) {}
 
@@ -63,7 +66,11 @@ public final class Tracker {
   public void delivered(int receiver, Payload payload, long nowNanos, Boolean crossNode) {
     Set<Long> seen = seenByReceiver.computeIfAbsent(receiver, r -> ConcurrentHashMap.newKeySet());
     if (!seen.add(payload.key())) {
-      counts.duplicates.increment();
+      if (receiver == payload.sender() && resent.contains(payload.key())) {
+        resendEchoes.increment();
+      } else {
+        counts.duplicates.increment();
+      }
       return;
     }
     counts.delivered.increment();
@@ -72,6 +79,11 @@ public final class Tracker {
     if (crossNode != null) {
       (crossNode ? crossNodeLatency : sameNodeLatency).recordNanos(latency);
     }
+  }
+
+  /** The sender sent this message again with the same id (after a reconnect or a MESSAGE_ERROR): not a new message. */
+  public void resent(long key) {
+    resent.add(key);
   }
 
   /** A frame that looks like a delivery but names no message of this run. */

@@ -355,6 +355,226 @@ final class Workloads {
     return header("ai").put("steps", new JsonArray().add(step)).put("problems", problems);
   }
 
+  // ---------------------------------------------------------------- 6. reconnect storm
+
+  /**
+   * Sockets through the load balancer, spread over the nodes; messages flow at a low rate;
+   * the node holding the most sockets is SIGKILLed; every socket it held reconnects through
+   * the load balancer with {@code last_seq} (resume) and re-sends what was not acknowledged
+   * (same {@code message_id}: idempotent), as a real client does. Measured: time from the
+   * kill to the last socket back ({@code connection_ack}); then every acked message must
+   * have reached every socket of its conversation exactly once.
+   */
+  JsonObject reconnect() throws Exception {
+    int sockets = a.integer("sockets", 10_000);
+    int perConversation = a.integer("per-conversation", 10);
+    int lbPort = a.integer("lb-port", 9380);
+    List<Long> pids = new ArrayList<>();
+    for (String p : a.str("pids", "").split(",")) {
+      if (!p.isBlank()) {
+        pids.add(Long.parseLong(p.strip()));
+      }
+    }
+    double rate = Double.parseDouble(a.str("rate", "200"));
+    long beforeMs = a.number("before-ms", 3000);
+    long maxWaitMs = a.number("max-wait-ms", 60_000);
+    Tokens tokens = tokens();
+    ChorusRest rest = new ChorusRest(vertx, host, lbPort, tokens);
+    int conversations = (sockets + perConversation - 1) / perConversation;
+    List<String> owners = new ArrayList<>();
+    for (int c = 0; c < conversations; c++) {
+      owners.add("rc-" + runId + "-" + c);
+    }
+    log("reconnect: creating " + conversations + " conversations");
+    Batches.Outcome<String> convs = Batches.run(conversations, 8,
+        c -> rest.createBot(owners.get(c)).compose(bot -> rest.createConversation(owners.get(c), bot))).await();
+    if (convs.failed() > 0) {
+      throw new IllegalStateException("set-up failed: " + convs.firstFailure());
+    }
+    Tracker tracker = new Tracker();
+    Deliveries deliveries = Deliveries.oneNode(tracker);
+    List<ResumingSocket> all = new ArrayList<>();
+    for (int i = 0; i < sockets; i++) {
+      int c = i / perConversation;
+      all.add(new ResumingSocket(i, convs.results().get(c), tokens.token(owners.get(c), false), lbPort, deliveries));
+    }
+    log("reconnect: opening " + sockets + " sockets through the load balancer on " + lbPort);
+    Batches.Outcome<Void> open = Batches.run(sockets, 200, i -> all.get(i).open()).await();
+    if (open.failed() > 0) {
+      throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
+    }
+    // which node holds the most: the nodes' own gauge
+    int victim = -1;
+    long most = -1;
+    JsonArray held = new JsonArray();
+    for (int n = 0; n < ports.size(); n++) {
+      long count = NodeMetrics.socketsOpen(vertx, host, ports.get(n)).await();
+      held.add(count);
+      if (count > most) {
+        most = count;
+        victim = n;
+      }
+    }
+    log("reconnect: sockets per node " + held.encode() + "; killing node " + (victim + 1) + " (pid " + pids.get(victim) + ")");
+    AtomicLong killAt = new AtomicLong(Long.MAX_VALUE);
+    java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+    LongAdder notSent = new LongAdder();
+    int[] counter = {0};
+    // the traffic: open loop over the conversations, sent on one open socket of each
+    Future<Long> traffic = OpenLoop.run(vertx, rate, beforeMs + maxWaitMs, (i, intended) -> {
+      if (!sending.get()) {
+        return;
+      }
+      int c = (int) (i % conversations);
+      ResumingSocket sender = null;
+      for (int k = 0; k < perConversation && c * perConversation + k < sockets; k++) {
+        ResumingSocket candidate = all.get(c * perConversation + k);
+        if (candidate.isUp()) {
+          sender = candidate;
+          break;
+        }
+      }
+      if (sender == null) {
+        notSent.increment();
+        return;
+      }
+      int receivers = Math.min(perConversation, sockets - c * perConversation);
+      sender.send(new Payload(sender.index, counter[0]++, intended), receivers);
+    });
+    Thread.sleep(beforeMs);
+    long victimPid = pids.get(victim);
+    killAt.set(System.nanoTime());
+    ProcessHandle.of(victimPid).ifPresent(ProcessHandle::destroyForcibly);
+    long deadline = System.currentTimeMillis() + maxWaitMs;
+    while (System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      long dropped = all.stream().filter(s -> s.droppedAt > 0).count();
+      long down = all.stream().filter(s -> !s.isUp()).count();
+      if (dropped > 0 && down == 0 && System.nanoTime() - killAt.get() > 2_000_000_000L) {
+        break;
+      }
+    }
+    sending.set(false);
+    traffic.await();
+    // let resends, replays and the last acks arrive
+    drain(tracker);
+    long dropped = all.stream().filter(s -> s.droppedAt > 0).count();
+    long stillDown = all.stream().filter(s -> !s.isUp()).count();
+    long lastBack = all.stream().filter(s -> s.droppedAt > 0).mapToLong(s -> s.backAt).max().orElse(0);
+    double recovery = lastBack > 0 && stillDown == 0 ? (lastBack - killAt.get()) / 1e9 : -1;
+    Latency perSocket = new Latency();
+    all.stream().filter(s -> s.droppedAt > 0 && s.backAt > 0).forEach(s -> perSocket.recordNanos(s.backAt - s.droppedAt));
+    long attempts = all.stream().mapToLong(s -> s.attempts).sum();
+    JsonObject step = new JsonObject().put("label", sockets + " sockets, node " + (victim + 1) + " killed")
+        .put("sockets", sockets).put("sockets_per_node_before", held).put("killed_node", victim + 1)
+        .put("dropped", dropped).put("still_down", stillDown).put("reconnect_attempts", attempts)
+        .put("recovery_seconds", Latency.round(recovery))
+        .put("downtime_per_socket", perSocket.toJson())
+        .put("not_sent_no_socket_up", notSent.sum())
+        .put("resend_echoes", tracker.resendEchoes.sum())
+        .put("counts", tracker.counts.toJson()).put("errors", tracker.errorsJson())
+        .put("ack_latency", tracker.ackLatency.toJson()).put("delivery_latency", tracker.deliveryLatency.toJson());
+    JsonArray problems = new JsonArray();
+    tracker.counts.problems(a.flag("strict")).forEach(problems::add);
+    if (stillDown > 0) {
+      problems.add(stillDown + " sockets never came back");
+    }
+    Batches.run(all.size(), 500, i -> all.get(i).close()).await();
+    rest.close();
+    log("reconnect: " + dropped + " dropped, back in " + recovery + " s");
+    return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  /** A conversation-profile socket that comes back by itself (resume from its last seq) and re-sends what was not acked. */
+  private final class ResumingSocket {
+    final int index;
+    final String conversationId;
+    final String token;
+    final int port;
+    final Deliveries deliveries;
+    final java.util.Map<Long, Payload> unacked = new ConcurrentHashMap<>();
+    volatile ChorusConversationClient client;
+    volatile boolean closing;
+    volatile long droppedAt;
+    volatile long backAt;
+    volatile long attempts;
+    volatile long lastSeq = -1;
+
+    ResumingSocket(int index, String conversationId, String token, int port, Deliveries deliveries) {
+      this.index = index;
+      this.conversationId = conversationId;
+      this.token = token;
+      this.port = port;
+      this.deliveries = deliveries;
+    }
+
+    boolean isUp() {
+      ChorusConversationClient c = client;
+      return c != null && c.isOpen();
+    }
+
+    Future<Void> open() {
+      attempts++;
+      return ChorusConversationClient.connect(pool, host, port, token, conversationId, lastSeq, null, index, deliveries).map(c -> {
+        client = c;
+        c.onAck(unacked::remove);
+        c.closeHandler(this::dropped);
+        // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)
+        c.otherFrames(frame -> {
+          if ("error".equals(frame.getString("type")) && "MESSAGE_ERROR".equals(frame.getString("code"))) {
+            vertx.setTimer(200, t -> resendUnacked(c));
+          }
+        });
+        if (droppedAt > 0) {
+          backAt = System.nanoTime();
+        }
+        resendUnacked(c);
+        return null;
+      });
+    }
+
+    private void resendUnacked(ChorusConversationClient c) {
+      if (!c.isOpen()) {
+        return;
+      }
+      unacked.values().forEach(p -> {
+        deliveries.tracker().resent(p.key());
+        c.send(null, p);
+      });
+    }
+
+    private void dropped() {
+      ChorusConversationClient c = client;
+      if (c != null) {
+        lastSeq = c.lastSeq();
+      }
+      if (closing) {
+        return;
+      }
+      if (droppedAt == 0) {
+        droppedAt = System.nanoTime();
+      }
+      retry();
+    }
+
+    private void retry() {
+      // a little jitter, as clients have, so the survivors are not hit in one instant
+      vertx.setTimer(50 + (long) (Math.random() * 450), t -> open().onFailure(e -> retry()));
+    }
+
+    void send(Payload payload, int receivers) {
+      deliveries.tracker().sent(payload, receivers);
+      unacked.put(payload.key(), payload);
+      client.send(null, payload);
+    }
+
+    Future<Void> close() {
+      closing = true;
+      ChorusConversationClient c = client;
+      return c == null ? Future.succeededFuture() : c.close().otherwiseEmpty();
+    }
+  }
+
   // ---------------------------------------------------------------- shared
 
   /** One message to send: by whom, to which room, what, and how many copies it should make. */

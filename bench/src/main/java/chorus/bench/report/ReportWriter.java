@@ -401,7 +401,23 @@ public final class ReportWriter {
       return;
     }
     JsonObject s = r.getJsonArray("steps").getJsonObject(0);
-    md.append("```\n").append(s.encodePrettily()).append("\n```\n\n");
+    JsonObject c = s.getJsonObject("counts");
+    JsonObject down = s.getJsonObject("downtime_per_socket");
+    md.append("Conversation-profile sockets (10 per conversation) through nginx (`least_conn`) to 3 nodes; messages flow the whole time ")
+        .append("on one open socket per conversation; the node holding the most sockets is SIGKILLed. Each dropped socket reconnects through ")
+        .append("nginx after 50-500 ms (jitter, then again until it gets in) with `last_seq` (resume) and sends again, same `message_id`, ")
+        .append("what was not acknowledged (and on `MESSAGE_ERROR`, as the protocol says). Recovery: the kill to the last dropped socket's ")
+        .append("`connection_ack`.\n\n");
+    md.append("| sockets (per node before) | dropped | still down | attempts | recovery s | downtime per socket p50 / p99 / max s | sent | acked | lost | deliveries missing | duplicates | errors |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    md.append(String.format(Locale.ROOT, "| %d (%s) | %d | %d | %d | %.2f | %.2f / %.2f / %.2f | %d | %d | %d | %d | %d | %s |\n\n",
+        s.getInteger("sockets"), s.getJsonArray("sockets_per_node_before").encode(), s.getLong("dropped"), s.getLong("still_down"),
+        s.getLong("reconnect_attempts"), s.getDouble("recovery_seconds"), down.getDouble("p50_ms") / 1000, down.getDouble("p99_ms") / 1000,
+        down.getDouble("max_ms") / 1000, c.getLong("sent"), c.getLong("acked"), c.getLong("lost"), c.getLong("missing_deliveries"),
+        c.getLong("duplicates"), s.getJsonObject("errors").encode()));
+    md.append("Message latency over the whole run (send to ack) p50 / p99: ").append(s.getJsonObject("ack_latency").getDouble("p50_ms"))
+        .append(" / ").append(s.getJsonObject("ack_latency").getDouble("p99_ms")).append(" ms.\n\n");
+    problems(md, r);
     double seconds = s.getDouble("recovery_seconds", -1.0);
     goals.add(new String[] {"6 reconnect storm", "all back and resumed < 10 s, nothing lost", seconds + " s", yesNo(seconds >= 0 && seconds < 10 && lossless(s))});
   }

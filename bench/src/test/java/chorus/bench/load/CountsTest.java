@@ -80,6 +80,22 @@ class CountsTest {
   }
 
   @Test
+  void theSendersSecondCopyOfAMessageItSentAgainIsTheIdempotentAnswerNotADuplicate() {
+    Tracker t = new Tracker();
+    Payload p = new Payload(3, 0, NOW);
+    t.sent(p, 2);
+    t.resent(p.key());
+    t.acked(p.key(), NOW);
+    t.delivered(3, p, NOW, null);
+    t.delivered(3, p, NOW, null);   // the stored message, answered again to its sender
+    t.delivered(4, p, NOW, null);
+    t.delivered(4, p, NOW, null);   // but another receiver's second copy is a duplicate
+    assertEquals(1, t.resendEchoes.sum());
+    assertEquals(1, t.counts.duplicates.sum());
+    assertEquals(2, t.counts.delivered.sum());
+  }
+
+  @Test
   void crossNodeDeliveriesAreSplitBySenderNode() {
     Tracker t = new Tracker();
     int[] senderNode = {0, 1};
