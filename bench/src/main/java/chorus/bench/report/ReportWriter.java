@@ -40,6 +40,12 @@ public final class ReportWriter {
 
   public static void main(String[] argv) throws IOException {
     Args args = new Args(argv);
+    if (args.str("wrap-profile", null) != null) {
+      // scripts/bench: a profile summary (markdown) into a result file the report picks up
+      String text = Files.readString(Path.of(args.str("wrap-profile", null)));
+      Files.writeString(Path.of(args.str("out", "profile.json")), new JsonObject().put("workload", "profile").put("text", text).encodePrettily());
+      return;
+    }
     Path dir = Path.of(args.str("results", "bench/target/bench-results"));
     Path out = Path.of(args.str("out", "docs/benchmarks.md"));
     Path charts = Path.of(args.str("charts", "docs/bench"));
@@ -430,6 +436,9 @@ public final class ReportWriter {
       return;
     }
     md.append(r.getString("text")).append('\n');
+    if (r.containsKey("analysis")) {
+      md.append(r.getString("analysis")).append('\n');
+    }
   }
 
   private static String fig(double v) {
