@@ -64,6 +64,37 @@ public final class ReportWriter {
     ReportWriter writer = new ReportWriter(results, machine, charts, link.isEmpty() ? "." : link);
     Files.writeString(out, writer.render());
     System.err.println("[bench] wrote " + out);
+    String readme = args.str("readme", null);
+    if (readme != null) {
+      Path path = Path.of(readme);
+      Files.writeString(path, withHeadline(Files.readString(path), writer.headline()));
+      System.err.println("[bench] headline figures in " + readme);
+    }
+  }
+
+  static final String HEADLINE_START = "<!-- bench:start (scripts/bench writes this block) -->";
+  static final String HEADLINE_END = "<!-- bench:end -->";
+
+  /** The README with the block between the markers replaced; unchanged when the markers are missing. */
+  static String withHeadline(String readme, String headline) {
+    int start = readme.indexOf(HEADLINE_START);
+    int end = readme.indexOf(HEADLINE_END);
+    if (start < 0 || end < start) {
+      return readme;
+    }
+    return readme.substring(0, start + HEADLINE_START.length()) + "\n" + headline + readme.substring(end);
+  }
+
+  /** The goals table and where it comes from: the README's headline figures (call after render()). */
+  String headline() {
+    StringBuilder md = new StringBuilder();
+    md.append("Measured by `scripts/bench` on ").append(machine.getString("date", "?")).append(" (").append(machine.getValue("cores", "?"))
+        .append(" cores, ").append(machine.getString("cpu", "?")).append(", load generator on the same machine); details, peers and charts in ")
+        .append("[docs/benchmarks.md](docs/benchmarks.md).\n\n| workload | goal | measured | verdict |\n| --- | --- | --- | --- |\n");
+    for (String[] g : goals) {
+      md.append("| ").append(String.join(" | ", g)).append(" |\n");
+    }
+    return md.toString();
   }
 
   // ---------------------------------------------------------------- verdict logic

@@ -63,6 +63,15 @@ class ReportWriterTest {
   }
 
   @Test
+  void theReadmeBlockBetweenTheMarkersIsReplacedAndTheRestKept() {
+    String readme = "# Chorus\n\n## Benchmarks\n\n" + ReportWriter.HEADLINE_START + "\nold figures\n" + ReportWriter.HEADLINE_END + "\n\n## Layout\n";
+    String updated = ReportWriter.withHeadline(readme, "| new | figures |\n");
+    assertEquals("# Chorus\n\n## Benchmarks\n\n" + ReportWriter.HEADLINE_START + "\n| new | figures |\n" + ReportWriter.HEADLINE_END
+        + "\n\n## Layout\n", updated);
+    assertEquals("no markers", ReportWriter.withHeadline("no markers", "x"));
+  }
+
+  @Test
   void theReportStatesGoalsPlainlyAndNamesWhatDidNotRun(@TempDir Path dir) throws Exception {
     Map<String, JsonObject> results = new TreeMap<>();
     results.put("roundtrip", new JsonObject().put("workload", "roundtrip").put("problems", new JsonArray())
