@@ -44,7 +44,7 @@ public final class BenchMain {
     } catch (Exception e) {
       e.printStackTrace();
       result = new JsonObject().put("workload", workload).put("target", args.str("target", "chorus"))
-          .put("error", String.valueOf(e.getMessage())).put("problems", new JsonArray().add("run failed: " + e.getMessage()));
+          .put("error", String.valueOf(e)).put("problems", new JsonArray().add("run failed: " + e));
     }
     String out = args.str("out", null);
     if (out != null) {

@@ -66,6 +66,11 @@ public final class Latency {
    * at 0, 50, 75, 87.5 ... up to the maximum, as HdrHistogram's percentile iteration gives them.
    */
   public JsonObject toJson() {
+    // a snapshot: late answers may still be recorded while the summary is written
+    return copy().summary();
+  }
+
+  private JsonObject summary() {
     JsonObject json = new JsonObject()
         .put("count", count())
         .put("mean_ms", round(meanMs()))
