@@ -472,6 +472,7 @@ final class Workloads {
         .put("downtime_per_socket", perSocket.toJson())
         .put("not_sent_no_socket_up", notSent.sum())
         .put("resend_echoes", tracker.resendEchoes.sum())
+        .put("failed_attempts", failuresJson())
         .put("counts", tracker.counts.toJson()).put("errors", tracker.errorsJson())
         .put("ack_latency", tracker.ackLatency.toJson()).put("delivery_latency", tracker.deliveryLatency.toJson());
     JsonArray problems = new JsonArray();
@@ -483,6 +484,15 @@ final class Workloads {
     rest.close();
     log("reconnect: " + dropped + " dropped, back in " + recovery + " s");
     return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  /** Why reconnect attempts failed (the first words of the error), over all sockets of the run. */
+  private final java.util.Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+
+  private static String reason(Throwable e) {
+    String text = String.valueOf(e.getMessage());
+    text = text.replaceAll("[0-9]+", "N");
+    return text.length() > 80 ? text.substring(0, 80) : text;
   }
 
   /** A conversation-profile socket that comes back by itself (resume from its last seq) and re-sends what was not acked. */
@@ -559,7 +569,10 @@ final class Workloads {
 
     private void retry() {
       // a little jitter, as clients have, so the survivors are not hit in one instant
-      vertx.setTimer(50 + (long) (Math.random() * 450), t -> open().onFailure(e -> retry()));
+      vertx.setTimer(50 + (long) (Math.random() * 450), t -> open().onFailure(e -> {
+        failures.computeIfAbsent(reason(e), r -> new LongAdder()).increment();
+        retry();
+      }));
     }
 
     void send(Payload payload, int receivers) {
@@ -596,6 +609,12 @@ final class Workloads {
       send.client().send(send.room(), payload);
     }).await();
     drain(tracker);
+  }
+
+  private JsonObject failuresJson() {
+    JsonObject json = new JsonObject();
+    failures.forEach((reason, n) -> json.put(reason, n.sum()));
+    return json;
   }
 
   private void runOpenLoopRaw(long total, double rate, java.util.function.LongConsumer send) {

@@ -57,6 +57,9 @@ public final class ReportWriter {
       }
     }
     JsonObject machine = results.getOrDefault("machine", new JsonObject());
+    if (args.str("note", null) != null && !args.str("note", "").isBlank()) {
+      machine.put("note", args.str("note", ""));
+    }
     Files.createDirectories(charts);
     Path parent = out.toAbsolutePath().getParent();
     Files.createDirectories(parent);
@@ -165,6 +168,9 @@ public final class ReportWriter {
         .append("with no application logic; `pgbench` on the same PostgreSQL), in one run on one machine, load generator included. ")
         .append("Written by `scripts/bench`").append(quick ? " **--quick (a smoke run: tiny counts, the figures mean nothing)**" : "")
         .append(" on ").append(machine.getString("date", "?")).append(" at commit ").append(machine.getString("commit", "?")).append(".\n\n");
+    if (machine.containsKey("note")) {
+      md.append("> **Conditions of this run:** ").append(machine.getString("note")).append("\n\n");
+    }
     md.append("How it measures: many real WebSocket clients on Vert.x's client (source addresses rotated over 127.0.0.x), ")
         .append("open-loop sending at a fixed rate with each latency taken from the message's *intended* send time (no coordinated ")
         .append("omission), HdrHistogram percentiles, and exact counts: every message sent is acked, refused or lost; every delivery ")
@@ -452,6 +458,7 @@ public final class ReportWriter {
         s.getLong("reconnect_attempts"), s.getDouble("recovery_seconds"), down.getDouble("p50_ms") / 1000, down.getDouble("p99_ms") / 1000,
         down.getDouble("max_ms") / 1000, c.getLong("sent"), c.getLong("acked"), c.getLong("lost"), c.getLong("missing_deliveries"),
         c.getLong("duplicates"), s.getJsonObject("errors").encode()));
+    md.append("Failed reconnect attempts, by reason: `").append(s.getJsonObject("failed_attempts", new JsonObject()).encode()).append("`.\n\n");
     md.append("Message latency over the whole run (send to ack) p50 / p99: ").append(s.getJsonObject("ack_latency").getDouble("p50_ms"))
         .append(" / ").append(s.getJsonObject("ack_latency").getDouble("p99_ms")).append(" ms.\n\n");
     problems(md, r);
@@ -459,16 +466,21 @@ public final class ReportWriter {
     goals.add(new String[] {"6 reconnect storm", "all back and resumed < 10 s, nothing lost", seconds + " s", yesNo(seconds >= 0 && seconds < 10 && lossless(s))});
   }
 
-  private void profile(StringBuilder md) throws IOException {
-    JsonObject r = results.get("profile");
+  private void profile(StringBuilder md) {
     md.append("## What holds Chorus back\n\n");
-    if (r == null || !r.containsKey("text")) {
-      md.append("_No profile in this run._\n");
-      return;
+    boolean any = false;
+    for (Map.Entry<String, JsonObject> e : results.entrySet()) {
+      if (e.getKey().startsWith("profile") && e.getValue().containsKey("text")) {
+        md.append(e.getValue().getString("text")).append('\n');
+        any = true;
+      }
     }
-    md.append(r.getString("text")).append('\n');
-    if (r.containsKey("analysis")) {
-      md.append(r.getString("analysis")).append('\n');
+    if (!any) {
+      md.append("_No profile in this run._\n\n");
+    }
+    JsonObject notes = results.get("analysis");
+    if (notes != null && notes.containsKey("text")) {
+      md.append(notes.getString("text")).append('\n');
     }
   }
 
