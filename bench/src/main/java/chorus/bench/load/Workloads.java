@@ -205,7 +205,7 @@ final class Workloads {
       Future<? extends RoomClient> f = switch (target) {
         case "chorus" -> ChorusUserClient.connect(pool, host, ports.get(node), tokens.token(userIds.get(i), false), false, i, perNode.get(node));
         case "raw" -> RawClient.connect(pool, host, ports.get(node), i, perNode.get(node));
-        case "socketio" -> throw new IllegalArgumentException("the Socket.IO client (chorus.bench.peer) is not in this checkout yet");
+        case "socketio" -> SocketIoClient.connect(pool, host, ports.get(node), i, perNode.get(node));
         default -> throw new IllegalArgumentException("unknown target " + target);
       };
       return f.compose(client -> client.join(rooms.get(i / members)).map((RoomClient) client));
