@@ -27,6 +27,9 @@ public final class Tracker {
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final Map<Integer, Set<Long>> seenByReceiver = new ConcurrentHashMap<>();
   private final Set<Long> resent = ConcurrentHashMap.newKeySet();
+  private final Set<Long> sentHere = ConcurrentHashMap.newKeySet();
+  /** Copies of messages an earlier step sent (its backlog draining into this one): neither counted nor timed here. */
+  public final LongAdder stale = new LongAdder();
   /** Second copies a sender got because it sent the message again (same id): the protocol's idempotent answer, not a duplicate. */
   public final LongAdder resendEchoes = new LongAdder();
 
@@ -35,6 +38,7 @@ public final class Tracker {
   /** A message handed to the socket; {@code receivers}: deliveries it should make once acked. */
   public void sent(Payload payload, int receivers) {
     counts.sent.increment();
+    sentHere.add(payload.key());
     pending.put(payload.key(), new Pending(payload.intendedNanos(), receivers));
   }
 
@@ -64,6 +68,10 @@ public final class Tracker {
 
   /** A copy of a message arrived at {@code receiver}; {@code crossNode} null when there is one node. */
   public void delivered(int receiver, Payload payload, long nowNanos, Boolean crossNode) {
+    if (!sentHere.contains(payload.key())) {
+      stale.increment();
+      return;
+    }
     Set<Long> seen = seenByReceiver.computeIfAbsent(receiver, r -> ConcurrentHashMap.newKeySet());
     if (!seen.add(payload.key())) {
       if (receiver == payload.sender() && resent.contains(payload.key())) {

@@ -153,7 +153,13 @@ final class Workloads {
         Payload payload = new Payload(client.index(), base + (int) (i / sockets), 0);
         return new Send(client, null, payload, 1);
       });
-      steps.add(step(rate + " msg/s", rate, durationMs, tracker, problems));
+      JsonObject step = step(rate + " msg/s", rate, durationMs, tracker, problems);
+      steps.add(step);
+      settle(tracker);
+      if (saturated(step)) {
+        log("roundtrip: " + rate + " msg/s is past what this node holds; the higher rates are not run");
+        break;
+      }
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     rest.close();
@@ -247,6 +253,11 @@ final class Workloads {
         step.put("same_node_latency", tracker.sameNodeLatency.toJson()).put("cross_node_latency", tracker.crossNodeLatency.toJson());
       }
       steps.add(step);
+      settle(tracker);
+      if (saturated(step)) {
+        log("fanout[" + target + "]: " + conversations + " conversations is past what it holds; the bigger steps are not run");
+        break;
+      }
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate)
@@ -635,11 +646,36 @@ final class Workloads {
     }
   }
 
+  /**
+   * After a step's figures are taken, waits (at most {@code --settle-ms}) until its late
+   * answers stop arriving, so the next step starts on a quiet server instead of its backlog.
+   */
+  private void settle(Tracker tracker) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + a.number("settle-ms", 30_000);
+    long last = -1;
+    while (System.currentTimeMillis() < deadline) {
+      long now = tracker.counts.acked.sum() + tracker.counts.delivered.sum() + tracker.stale.sum();
+      if (now == last) {
+        return;
+      }
+      last = now;
+      Thread.sleep(1000);
+    }
+  }
+
+  /** A step that lost a tenth of its messages or took over 5 s at p99: bigger steps would only say the same, slower. */
+  static boolean saturated(JsonObject step) {
+    JsonObject c = step.getJsonObject("counts");
+    boolean lossy = c.getLong("lost", 0L) * 10 > c.getLong("sent", 0L)
+        || c.getLong("missing_deliveries", 0L) * 10 > c.getLong("expected_deliveries", 0L);
+    return lossy || step.getJsonObject("ack_latency").getDouble("p99_ms", 0.0) > 5000;
+  }
+
   private JsonObject step(String label, double rate, long durationMs, Tracker tracker, JsonArray problems) {
     double seconds = durationMs / 1000.0;
     Counts c = tracker.counts;
     JsonObject step = new JsonObject().put("label", label).put("rate", rate).put("duration_ms", durationMs)
-        .put("counts", c.toJson()).put("errors", tracker.errorsJson())
+        .put("counts", c.toJson().put("stale_from_earlier_step", tracker.stale.sum())).put("errors", tracker.errorsJson())
         .put("acked_per_s", Latency.round(c.acked.sum() / seconds))
         .put("deliveries_per_s", Latency.round(c.delivered.sum() / seconds))
         .put("ack_latency", tracker.ackLatency.toJson())

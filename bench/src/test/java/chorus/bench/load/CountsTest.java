@@ -80,6 +80,24 @@ class CountsTest {
   }
 
   @Test
+  void anEarlierStepsBacklogArrivingLateIsStaleNotADeliveryOfThisStep() {
+    Tracker earlier = new Tracker();
+    Payload old = new Payload(1, 0, NOW);
+    earlier.sent(old, 1);
+    Tracker now = new Tracker();
+    Payload fresh = new Payload(1, 1, NOW);
+    now.sent(fresh, 1);
+    now.acked(old.key(), NOW);          // not this step's: ignored
+    now.delivered(1, old, NOW, null);
+    now.acked(fresh.key(), NOW);
+    now.delivered(1, fresh, NOW, null);
+    assertEquals(1, now.stale.sum());
+    assertEquals(1, now.counts.acked.sum());
+    assertEquals(1, now.counts.delivered.sum());
+    assertEquals(List.of(), now.counts.problems(true));
+  }
+
+  @Test
   void theSendersSecondCopyOfAMessageItSentAgainIsTheIdempotentAnswerNotADuplicate() {
     Tracker t = new Tracker();
     Payload p = new Payload(3, 0, NOW);
@@ -96,10 +114,23 @@ class CountsTest {
   }
 
   @Test
+  void aStepThatLostATenthOrTookSecondsAtP99EndsTheSweep() {
+    io.vertx.core.json.JsonObject fine = new io.vertx.core.json.JsonObject()
+        .put("counts", new io.vertx.core.json.JsonObject().put("sent", 100).put("lost", 9).put("expected_deliveries", 1000).put("missing_deliveries", 99))
+        .put("ack_latency", new io.vertx.core.json.JsonObject().put("p99_ms", 4999.0));
+    assertEquals(false, Workloads.saturated(fine));
+    assertEquals(true, Workloads.saturated(fine.copy().put("counts", fine.getJsonObject("counts").copy().put("lost", 11))));
+    assertEquals(true, Workloads.saturated(fine.copy().put("counts", fine.getJsonObject("counts").copy().put("missing_deliveries", 101))));
+    assertEquals(true, Workloads.saturated(fine.copy().put("ack_latency", new io.vertx.core.json.JsonObject().put("p99_ms", 6000.0))));
+  }
+
+  @Test
   void crossNodeDeliveriesAreSplitBySenderNode() {
     Tracker t = new Tracker();
     int[] senderNode = {0, 1};
     Deliveries onNode0 = new Deliveries(t, senderNode, 0);
+    t.sent(new Payload(0, 0, NOW), 1);
+    t.sent(new Payload(1, 0, NOW), 1);
     onNode0.deliver(5, new Payload(0, 0, NOW), NOW + 1_000_000);
     onNode0.deliver(5, new Payload(1, 0, NOW), NOW + 3_000_000);
     assertEquals(1, t.sameNodeLatency.count());
