@@ -80,6 +80,16 @@ class CountsTest {
   }
 
   @Test
+  void aMessageWhoseAckCameTooLateMayHaveReachedTheOthersWithoutAHarnessProblem() {
+    Tracker t = new Tracker();
+    Payload p = new Payload(1, 0, NOW);
+    t.sent(p, 2);
+    t.delivered(2, p, NOW, null);   // the other member got it; the sender's ack never came in time
+    assertEquals(List.of(), t.counts.problems(false));
+    assertEquals(1, t.counts.unanswered());
+  }
+
+  @Test
   void anEarlierStepsBacklogArrivingLateIsStaleNotADeliveryOfThisStep() {
     Tracker earlier = new Tracker();
     Payload old = new Payload(1, 0, NOW);
