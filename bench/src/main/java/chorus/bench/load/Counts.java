@@ -30,7 +30,7 @@ public final class Counts {
 
   /** Deliveries that should have arrived and did not. */
   public long missingDeliveries() {
-    return expectedDeliveries.sum() - delivered.sum();
+    return Math.max(0, expectedDeliveries.sum() - delivered.sum());
   }
 
   /**
