@@ -131,6 +131,11 @@ public final class ChorusConversationClient implements RoomClient {
     ws.writeTextMessage(new JsonObject().put("type", "user_message").put("content", content).encode());
   }
 
+  /** A message that is not a benchmark payload, with a client id (so that it can be sent again safely). */
+  public void sendText(String content, String messageId) {
+    ws.writeTextMessage(new JsonObject().put("type", "user_message").put("content", content).put("message_id", messageId).encode());
+  }
+
   @Override
   public Future<Void> close() {
     open = false;

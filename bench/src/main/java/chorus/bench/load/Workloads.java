@@ -293,6 +293,7 @@ final class Workloads {
     Latency firstDelta = new Latency();
     LongAdder resumed = new LongAdder();
     LongAdder replies = new LongAdder();
+    LongAdder resends = new LongAdder();
     long[] sentAt = new long[generations];
     ConcurrentHashMap<Long, Boolean> seen = new ConcurrentHashMap<>();
     Batches.Outcome<ChorusConversationClient> open = Batches.run(generations, 100, g -> ChorusConversationClient.connect(pool, host, port,
@@ -331,6 +332,13 @@ final class Workloads {
             }
           }
           case "assistant_message" -> replies.increment();
+          // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)
+          case "error" -> {
+            if ("MESSAGE_ERROR".equals(frame.getString("code"))) {
+              resends.increment();
+              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g), "ai-" + g));
+            }
+          }
           default -> { }
         }
       });
@@ -341,7 +349,7 @@ final class Workloads {
       int g = (int) i;
       sentAt[g] = System.nanoTime();
       tracker.sent(new Payload(g, 0, sentAt[g]), tokensPerReply);
-      clients.get(g).sendText(FakeModelServer.prompt(g));
+      clients.get(g).sendText(FakeModelServer.prompt(g), "ai-" + g);
     });
     long deadline = System.currentTimeMillis() + tokensPerReply * intervalMs + a.number("drain-ms", 30_000);
     while (System.currentTimeMillis() < deadline && replies.sum() < generations) {
@@ -350,7 +358,8 @@ final class Workloads {
     double seconds = (System.nanoTime() - t0) / 1e9;
     JsonObject step = new JsonObject().put("label", generations + " generations x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
         .put("generations", generations).put("tokens_per_reply", tokensPerReply).put("token_interval_ms", intervalMs)
-        .put("counts", tracker.counts.toJson().put("replies_stored", replies.sum()).put("resumed_deltas", resumed.sum()))
+        .put("counts", tracker.counts.toJson().put("replies_stored", replies.sum()).put("resumed_deltas", resumed.sum())
+            .put("prompts_sent_again", resends.sum()))
         .put("errors", tracker.errorsJson())
         .put("ack_latency", tracker.ackLatency.toJson())
         .put("delivery_latency", added.toJson())

@@ -378,6 +378,7 @@ public final class ReportWriter {
       problems(md, r);
     }
     chart(md, prefix + "-rate-p99.svg", ratePlot);
+    sideBySide(md, prefix, targets);
     double chorus = sustained.getOrDefault("chorus", -1.0);
     double sio = sustained.getOrDefault("socketio", -1.0);
     double raw = sustained.getOrDefault("raw", -1.0);
@@ -391,10 +392,13 @@ public final class ReportWriter {
     md.append("\n\n");
     String n = "fanout".equals(workload) ? "3 fan-out" : "4 cross-node";
     goals.add(new String[] {n, ">= 1.5x Socket.IO's deliveries/s" + ("crossnode".equals(workload) ? " (PostgreSQL adapter, 3 processes)" : ""),
-        fig(chorus) + " vs " + fig(sio) + " (" + ratio(chorus, sio) + ")", chorus < 0 || sio <= 0 ? "**not measured**" : yesNo(chorus >= 1.5 * sio)});
+        fig(chorus) + " vs " + fig(sio) + " (" + ratio(chorus, sio) + ")",
+        chorus < 0 && sio > 0 ? "**not met** (Chorus held no step under " + (int) HELD_P99_MS + " ms)"
+            : chorus < 0 || sio <= 0 ? "**not measured** (no step held p99 under " + (int) HELD_P99_MS + " ms; see the per-step table)" : yesNo(chorus >= 1.5 * sio)});
     if ("fanout".equals(workload)) {
       goals.add(new String[] {n, ">= half the raw broadcast limit", fig(chorus) + " vs " + fig(raw) + " (" + ratio(chorus, raw) + ")",
-          chorus < 0 || raw <= 0 ? "**not measured**" : yesNo(chorus >= 0.5 * raw)});
+          chorus < 0 && raw > 0 ? "**not met** (Chorus held no step under " + (int) HELD_P99_MS + " ms)"
+              : chorus < 0 || raw <= 0 ? "**not measured** (no step held p99 under " + (int) HELD_P99_MS + " ms; see the per-step table)" : yesNo(chorus >= 0.5 * raw)});
     } else {
       if (chorusLast != null) {
         double same = chorusLast.getJsonObject("same_node_latency").getDouble("p99_ms");
@@ -405,6 +409,50 @@ public final class ReportWriter {
         goals.add(new String[] {n, "cross-node adds <= 2 ms at p99 over same-node", "not measured", "**not measured**"});
       }
     }
+  }
+
+  /** Each step's figures of every target side by side: the comparison at the same offered load. */
+  private void sideBySide(StringBuilder md, String prefix, String[] targets) {
+    List<JsonArray> stepsOf = new ArrayList<>();
+    for (String t : targets) {
+      JsonObject r = results.get(prefix + "-" + t);
+      stepsOf.add(r == null || r.containsKey("not_run") || r.containsKey("error") ? new JsonArray() : r.getJsonArray("steps", new JsonArray()));
+    }
+    int rows = stepsOf.stream().mapToInt(JsonArray::size).max().orElse(0);
+    if (rows == 0) {
+      return;
+    }
+    md.append("At the same offered load (deliveries/s, delivery p99 ms; the ratio is Chorus's p99 over the other's, lower is better for Chorus):\n\n| step |");
+    for (String t : targets) {
+      md.append(' ').append(t).append(" |");
+    }
+    for (int i = 1; i < targets.length; i++) {
+      md.append(" p99 Chorus / ").append(targets[i]).append(" |");
+    }
+    md.append("\n|").append(" --- |".repeat(1 + 2 * targets.length - 1)).append('\n');
+    for (int row = 0; row < rows; row++) {
+      String label = null;
+      double[] p99 = new double[targets.length];
+      StringBuilder cells = new StringBuilder();
+      for (int t = 0; t < targets.length; t++) {
+        JsonArray steps = stepsOf.get(t);
+        if (row < steps.size()) {
+          JsonObject s = steps.getJsonObject(row);
+          label = label == null ? s.getString("label") : label;
+          p99[t] = p99(s, "delivery_latency");
+          cells.append(String.format(Locale.ROOT, " %.0f/s, %.1f ms%s |", s.getDouble("deliveries_per_s"), p99[t], lossless(s) ? "" : " (lost some)"));
+        } else {
+          p99[t] = -1;
+          cells.append(" - |");
+        }
+      }
+      md.append("| ").append(label).append(" |").append(cells);
+      for (int t = 1; t < targets.length; t++) {
+        md.append(p99[0] > 0 && p99[t] > 0 ? String.format(Locale.ROOT, " %.1fx |", p99[0] / p99[t]) : " n/a |");
+      }
+      md.append('\n');
+    }
+    md.append('\n');
   }
 
   private void ai(StringBuilder md) throws IOException {
