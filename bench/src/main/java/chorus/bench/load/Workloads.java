@@ -163,7 +163,8 @@ final class Workloads {
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     rest.close();
-    return header("roundtrip").put("sockets", sockets).put("users", users).put("steps", steps).put("problems", problems);
+    return header("roundtrip").put("sockets", sockets).put("users", users).put("rates_asked", new JsonArray(new ArrayList<>(rates)))
+        .put("steps", steps).put("problems", problems);
   }
 
   // ---------------------------------------------------------------- 3/4. fan-out (one node or several)

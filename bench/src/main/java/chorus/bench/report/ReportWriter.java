@@ -299,6 +299,12 @@ public final class ReportWriter {
         p99At5k = l.getDouble("p99_ms");
       }
     }
+    JsonArray asked = r.getJsonArray("rates_asked", new JsonArray());
+    if (asked.size() > steps.size()) {
+      md.append("\nThe sweep stopped after ").append(steps.getJsonObject(steps.size() - 1).getString("label"))
+          .append(" (saturated: a tenth lost, or p99 over 5 s); not run: ")
+          .append(asked.stream().skip(steps.size()).map(x -> x + " msg/s").reduce((x, y) -> x + ", " + y).orElse("")).append(".\n");
+    }
     double held = highestRateHeld(steps, HELD_P99_MS);
     md.append('\n').append("Highest offered rate held with p99 under ").append((int) HELD_P99_MS).append(" ms and nothing lost: **")
         .append(held < 0 ? "none of the rates tried" : String.format(Locale.ROOT, "%.0f msg/s", held)).append("**.\n\n");
@@ -365,7 +371,8 @@ public final class ReportWriter {
         if (s.containsKey("same_node_latency")) {
           md.append(String.format(Locale.ROOT, " %.2f | %.2f |", s.getJsonObject("same_node_latency").getDouble("p99_ms"),
               s.getJsonObject("cross_node_latency").getDouble("p99_ms")));
-          if ("chorus".equals(t)) {
+          // the lightest step: what crossing a node adds, not what a saturated machine adds
+          if ("chorus".equals(t) && chorusLast == null) {
             chorusLast = s;
           }
         }
