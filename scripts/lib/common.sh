@@ -38,3 +38,16 @@ ensure_dev_jwt_key() {
   CHORUS_JWT_SECRET=$(cat "$file")
   export CHORUS_JWT_SECRET
 }
+
+# The module openings Hazelcast asks for at start-up (without them it runs, but slower).
+HAZELCAST_OPENS="--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+  --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
+
+# Replaces the calling shell with a node: the one launch command of scripts/run and of the
+# cluster scripts' nodes (scripts/lib/cluster.sh). Arguments go to the node (--roles ...).
+exec_node() {
+  cd "$CHORUS_ROOT" || return 1
+  # shellcheck disable=SC2086
+  exec java $HAZELCAST_OPENS ${JAVA_OPTS:-} -jar "$CHORUS_JAR" "$@"
+}

@@ -4,6 +4,7 @@ import chorus.shared.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -18,6 +19,12 @@ public final class RequestHandlers {
    */
   public static <T, R> Future<Void> serve(EventBus eventBus, String address, Class<T> type, Function<T, Future<R>> handler,
       BiConsumer<Message<?>, Throwable> onFailure) {
+    return consumer(eventBus, address, type, handler, onFailure).completion();
+  }
+
+  /** As {@link #serve}, returning the consumer, for a role that unregisters its addresses itself before it stops. */
+  public static <T, R> MessageConsumer<Object> consumer(EventBus eventBus, String address, Class<T> type, Function<T, Future<R>> handler,
+      BiConsumer<Message<?>, Throwable> onFailure) {
     return eventBus.<Object>consumer(address, message -> {
       Object body = message.body();
       if (!type.isInstance(body)) {
@@ -31,6 +38,6 @@ public final class RequestHandlers {
         result = Future.failedFuture(e);
       }
       result.onSuccess(message::reply).onFailure(failure -> onFailure.accept(message, failure));
-    }).completion();
+    });
   }
 }

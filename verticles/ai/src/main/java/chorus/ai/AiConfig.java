@@ -16,8 +16,11 @@ import java.util.Locale;
  * @param leaseMs how long a claimed job is ours before another node may take it over
  * @param sweepIntervalMs how often due jobs are swept, and how old a pending job must be to count as due
  * @param historyMessages how many messages, up to and including the user's, a provider is given
+ * @param drainGraceMs when the node drains, how long its generations under way may take to finish
+ *     before they are stopped and their jobs released ({@code drain.aiGraceMs})
  */
-record AiConfig(String nodeId, String provider, long leaseMs, long sweepIntervalMs, int historyMessages, long requestTimeoutMs) {
+record AiConfig(String nodeId, String provider, long leaseMs, long sweepIntervalMs, int historyMessages, long requestTimeoutMs,
+    long drainGraceMs) {
   static final String DEFAULT_PROVIDER = "local";
 
   private static String ownerName(JsonObject node) {
@@ -39,10 +42,14 @@ record AiConfig(String nodeId, String provider, long leaseMs, long sweepInterval
         ai.getLong("leaseMs", 30_000L),
         ai.getLong("sweepIntervalMs", 5_000L),
         ai.getInteger("historyMessages", 20),
-        limits.getLong("requestTimeoutMs", 10_000L));
+        limits.getLong("requestTimeoutMs", 10_000L),
+        config.getJsonObject("drain", new JsonObject()).getLong("aiGraceMs", 5_000L));
     if (parsed.leaseMs <= 0 || parsed.sweepIntervalMs <= 0 || parsed.historyMessages <= 0 || parsed.requestTimeoutMs <= 0) {
       throw new IllegalArgumentException(
           "ai.leaseMs, ai.sweepIntervalMs, ai.historyMessages and limits.requestTimeoutMs must be positive");
+    }
+    if (parsed.drainGraceMs < 0) {
+      throw new IllegalArgumentException("drain.aiGraceMs must not be negative");
     }
     return parsed;
   }

@@ -23,6 +23,7 @@ import chorus.shared.bus.StreamSnapshotRequest;
 import chorus.shared.domain.Role;
 import chorus.shared.metrics.NodeMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -74,10 +75,15 @@ public final class AiVerticle extends VerticleBase {
   /** Jobs this verticle is working on or holds in its queue, so a notification and a sweep do not start one twice. */
   private final Set<UUID> working = new HashSet<>();
   /** Announced jobs waiting for a generation slot (bounded by ai.maxQueuedGenerations). */
-  private final ArrayDeque<UUID> queue = new ArrayDeque<>();
+  private final ArrayDeque<ReplyJobReady> queue = new ArrayDeque<>();
+  /** Draining: no new job is taken; the generations under way have the grace period to finish. */
+  private boolean draining;
+  private MessageConsumer<Object> jobReadyConsumer;
   private int running;
   /** The generations under way here, by job id. */
   private final Map<UUID, Generation> generations = new LinkedHashMap<>();
+  /** While a drain waits for the jobs under way (claimed or generating): completed when the last one ends. */
+  private Promise<Void> generationsDone;
 
   private final NodeMetrics metrics;
   private AiMeters meters;
@@ -106,7 +112,8 @@ public final class AiVerticle extends VerticleBase {
     }
     requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
     var bus = vertx.eventBus();
-    consumers.add(bus.consumer(Addresses.REPLY_JOB_READY, this::onJobReady));
+    jobReadyConsumer = bus.consumer(Addresses.REPLY_JOB_READY, this::onJobReady);
+    consumers.add(jobReadyConsumer);
     consumers.add(bus.consumer(Addresses.STOP_GENERATION, this::onStop));
     consumers.add(bus.consumer(Addresses.STREAM_SNAPSHOT, this::onSnapshotRequest));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
@@ -120,17 +127,70 @@ public final class AiVerticle extends VerticleBase {
   }
 
   /**
-   * Draining: take no more work, stop every generation here without storing it, and give
-   * its job back as pending so another node continues at once instead of after the lease.
+   * The node drains: no new job is taken here (this verticle stops listening for announced
+   * jobs and sweeping, and passes the jobs waiting in its queue, never claimed, on to the
+   * other AI verticles); the generations under way get {@code drain.aiGraceMs} to finish
+   * and store their reply. Those still running then are stopped and their jobs released, as
+   * {@link #stop} does. Completes when no generation is left here. Callable from any thread.
    */
+  public Future<Void> drain() {
+    Promise<Void> drained = Promise.promise();
+    context.runOnContext(v -> drainHere().onComplete(drained));
+    return drained.future();
+  }
+
+  private Future<Void> drainHere() {
+    if (draining) {
+      return Future.succeededFuture();
+    }
+    draining = true;
+    vertx.cancelTimer(sweepTimer);
+    return jobReadyConsumer.unregister().otherwiseEmpty().compose(v -> {
+      // unregistered first, so that these reach another node's AI verticle
+      ReplyJobReady queued;
+      while ((queued = queue.poll()) != null) {
+        working.remove(queued.jobId());
+        vertx.eventBus().send(Addresses.REPLY_JOB_READY, queued);
+      }
+      if (running == 0) {
+        return Future.<Void>succeededFuture();
+      }
+      log.info("draining: {} generations have {} ms to finish", running, config.drainGraceMs());
+      Promise<Void> finished = Promise.promise();
+      long deadline = vertx.setTimer(config.drainGraceMs(), t -> finished.tryComplete());
+      generationsDone = finished;
+      return finished.future().compose(done -> {
+        vertx.cancelTimer(deadline);
+        generationsDone = null;
+        return running == 0 ? Future.<Void>succeededFuture() : stopGenerations().mapEmpty();
+      });
+    });
+  }
+
+  /** Stopping: take no more work, stop every generation here without storing it (see {@link #stopGenerations}). */
   @Override
   public Future<?> stop() {
-    stopping = true;
+    draining = true;
     vertx.cancelTimer(sweepTimer);
     List<Future<?>> done = new ArrayList<>();
     consumers.forEach(consumer -> done.add(consumer.unregister().otherwiseEmpty()));
+    done.add(stopGenerations());
+    return Future.join(done);
+  }
+
+  /**
+   * Stops every generation here without storing it, and gives its job back as pending so
+   * another node continues at once instead of after the lease.
+   */
+  private Future<?> stopGenerations() {
+    stopping = true;
+    List<Future<?>> done = new ArrayList<>();
     DeliveryOptions quick = new DeliveryOptions().setSendTimeout(Math.min(RELEASE_TIMEOUT_MS, config.requestTimeoutMs()));
     for (Generation generation : List.copyOf(generations.values())) {
+      if (generation.released) {
+        continue; // a drain's grace ended, then the verticle stopped: given back once
+      }
+      generation.released = true;
       generation.cancellation.cancel();
       done.add(vertx.eventBus().request(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(generation.work.jobId(), config.nodeId()), quick)
           .onSuccess(v -> log.info("reply job {} released for another node", generation.work.jobId()))
@@ -152,7 +212,7 @@ public final class AiVerticle extends VerticleBase {
    * still being handled by the verticle that was told), or with an expired lease.
    */
   private void sweep(long olderThanMillis) {
-    if (stopping || running + queue.size() >= engine.maxConcurrentGenerations() + engine.maxQueuedGenerations()) {
+    if (draining || running + queue.size() >= engine.maxConcurrentGenerations() + engine.maxQueuedGenerations()) {
       return; // a full node leaves due jobs to the others (and to its next sweep)
     }
     vertx.eventBus().<DueReplyJobsResult>request(Addresses.DUE_REPLY_JOBS, new DueReplyJobs(olderThanMillis, SWEEP_BATCH), requestOptions)
@@ -168,7 +228,7 @@ public final class AiVerticle extends VerticleBase {
    */
   private void submit(ReplyJobReady job, boolean announced) {
     UUID jobId = job.jobId();
-    if (stopping || working.contains(jobId)) {
+    if (draining || working.contains(jobId)) {
       return;
     }
     if (running < engine.maxConcurrentGenerations()) {
@@ -176,7 +236,7 @@ public final class AiVerticle extends VerticleBase {
       run(jobId);
     } else if (queue.size() < engine.maxQueuedGenerations()) {
       working.add(jobId);
-      queue.add(jobId);
+      queue.add(job);
     } else if (announced) {
       refuseBusy(jobId);
     }
@@ -197,9 +257,12 @@ public final class AiVerticle extends VerticleBase {
         .onComplete(ar -> {
           running--;
           working.remove(jobId);
-          UUID next;
-          while (!stopping && running < engine.maxConcurrentGenerations() && (next = queue.poll()) != null) {
-            run(next);
+          if (running == 0 && generationsDone != null) {
+            generationsDone.tryComplete();
+          }
+          ReplyJobReady next;
+          while (!draining && running < engine.maxConcurrentGenerations() && (next = queue.poll()) != null) {
+            run(next.jobId());
           }
         });
   }
@@ -247,6 +310,11 @@ public final class AiVerticle extends VerticleBase {
 
   /** Streams, then stores the reply of a claimed, admitted job. */
   private Future<Void> answer(ReplyWork work, String userId) {
+    if (stopping) {
+      // claimed while the node stopped its generations: straight back to the pool
+      return vertx.eventBus().request(Addresses.RELEASE_REPLY_JOB, new ReleaseReplyJob(work.jobId(), config.nodeId()), requestOptions)
+          .transform(ignored -> Future.failedFuture(new Refused("stopping")));
+    }
     Generation generation = new Generation(work);
     generations.put(work.jobId(), generation);
     generation.renewTimer = vertx.setPeriodic(Math.max(1, config.leaseMs() / 3), t -> renew(generation));
@@ -422,6 +490,7 @@ public final class AiVerticle extends VerticleBase {
     boolean leaseLost;
     boolean stoppedByUser;
     boolean finished;
+    boolean released;
 
     Generation(ReplyWork work) {
       this.work = work;

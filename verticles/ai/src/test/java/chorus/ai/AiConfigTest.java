@@ -14,7 +14,7 @@ class AiConfigTest {
 
   @Test
   void anEmptyConfigGetsTheDefaultsOfNodeJson() {
-    assertEquals(new AiConfig("node", "local", 30_000L, 5_000L, 20, 10_000L), AiConfig.from(new JsonObject()));
+    assertEquals(new AiConfig("node", "local", 30_000L, 5_000L, 20, 10_000L, 5_000L), AiConfig.from(new JsonObject()));
   }
 
   @Test
@@ -22,8 +22,9 @@ class AiConfigTest {
     JsonObject config = new JsonObject()
         .put("node", new JsonObject().put("id", "n7"))
         .put("ai", new JsonObject().put("provider", " Local ").put("leaseMs", 1000).put("sweepIntervalMs", 250).put("historyMessages", 5))
-        .put("limits", new JsonObject().put("requestTimeoutMs", 3000));
-    assertEquals(new AiConfig("n7", "local", 1000L, 250L, 5, 3000L), AiConfig.from(config));
+        .put("limits", new JsonObject().put("requestTimeoutMs", 3000))
+        .put("drain", new JsonObject().put("aiGraceMs", 700));
+    assertEquals(new AiConfig("n7", "local", 1000L, 250L, 5, 3000L, 700L), AiConfig.from(config));
   }
 
   @Test

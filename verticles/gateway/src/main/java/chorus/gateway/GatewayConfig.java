@@ -39,10 +39,14 @@ public record GatewayConfig(
     int surveyMaxQuestions,
     int surveyMaxOptions,
     ContentConfig content,
-    int connectHistoryMax) {
+    int connectHistoryMax,
+    long drainSpreadMs) {
 
   public GatewayConfig {
     content.checkFits(maxFrameBytes);
+    if (drainSpreadMs < 0) {
+      throw new IllegalArgumentException("drain.spreadMs must not be negative");
+    }
   }
 
 
@@ -84,7 +88,8 @@ public record GatewayConfig(
         config.getJsonObject("survey", new JsonObject()).getInteger("maxQuestions", 100),
         config.getJsonObject("survey", new JsonObject()).getInteger("maxOptions", 20),
         ContentConfig.from(config),
-        limits.getInteger("connectHistoryMax", 50));
+        limits.getInteger("connectHistoryMax", 50),
+        config.getJsonObject("drain", new JsonObject()).getLong("spreadMs", 5000L));
   }
 
   private static Set<String> commaSeparated(String value) {

@@ -7,13 +7,16 @@ import chorus.gateway.profile.ConversationProfile;
 import chorus.gateway.profile.SocketServices;
 import chorus.gateway.profile.SurveyProfile;
 import chorus.gateway.profile.UserProfile;
+import chorus.gateway.rest.AdminApi;
 import chorus.gateway.rest.RestApi;
 import chorus.gateway.socket.NodeSockets;
 import chorus.shared.Addresses;
 import chorus.shared.bus.PayloadCodecs;
 import chorus.shared.bus.Ping;
 import chorus.shared.metrics.NodeMetrics;
+import chorus.shared.node.NodeControl;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
@@ -23,6 +26,7 @@ import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +37,24 @@ public final class GatewayVerticle extends VerticleBase {
   /** The survey document's browser test client, a gateway resource (Vert.x resolves it from the classpath). */
   private static final String SURVEY_TEST_PAGE = "webroot/survey-test.html";
 
+  /** The body of a WebSocket upgrade refused because the node drains (a load balancer retries it on another node). */
+  public static final String DRAINING_CODE = "DRAINING";
+
   private final NodeMetrics metrics;
+  private final NodeControl node;
   private HttpServer server;
   private ConversationFeeds feeds;
+  private NodeSockets sockets;
+  private long drainSpreadMs;
+  private long requestTimeoutMs;
 
-  /** @param metrics the node's meters; {@code GET /metrics} serves their Prometheus text */
-  public GatewayVerticle(NodeMetrics metrics) {
+  /**
+   * @param metrics the node's meters; {@code GET /metrics} serves their Prometheus text
+   * @param node the node as a whole: cluster state and draining for readiness, the admin endpoints
+   */
+  public GatewayVerticle(NodeMetrics metrics, NodeControl node) {
     this.metrics = metrics;
+    this.node = node;
   }
 
   @Override
@@ -57,13 +72,25 @@ public final class GatewayVerticle extends VerticleBase {
     feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(),
         config.requestTimeoutMs(), meters);
     PresenceClient presence = new PresenceClient(vertx.eventBus(), config);
-    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions,
-        new NodeSockets(vertx, config.socketLimits(), meters), meters);
+    sockets = new NodeSockets(vertx, config.socketLimits(), meters);
+    drainSpreadMs = config.drainSpreadMs();
+    requestTimeoutMs = config.requestTimeoutMs();
+    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions, sockets, meters);
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
     SurveyProfile surveyProfile = new SurveyProfile(services);
 
     Router router = Router.router(vertx);
+    // a draining node takes no new socket, on any profile: 503 before the upgrade, which a
+    // load balancer may retry on another node (nginx: proxy_next_upstream http_503)
+    router.route().handler(ctx -> {
+      if (node.draining() && ctx.request().headers().contains("Upgrade", "websocket", true)) {
+        ctx.response().setStatusCode(503).putHeader("content-type", "application/json").putHeader("Retry-After", "1")
+            .end(drainingBody().encode());
+      } else {
+        ctx.next();
+      }
+    });
     router.get("/api/v1/conversations/:conversation_id/ws")
         .handler(ctx -> conversationProfile.handle(ctx.request(), ctx.pathParam("conversation_id")));
     router.get("/ws/auth").handler(ctx -> userProfile.handle(ctx.request()));
@@ -81,6 +108,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/survey-test.html").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
         .sendFile(SURVEY_TEST_PAGE).onFailure(ctx::fail));
     new RestApi(vertx, config, authenticator, requestOptions).mount(router);
+    new AdminApi(config, authenticator, node, sockets).mount(router);
     mountHealth(router);
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -117,9 +145,37 @@ public final class GatewayVerticle extends VerticleBase {
         .request(Addresses.DATABASE_PING, new Ping(), new DeliveryOptions().setSendTimeout(2500))
         .onSuccess(reply -> promise.tryComplete(Status.OK()))
         .onFailure(e -> promise.tryComplete(Status.KO(new JsonObject().put("reason", "database unreachable: " + e.getMessage())))));
-    ready.register("cluster", promise -> promise.complete(vertx.isClustered()
-        ? Status.OK() : Status.KO(new JsonObject().put("reason", "not clustered"))));
+    ready.register("cluster", 3000, promise -> node.cluster()
+        .onSuccess(cluster -> promise.tryComplete(!cluster.joined()
+            ? Status.KO(new JsonObject().put("reason", "not a member of the cluster"))
+            : !cluster.safe()
+                ? Status.KO(new JsonObject().put("reason", "cluster not safe: partitions are migrating").put("cluster_size", cluster.size()))
+                : Status.OK(new JsonObject().put("cluster_size", cluster.size()))))
+        .onFailure(e -> promise.tryComplete(Status.KO(new JsonObject().put("reason", "cluster state unknown: " + e.getMessage())))));
+    ready.register("draining", promise -> promise.complete(node.draining()
+        ? Status.KO(new JsonObject().put("reason", "node is draining")) : Status.OK()));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
+  }
+
+  /** {@code {"code": "DRAINING", "message": ...}} as every REST error, and the same under {@code error}, as the ops contract reads it. */
+  private static JsonObject drainingBody() {
+    JsonObject error = RestApi.error(DRAINING_CODE, "this node is draining; connect again (another node will take the connection)");
+    return error.copy().put("error", error);
+  }
+
+  /**
+   * The node drains: every open socket is sent away (its profile's notice, then close 1012),
+   * spread over {@code drain.spreadMs}; new upgrades are already refused (the node says it is
+   * draining). Then the HTTP server stops listening and lets the REST requests under way finish
+   * (at most limits.requestTimeoutMs). Completes when this node holds no connection. Callable
+   * from any thread.
+   */
+  public Future<Void> drain() {
+    Promise<Void> drained = Promise.promise();
+    context.runOnContext(v -> sockets.drain(drainSpreadMs)
+        .compose(closed -> server == null ? Future.<Void>succeededFuture() : server.shutdown(requestTimeoutMs, TimeUnit.MILLISECONDS))
+        .onComplete(drained));
+    return drained.future();
   }
 
   /** The port actually bound (useful when configured as 0). */

@@ -2,6 +2,7 @@ package chorus.node;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.vertx.core.json.JsonObject;
 import java.io.FileNotFoundException;
@@ -34,12 +35,36 @@ final class HazelcastSetup {
       // how long a silent member lives on: the bound on a dead node's ghost presence
       config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.getInteger("maxNoHeartbeatSeconds")));
     }
-    TcpIpConfig tcpIp = config.getNetworkConfig().getJoin().getTcpIpConfig();
+    String discovery = cluster.getString("discovery", "tcp-ip");
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    if (discovery.equals("kubernetes")) {
+      useKubernetesDns(join, cluster.getString("kubernetesServiceDns", ""));
+    } else if (!discovery.equals("tcp-ip")) {
+      throw new IllegalArgumentException("cluster.discovery must be tcp-ip or kubernetes, got '" + discovery + "'");
+    }
+    TcpIpConfig tcpIp = join.getTcpIpConfig();
     if (tcpIp.isEnabled()) {
       tcpIp.setMembers(expandMembers(cluster.getString("members", host)));
     }
     config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, nodeInstance);
     return config;
+  }
+
+  /**
+   * Hazelcast's built-in Kubernetes discovery in DNS lookup mode: members are the addresses
+   * the headless Service's name resolves to (every pod behind it, ready or not, as the
+   * Service publishes not-ready addresses), so no Kubernetes API access (RBAC) is needed.
+   * Every other way of joining is turned off: Hazelcast accepts one.
+   */
+  private static void useKubernetesDns(JoinConfig join, String serviceDns) {
+    if (serviceDns.isBlank()) {
+      throw new IllegalArgumentException("cluster.kubernetesServiceDns must name the headless Service (e.g. chorus-hazelcast.chorus.svc.cluster.local)"
+          + " when cluster.discovery is kubernetes");
+    }
+    join.getTcpIpConfig().setEnabled(false);
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", serviceDns);
   }
 
   /** "127.0.0.1:5701-5703,10.0.0.5" -> 127.0.0.1:5701, 127.0.0.1:5702, 127.0.0.1:5703, 10.0.0.5 */

@@ -47,14 +47,42 @@ public final class Main {
     Set<NodeRole> nodeRoles = NodeRole.parse(roles != null ? roles : config.getJsonObject("node").getString("roles"));
     ChorusNode node = await(ChorusNode.start(config, nodeRoles, new VertxOptions()), 120);
     log.info("node {} started with roles {} (http port {})", node.nodeId(), nodeRoles, node.httpPort());
+    // the process ends when the node has drained, however the drain began (SIGTERM, POST /admin/drain)
+    node.onDrained(ar -> exit(node, ar.succeeded() ? 0 : 1));
+    installTermHandler(node);
+  }
+
+  /**
+   * SIGTERM drains the node, and the process exits 0 once it has left the cluster. Without
+   * sun.misc.Signal (another JVM) the shutdown hook drains instead: the JVM then exits with
+   * its own status for a signal (143), after the drain.
+   */
+  private static void installTermHandler(ChorusNode node) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+        log.info("node {} got SIGTERM: draining", node.nodeId());
+        node.drain();
+      });
+    } catch (Throwable e) {
+      log.warn("cannot handle SIGTERM ({}); the shutdown hook will drain the node", e.toString());
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("node {} stopping", node.nodeId());
       try {
-        await(node.close(), 60);
+        // already drained when the process exits after a drain; else (SIGINT, or no signal handler) drain now
+        await(node.drain().otherwiseEmpty(), 120);
       } catch (Exception e) {
-        log.warn("node {} did not stop cleanly: {}", node.nodeId(), e.toString());
+        log.warn("node {} did not drain cleanly: {}", node.nodeId(), e.toString());
       }
     }, "chorus-shutdown"));
+  }
+
+  /** Not on the thread that completed the drain: System.exit waits for the shutdown hook, which waits for the drain. */
+  private static void exit(ChorusNode node, int status) {
+    Thread exit = new Thread(() -> {
+      log.info("node {} exits with status {}", node.nodeId(), status);
+      System.exit(status);
+    }, "chorus-exit");
+    exit.start();
   }
 
   private static int printToken(List<String> arguments, String configPath) throws Exception {

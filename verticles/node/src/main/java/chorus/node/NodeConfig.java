@@ -20,6 +20,15 @@ public final class NodeConfig {
 
   public static final String DEFAULT_PATH = "config/node.json";
 
+  /** {@code drain.timeoutMs}: the hard cap on a whole drain (default 30 s). */
+  public static long drainTimeoutMs(JsonObject config) {
+    long timeoutMs = config.getJsonObject("drain", new JsonObject()).getLong("timeoutMs", 30_000L);
+    if (timeoutMs <= 0) {
+      throw new IllegalArgumentException("drain.timeoutMs must be positive, got " + timeoutMs);
+    }
+    return timeoutMs;
+  }
+
   public static Future<JsonObject> load(Vertx vertx, String path) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setIncludeDefaultStores(false)

@@ -32,9 +32,9 @@ import chorus.shared.bus.RecordLastSeen;
 import chorus.shared.bus.ReleaseReplyJob;
 import chorus.shared.bus.RenewReplyJob;
 import chorus.shared.bus.ReplyJobReady;
-import chorus.shared.bus.RequestHandlers;
 import chorus.shared.bus.RetryReplyJob;
 import chorus.shared.bus.SearchMessages;
+import chorus.shared.bus.ServedAddresses;
 import chorus.shared.bus.SetArchived;
 import chorus.shared.bus.SurveyAnswer;
 import chorus.shared.bus.SurveyAnswerResult;
@@ -88,6 +88,10 @@ public class PersistenceVerticle extends VerticleBase {
   private SurveyStore surveys;
 
   private final NodeMetrics metrics;
+  /** Every address this verticle serves: unregistered first when it stops, then the requests in flight are answered. */
+  private ServedAddresses served;
+  /** limits.requestTimeoutMs: past it a caller has given up on its request, so a stop waits no longer. */
+  private long stopWaitMs;
   private Timer appendLatency;
   private AppendBatcher appends;
   /** One counter per role, looked up once: an append is the hot path. */
@@ -106,6 +110,8 @@ public class PersistenceVerticle extends VerticleBase {
   public Future<?> start() {
     PayloadCodecs.install(vertx);
     config = PersistenceConfig.from(config());
+    served = new ServedAddresses(vertx);
+    stopWaitMs = config().getJsonObject("limits", new io.vertx.core.json.JsonObject()).getLong("requestTimeoutMs", 10_000L);
     appendLatency = Timer.builder(MeterNames.APPEND_LATENCY).description("append request received to committed")
         .publishPercentileHistogram().register(metrics.registry());
     for (Role role : Role.values()) {
@@ -168,9 +174,26 @@ public class PersistenceVerticle extends VerticleBase {
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {})", config.nodeId(), config.poolSize()));
   }
 
+  /**
+   * A clean stop (a drain, an undeploy) loses no request: the addresses are unregistered
+   * first, so the cluster routes new requests to the other persistence verticles, then the
+   * requests already being served are answered (at most limits.requestTimeoutMs: the caller
+   * has given up by then), then the pool closes.
+   */
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    if (served == null) {
+      return Future.succeededFuture();
+    }
+    if (served.inFlight() > 0) {
+      log.info("persistence stopping: answering the {} requests being served", served.inFlight());
+    }
+    return served.close(stopWaitMs).transform(ignored -> {
+      if (served.inFlight() > 0) {
+        log.warn("persistence stopping with {} requests unanswered after {} ms", served.inFlight(), stopWaitMs);
+      }
+      return pool == null ? Future.succeededFuture() : pool.close();
+    });
   }
 
   /**
@@ -238,7 +261,7 @@ public class PersistenceVerticle extends VerticleBase {
   }
 
   private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
-    return RequestHandlers.serve(vertx.eventBus(), address, type, handler, (message, failure) -> fail(message, address, failure));
+    return served.serve(address, type, handler, (message, failure) -> fail(message, address, failure));
   }
 
   /** Maps a failure to its code. Expected refusals are not logged; database trouble is (never message contents). */

@@ -15,7 +15,7 @@ import chorus.shared.bus.PresenceQuery;
 import chorus.shared.bus.PresenceSnapshot;
 import chorus.shared.bus.SocketClosed;
 import chorus.shared.bus.RateLimitTake;
-import chorus.shared.bus.RequestHandlers;
+import chorus.shared.bus.ServedAddresses;
 import chorus.shared.bus.SocketOpened;
 import chorus.shared.bus.ViewerJoined;
 import chorus.shared.bus.ViewerLeft;
@@ -71,6 +71,9 @@ public final class PresenceVerticle extends VerticleBase {
   private IMap<String, TokenBucket> rateLimits;
   private Context context;
   private UUID membershipListener;
+  /** Its addresses: unregistered first when it stops, then the requests in flight are answered. */
+  private ServedAddresses served;
+  private long stopWaitMs;
 
   public PresenceVerticle(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
@@ -80,6 +83,8 @@ public final class PresenceVerticle extends VerticleBase {
   public Future<?> start() {
     PayloadCodecs.install(vertx);
     context = vertx.getOrCreateContext();
+    served = new ServedAddresses(vertx);
+    stopWaitMs = config().getJsonObject("limits", new io.vertx.core.json.JsonObject()).getLong("requestTimeoutMs", 10_000L);
     // getMap and addMembershipListener may talk to the cluster: off the event loop
     return vertx.executeBlocking(() -> {
       sockets = hazelcast.getMap(MAP_NAME);
@@ -100,13 +105,15 @@ public final class PresenceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // a clean stop wipes nothing: the map is the cluster's, and each gateway reports its own sockets closing
+    // a clean stop wipes nothing: the map is the cluster's, and each gateway reports its own sockets closing;
+    // the requests being served are answered (new ones go to the other presence verticles)
     UUID listener = membershipListener;
+    Future<Void> answered = served == null ? Future.succeededFuture() : served.close(stopWaitMs);
     if (listener == null) {
-      return Future.succeededFuture();
+      return answered;
     }
-    return vertx.executeBlocking(() -> hazelcast.getLifecycleService().isRunning()
-        && hazelcast.getCluster().removeMembershipListener(listener));
+    return answered.compose(v -> vertx.executeBlocking(() -> hazelcast.getLifecycleService().isRunning()
+        && hazelcast.getCluster().removeMembershipListener(listener)));
   }
 
   private Future<Admission> opened(SocketOpened opened) {
@@ -237,8 +244,8 @@ public final class PresenceVerticle extends VerticleBase {
    * the others change nothing; and no single "cleaner" has to be chosen, or survive.
    * executeOnEntries blocks (it visits every partition), hence a worker thread.
    */
-  private void forgetNode(String nodeId) {
-    context.executeBlocking(() -> {
+  private Future<Void> forgetNode(String nodeId) {
+    return context.executeBlocking(() -> {
       viewers.executeOnEntries(new ViewerUpdates.RemoveNode(nodeId));
       return sockets.executeOnEntries(new PresenceUpdates.RemoveNode(nodeId));
     }, false)
@@ -250,7 +257,17 @@ public final class PresenceVerticle extends VerticleBase {
             wentOffline(gone);
           }
         })
-        .onFailure(e -> log.warn("presence: could not forget the sockets of node {}: {}", nodeId, e.toString()));
+        .onFailure(e -> log.warn("presence: could not forget the sockets of node {}: {}", nodeId, e.toString()))
+        .mapEmpty();
+  }
+
+  /**
+   * A draining node, once its gateway has closed its sockets, removes whatever presence entries
+   * still name it (a close report that got lost), so nobody is shown online through it while it
+   * leaves. The members that stay would do the same when it has left; this is earlier.
+   */
+  public Future<Void> forgetSocketsOf(String nodeInstance) {
+    return forgetNode(nodeInstance);
   }
 
   /**
@@ -289,7 +306,7 @@ public final class PresenceVerticle extends VerticleBase {
   }
 
   private <T, R> Future<Void> serve(String address, Class<T> type, Function<T, Future<R>> handler) {
-    return RequestHandlers.serve(vertx.eventBus(), address, type, handler, (message, failure) -> {
+    return served.serve(address, type, handler, (message, failure) -> {
       if (failure instanceof InvalidRequest invalid) {
         message.fail(Failures.INVALID, invalid.getMessage());
       } else {

@@ -2,6 +2,8 @@ package chorus.gateway.profile;
 
 import chorus.gateway.socket.BoundedWriter;
 import chorus.gateway.socket.Heartbeat;
+import chorus.gateway.socket.NodeSockets;
+import chorus.gateway.socket.SocketClose;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
@@ -37,7 +39,14 @@ final class SocketPlumbing {
 
     /** The socket closed (once), after the shared clean-up. */
     void onClosed();
+
+    /** The node drains: tell the client, in the profile's own frame, that it should reconnect. */
+    void onDraining();
   }
+
+  /** The error code of the notice a socket gets before the node closes it with 1012 to drain. */
+  static final String DRAIN_CODE = "SERVER_RESTARTING";
+  static final String DRAIN_TEXT = "this server is restarting; reconnect (you will reach another server) and resume where you left off";
 
   /**
    * The events every profile handles the same way: a text frame that is not a JSON object,
@@ -72,6 +81,11 @@ final class SocketPlumbing {
       public void onClosed() {
         onClosed.run();
       }
+
+      @Override
+      public void onDraining() {
+        error.accept(DRAIN_CODE, DRAIN_TEXT);
+      }
     };
   }
 
@@ -83,6 +97,8 @@ final class SocketPlumbing {
   private final Heartbeat heartbeat;
   private final Counter framesOut;
   private boolean closed;
+  /** Sent away by a drain: frames that arrive from now on are not handled (not acknowledged, so the client sends them again elsewhere). */
+  private boolean leaving;
 
   private SocketPlumbing(SocketServices services, String profile, ServerWebSocket ws, String socketId, Events events) {
     this.services = services;
@@ -94,6 +110,9 @@ final class SocketPlumbing {
     ws.pause();
     ws.textMessageHandler(text -> {
       framesIn.increment();
+      if (leaving) {
+        return;
+      }
       if (!inbound.offer(() -> events.onText(text))) {
         events.onBusy();
       }
@@ -111,6 +130,21 @@ final class SocketPlumbing {
     });
     this.writer = BoundedWriter.attach(services.vertx(), ws, services.config().socketLimits());
     this.heartbeat = Heartbeat.attach(services.vertx(), ws, services.config().socketLimits());
+    services.sockets().onDrain(ws, () -> leave(events));
+  }
+
+  /**
+   * The node drains: the profile's notice, then, once the frames already received are handled
+   * (an append in flight is stored and acknowledged), the close with 1012.
+   */
+  private void leave(Events events) {
+    if (leaving || closed()) {
+      return;
+    }
+    leaving = true;
+    events.onDraining();
+    afterPendingFrames(() -> SocketClose.close(services.vertx(), ws, NodeSockets.DRAIN_CLOSE_CODE, NodeSockets.DRAIN_CLOSE_REASON,
+        services.config().socketLimits().closeGraceMs()).otherwiseEmpty());
   }
 
   /**

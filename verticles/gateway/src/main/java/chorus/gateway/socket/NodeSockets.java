@@ -2,6 +2,7 @@ package chorus.gateway.socket;
 
 import chorus.gateway.GatewayMeters;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.IdentityHashMap;
@@ -31,6 +32,9 @@ public final class NodeSockets {
   public static final String ERROR_CODE = "NODE_FULL";
   public static final String ERROR_MESSAGE = "this node has no room for another connection; retry shortly";
   private static final long SWEEP_INTERVAL_MS = 10_000;
+  /** 1012 "service restart": this node is going away; reconnect (a load balancer sends the client to another node). */
+  public static final short DRAIN_CLOSE_CODE = 1012;
+  public static final String DRAIN_CLOSE_REASON = "service restart";
 
   private final Vertx vertx;
   private final int max;
@@ -40,7 +44,20 @@ public final class NodeSockets {
   private final GatewayMeters meters;
   private long sweepTimer = -1;
 
-  private record Admitted(String profile, long atNanos) {}
+  private boolean draining;
+
+  /** An open socket: its profile, when it was admitted, how its profile tells it to go elsewhere, and its close. */
+  private static final class Admitted {
+    final String profile;
+    final long atNanos;
+    final Promise<Void> released = Promise.promise();
+    Runnable goAway;
+
+    Admitted(String profile, long atNanos) {
+      this.profile = profile;
+      this.atNanos = atNanos;
+    }
+  }
 
   public NodeSockets(Vertx vertx, SocketLimits limits, GatewayMeters meters) {
     this.vertx = vertx;
@@ -56,6 +73,11 @@ public final class NodeSockets {
    */
   public Future<ServerWebSocket> admit(ServerWebSocket ws, String profile, String refusal) {
     synchronized (this) {
+      if (draining && !ws.isClosed()) {
+        // upgraded just before the drain began: it would be closed in a moment anyway
+        SocketClose.close(vertx, ws, DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON, closeGraceMs);
+        return Future.failedFuture(new NodeFull("the node is draining"));
+      }
       if (open.size() < max && !ws.isClosed()) {
         open.put(ws, new Admitted(profile, System.nanoTime()));
         meters.socketOpened(profile);
@@ -77,8 +99,68 @@ public final class NodeSockets {
   public synchronized void release(ServerWebSocket ws) {
     Admitted admitted = open.remove(ws);
     if (admitted != null) {
-      meters.socketClosed(admitted.profile(), admitted.atNanos());
+      meters.socketClosed(admitted.profile, admitted.atNanos);
+      admitted.released.tryComplete();
     }
+  }
+
+  /**
+   * How {@code ws}'s profile sends it away when the node drains (its notice frame, then a
+   * close with {@link #DRAIN_CLOSE_CODE}); a socket without one is just closed with that code.
+   */
+  public synchronized void onDrain(ServerWebSocket ws, Runnable goAway) {
+    Admitted admitted = open.get(ws);
+    if (admitted != null) {
+      admitted.goAway = goAway;
+    }
+  }
+
+  /**
+   * Drains the node's sockets: no socket is admitted from now on, and each open one is sent
+   * away, spread evenly over {@code spreadMs} (the first at once, the last at the end of the
+   * window) so that the rest of the cluster takes the reconnections as a trickle, not a storm.
+   * Completes when every socket is closed (a close handshake is bounded by limits.closeGraceMs).
+   * Call on the gateway's context.
+   */
+  public Future<Void> drain(long spreadMs) {
+    List<Map.Entry<ServerWebSocket, Admitted>> sockets = new java.util.ArrayList<>();
+    synchronized (this) {
+      draining = true;
+      // a copy of each pair: the map changes as sockets close
+      open.forEach((ws, admitted) -> sockets.add(Map.entry(ws, admitted)));
+    }
+    int count = sockets.size();
+    log.info("draining {} sockets over {} ms", count, spreadMs);
+    List<Future<Void>> closed = new java.util.ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ServerWebSocket ws = sockets.get(i).getKey();
+      Admitted admitted = sockets.get(i).getValue();
+      closed.add(admitted.released.future());
+      long delay = count > 1 ? spreadMs * i / (count - 1) : 0;
+      if (delay == 0) {
+        goAway(ws, admitted);
+      } else {
+        vertx.setTimer(delay, t -> goAway(ws, admitted));
+      }
+    }
+    return Future.join(closed).mapEmpty();
+  }
+
+  private void goAway(ServerWebSocket ws, Admitted admitted) {
+    if (ws.isClosed()) {
+      release(ws);
+    } else if (admitted.goAway != null) {
+      admitted.goAway.run();
+    } else {
+      SocketClose.close(vertx, ws, DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON, closeGraceMs);
+    }
+  }
+
+  /** Open sockets per profile (every profile that has one). */
+  public synchronized Map<String, Integer> openByProfile() {
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    open.values().forEach(admitted -> counts.merge(admitted.profile, 1, Integer::sum));
+    return counts;
   }
 
   /** Sockets open (admitted and not yet released) on this node. */

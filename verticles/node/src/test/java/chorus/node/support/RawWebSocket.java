@@ -88,6 +88,37 @@ public final class RawWebSocket implements AutoCloseable {
     return ws;
   }
 
+  /** A WebSocket upgrade the server answered with an HTTP status instead of 101: the status and the body. */
+  public record RefusedUpgrade(int status, String body) {}
+
+  /** Asks for an upgrade the server is expected to refuse; fails if it answers 101. */
+  public static RefusedUpgrade refusedUpgrade(int port, String uri) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout((int) Duration.ofSeconds(15).toMillis());
+      byte[] nonce = new byte[16];
+      ThreadLocalRandom.current().nextBytes(nonce);
+      String request = "GET " + uri + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      String head = readHead(in);
+      if (head.startsWith("HTTP/1.1 101")) {
+        throw new IOException("the upgrade was accepted: " + head);
+      }
+      int status = Integer.parseInt(head.substring(9, 12));
+      int length = 0;
+      for (String line : head.split("\r\n")) {
+        if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+          length = Integer.parseInt(line.substring(15).trim());
+        }
+      }
+      byte[] body = new byte[length];
+      in.readFully(body);
+      return new RefusedUpgrade(status, new String(body, StandardCharsets.UTF_8));
+    }
+  }
+
   private static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;

@@ -27,6 +27,7 @@ public final class WsClient {
   private final ClientWebSocket ws;
   private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  private volatile long closedAtNanos;
   private final java.util.Set<String> ignored = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private WsClient(WebSocketClient client) {
@@ -39,7 +40,10 @@ public final class WsClient {
         frames.add(frame);
       }
     });
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode()));
+    ws.closeHandler(v -> {
+      closedAtNanos = System.nanoTime();
+      closed.complete(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode());
+    });
   }
 
   /** Connects like a non-browser client: no Origin header unless {@code headers} has one. */
@@ -138,6 +142,11 @@ public final class WsClient {
     } catch (Exception e) {
       throw new AssertionError("socket did not close within " + FRAME_TIMEOUT, e);
     }
+  }
+
+  /** When the close arrived ({@link System#nanoTime}), after {@link #awaitClose}. */
+  public long closedAtNanos() {
+    return closedAtNanos;
   }
 
   public boolean isClosed() {
