@@ -67,7 +67,14 @@ final class Workloads {
     if (convs.failed() > 0) {
       throw new IllegalStateException("set-up failed: " + convs.firstFailure());
     }
-    NodeMemory.Sample before = pid > 0 ? NodeMemory.sample(pid) : null;
+    String memoryProblem = null;
+    NodeMemory.Sample before = null;
+    try {
+      before = pid > 0 ? NodeMemory.sample(pid) : null;
+    } catch (Exception e) {
+      // jcmd cannot always attach (another user, a container): the socket count still stands
+      memoryProblem = String.valueOf(e.getMessage());
+    }
     Tracker tracker = new Tracker();
     Deliveries deliveries = Deliveries.oneNode(tracker);
     long t0 = System.nanoTime();
@@ -80,12 +87,20 @@ final class Workloads {
     List<ChorusConversationClient> clients = BenchMain.present(open.results());
     Thread.sleep(a.number("settle-ms", 3000));
     long stillOpen = clients.stream().filter(RoomClient::isOpen).count();
-    NodeMemory.Sample after = pid > 0 ? NodeMemory.sample(pid) : null;
+    NodeMemory.Sample after = null;
+    try {
+      after = before != null ? NodeMemory.sample(pid) : null;
+    } catch (Exception e) {
+      memoryProblem = String.valueOf(e.getMessage());
+    }
     JsonObject step = new JsonObject().put("label", wanted + " sockets wanted")
         .put("wanted", wanted).put("opened", clients.size()).put("still_open", stillOpen)
         .put("failed", open.failed()).put("first_failure", open.firstFailure())
         .put("open_seconds", Latency.round(openSeconds))
         .put("counts", new JsonObject().put("opened", clients.size()).put("failed", open.failed()));
+    if (memoryProblem != null) {
+      step.put("memory_unavailable", memoryProblem);
+    }
     if (before != null && after != null && stillOpen > 0) {
       step.put("before", before.toJson()).put("after", after.toJson())
           .put("heap_per_socket_bytes", (after.heapUsedBytes() - before.heapUsedBytes()) / stillOpen)

@@ -252,6 +252,9 @@ public final class ReportWriter {
     md.append(String.format(Locale.ROOT, "| %d | %d | %d | %d (%s) | %.1f s | %s | %s |\n\n", s.getInteger("wanted"), s.getInteger("opened"),
         s.getLong("still_open"), s.getInteger("failed"), s.getString("first_failure", "-"), s.getDouble("open_seconds"),
         heap < 0 ? "?" : String.format(Locale.ROOT, "%.1f KiB", heap / 1024.0), rss < 0 ? "?" : String.format(Locale.ROOT, "%.1f KiB", rss / 1024.0)));
+    if (s.containsKey("memory_unavailable")) {
+      md.append("Heap and RSS could not be read: ").append(s.getString("memory_unavailable")).append("\n\n");
+    }
     int goalSockets = r.getInteger("goal_sockets", 50_000);
     long open = s.getLong("still_open", 0L);
     if (open < goalSockets) {
