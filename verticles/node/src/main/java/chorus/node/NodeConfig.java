@@ -94,6 +94,10 @@ public final class NodeConfig {
       if (current instanceof Boolean) {
         return Boolean.parseBoolean(value.trim());
       }
+      // limits.messagesPerSecond, ai.temperature: left a String, the role reading it failed to start
+      if (current instanceof Double || current instanceof Float) {
+        return Double.parseDouble(value.trim());
+      }
       return value;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("configuration " + name + " must be a number, got '" + value + "'");

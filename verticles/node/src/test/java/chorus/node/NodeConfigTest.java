@@ -48,6 +48,19 @@ class NodeConfigTest {
   }
 
   @Test
+  void aDecimalKeyTakesAnIntegerOrDecimalOverride() {
+    JsonObject file = new JsonObject().put("limits", new JsonObject().put("messagesPerSecond", 10.0))
+        .put("ai", new JsonObject().put("temperature", 0.7));
+    JsonObject config = NodeConfig.withEnvironment(file, Map.of(
+        "CHORUS_LIMITS_MESSAGES_PER_SECOND", "100000",
+        "CHORUS_AI_TEMPERATURE", "0.2"));
+    assertEquals(100000.0, config.getJsonObject("limits").getDouble("messagesPerSecond"));
+    assertEquals(0.2, config.getJsonObject("ai").getDouble("temperature"));
+    assertThrows(IllegalArgumentException.class,
+        () -> NodeConfig.withEnvironment(file, Map.of("CHORUS_AI_TEMPERATURE", "warm")));
+  }
+
+  @Test
   void aNonNumberForANumberIsAClearError() {
     JsonObject file = new JsonObject().put("http", new JsonObject().put("port", 8080));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

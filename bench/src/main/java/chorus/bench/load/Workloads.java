@@ -1,0 +1,713 @@
+package chorus.bench.load;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The workloads of issue 6, each against a target speaking its real protocol. Runs on the
+ * caller's (non-Vert.x) thread and waits with {@code Future.await()}; the sockets live on
+ * the Vert.x event loops.
+ */
+final class Workloads {
+
+  private final Vertx vertx;
+  private final Args a;
+  private final String host;
+  private final List<Integer> ports;
+  private final String target;
+  private final ClientPool pool;
+  private final String runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
+
+  Workloads(Vertx vertx, Args args) {
+    this.vertx = vertx;
+    this.a = args;
+    this.host = args.str("host", "127.0.0.1");
+    this.ports = args.ints("ports", "9381");
+    this.target = args.str("target", "chorus");
+    this.pool = new ClientPool(vertx, args.integer("source-addresses", 8));
+  }
+
+  private Tokens tokens() {
+    return new Tokens(System.getenv("CHORUS_JWT_SECRET"));
+  }
+
+  private JsonObject header(String workload) {
+    return new JsonObject().put("workload", workload).put("target", target).put("ports", new JsonArray(new ArrayList<>(ports)))
+        .put("source_addresses", pool.addresses().size());
+  }
+
+  private static void log(String text) {
+    System.err.println("[bench] " + text);
+  }
+
+  // ---------------------------------------------------------------- 1. idle capacity
+
+  JsonObject idle() throws Exception {
+    int wanted = a.integer("sockets", 1000);
+    int perConversation = a.integer("per-conversation", 100);
+    long pid = a.number("pid", -1);
+    int port = ports.get(0);
+    Tokens tokens = tokens();
+    ChorusRest rest = new ChorusRest(vertx, host, port, tokens);
+    int users = (wanted + perConversation - 1) / perConversation;
+    List<String> tokenOf = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      tokenOf.add(tokens.token("idle-" + runId + "-" + u, false));
+    }
+    log("idle: creating " + users + " conversations");
+    Batches.Outcome<String> convs = Batches.run(users, 8,
+        u -> rest.createBot("idle-" + runId + "-" + u).compose(bot -> rest.createConversation("idle-" + runId + "-" + u, bot))).await();
+    if (convs.failed() > 0) {
+      throw new IllegalStateException("set-up failed: " + convs.firstFailure());
+    }
+    String memoryProblem = null;
+    NodeMemory.Sample before = null;
+    try {
+      before = pid > 0 ? NodeMemory.sample(pid) : null;
+    } catch (Exception e) {
+      // jcmd cannot always attach (another user, a container): the socket count still stands
+      memoryProblem = String.valueOf(e.getMessage());
+    }
+    Tracker tracker = new Tracker();
+    Deliveries deliveries = Deliveries.oneNode(tracker);
+    long t0 = System.nanoTime();
+    log("idle: opening " + wanted + " sockets");
+    Batches.Outcome<ChorusConversationClient> open = Batches.run(wanted, a.integer("connect-concurrency", 200), i -> {
+      int u = i / perConversation;
+      return ChorusConversationClient.connect(pool, host, port, tokenOf.get(u), convs.results().get(u), -1, null, i, deliveries);
+    }).await();
+    double openSeconds = (System.nanoTime() - t0) / 1e9;
+    List<ChorusConversationClient> clients = BenchMain.present(open.results());
+    Thread.sleep(a.number("settle-ms", 3000));
+    long stillOpen = clients.stream().filter(RoomClient::isOpen).count();
+    NodeMemory.Sample after = null;
+    try {
+      after = before != null ? NodeMemory.sample(pid) : null;
+    } catch (Exception e) {
+      memoryProblem = String.valueOf(e.getMessage());
+    }
+    JsonObject step = new JsonObject().put("label", wanted + " sockets wanted")
+        .put("wanted", wanted).put("opened", clients.size()).put("still_open", stillOpen)
+        .put("failed", open.failed()).put("first_failure", open.firstFailure())
+        .put("open_seconds", Latency.round(openSeconds))
+        .put("counts", new JsonObject().put("opened", clients.size()).put("failed", open.failed()));
+    if (memoryProblem != null) {
+      step.put("memory_unavailable", memoryProblem);
+    }
+    if (before != null && after != null && stillOpen > 0) {
+      step.put("before", before.toJson()).put("after", after.toJson())
+          .put("heap_per_socket_bytes", (after.heapUsedBytes() - before.heapUsedBytes()) / stillOpen)
+          .put("rss_per_socket_bytes", (after.rssBytes() - before.rssBytes()) / stillOpen);
+    }
+    log("idle: closing");
+    Batches.run(clients.size(), 500, i -> clients.get(i).close()).await();
+    rest.close();
+    JsonArray problems = new JsonArray();
+    if (open.failed() + clients.size() != wanted) {
+      problems.add("opened + failed != wanted");
+    }
+    return header("idle").put("goal_sockets", a.integer("goal-sockets", wanted)).put("fd_limit", a.integer("fd-limit", -1)).put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  // ---------------------------------------------------------------- 2. durable round trip
+
+  JsonObject roundTrip() throws Exception {
+    int sockets = a.integer("sockets", 200);
+    int users = Math.min(sockets, a.integer("users", 50));
+    List<Integer> rates = a.ints("rates", "1000,5000,10000");
+    long durationMs = a.number("duration-ms", 10_000);
+    int port = ports.get(0);
+    Tokens tokens = tokens();
+    ChorusRest rest = new ChorusRest(vertx, host, port, tokens);
+    List<String> userIds = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      userIds.add("rt-" + runId + "-" + u);
+    }
+    log("roundtrip: " + users + " users, " + sockets + " conversations");
+    Batches.Outcome<String> bots = Batches.run(users, 8, u -> rest.createBot(userIds.get(u))).await();
+    Batches.Outcome<String> convs = Batches.run(sockets, 8,
+        i -> rest.createConversation(userIds.get(i % users), bots.results().get(i % users))).await();
+    if (bots.failed() + convs.failed() > 0) {
+      throw new IllegalStateException("set-up failed: " + bots.firstFailure() + " / " + convs.firstFailure());
+    }
+    Deliveries deliveries = Deliveries.oneNode(new Tracker());
+    Batches.Outcome<ChorusConversationClient> open = Batches.run(sockets, 100, i -> ChorusConversationClient.connect(pool, host, port,
+        tokens.token(userIds.get(i % users), false), convs.results().get(i), -1, null, i, deliveries)).await();
+    if (open.failed() > 0) {
+      throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
+    }
+    List<ChorusConversationClient> clients = open.results();
+    JsonArray steps = new JsonArray();
+    JsonArray problems = new JsonArray();
+    int stepNo = 0;
+    long warmupMs = a.number("warmup-ms", 0);
+    if (warmupMs > 0) {
+      // JIT and pools warm, not measured: a cold JVM's first seconds are not the system's latency
+      log("roundtrip: warm-up " + rates.get(0) + " msg/s for " + warmupMs + " ms");
+      deliveries.tracker(new Tracker());
+      int base = stepNo++ * 10_000_000;
+      runOpenLoop(deliveries.tracker(), rates.get(0), warmupMs, i -> {
+        ChorusConversationClient client = clients.get((int) (i % sockets));
+        return new Send(client, null, new Payload(client.index(), base + (int) (i / sockets), 0), 1);
+      });
+    }
+    for (int rate : rates) {
+      Tracker tracker = new Tracker();
+      deliveries.tracker(tracker);
+      int base = stepNo++ * 10_000_000;
+      log("roundtrip: " + rate + " msg/s for " + durationMs + " ms");
+      runOpenLoop(tracker, rate, durationMs, i -> {
+        ChorusConversationClient client = clients.get((int) (i % sockets));
+        Payload payload = new Payload(client.index(), base + (int) (i / sockets), 0);
+        return new Send(client, null, payload, 1);
+      });
+      JsonObject step = step(rate + " msg/s", rate, durationMs, tracker, problems);
+      steps.add(step);
+      settle(tracker);
+      if (saturated(step)) {
+        log("roundtrip: " + rate + " msg/s is past what this node holds; the higher rates are not run");
+        break;
+      }
+    }
+    Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
+    rest.close();
+    return header("roundtrip").put("sockets", sockets).put("users", users).put("rates_asked", new JsonArray(new ArrayList<>(rates)))
+        .put("steps", steps).put("problems", problems);
+  }
+
+  // ---------------------------------------------------------------- 3/4. fan-out (one node or several)
+
+  JsonObject fanOut() throws Exception {
+    int members = a.integer("members", 100);
+    List<Integer> conversationSteps = a.ints("conversations", "1");
+    int maxConversations = conversationSteps.stream().mapToInt(Integer::intValue).max().orElse(1);
+    double memberRate = Double.parseDouble(a.str("member-rate", "1"));
+    long durationMs = a.number("duration-ms", 10_000);
+    int sockets = maxConversations * members;
+    int[] senderNode = new int[sockets];
+    for (int i = 0; i < sockets; i++) {
+      senderNode[i] = i % ports.size();
+    }
+    List<String> rooms = new ArrayList<>();
+    Tokens tokens = "chorus".equals(target) ? tokens() : null;
+    List<String> userIds = new ArrayList<>();
+    for (int i = 0; i < sockets; i++) {
+      userIds.add("fan-" + runId + "-" + i);
+    }
+    if ("chorus".equals(target)) {
+      ChorusRest rest = new ChorusRest(vertx, host, ports.get(0), tokens);
+      log("fanout: creating " + maxConversations + " conversations of " + members + " members");
+      Batches.Outcome<String> convs = Batches.run(maxConversations, 2,
+          c -> rest.conversationWithMembers(userIds.get(c * members), userIds.subList(c * members, (c + 1) * members))).await();
+      if (convs.failed() > 0) {
+        throw new IllegalStateException("set-up failed: " + convs.firstFailure());
+      }
+      rooms.addAll(convs.results());
+      rest.close();
+    } else {
+      for (int c = 0; c < maxConversations; c++) {
+        rooms.add("room-" + runId + "-" + c);
+      }
+    }
+    Tracker first = new Tracker();
+    List<Deliveries> perNode = new ArrayList<>();
+    for (int n = 0; n < ports.size(); n++) {
+      perNode.add(new Deliveries(first, ports.size() > 1 ? senderNode : null, n));
+    }
+    log("fanout[" + target + "]: opening " + sockets + " sockets on " + ports);
+    Batches.Outcome<RoomClient> open = Batches.run(sockets, 100, i -> {
+      int node = senderNode[i];
+      Future<? extends RoomClient> f = switch (target) {
+        case "chorus" -> ChorusUserClient.connect(pool, host, ports.get(node), tokens.token(userIds.get(i), false), false, i, perNode.get(node));
+        case "raw" -> RawClient.connect(pool, host, ports.get(node), i, perNode.get(node));
+        case "socketio" -> SocketIoClient.connect(pool, host, ports.get(node), i, perNode.get(node));
+        default -> throw new IllegalArgumentException("unknown target " + target);
+      };
+      return f.compose(client -> client.join(rooms.get(i / members)).map((RoomClient) client));
+    }).await();
+    if (open.failed() > 0) {
+      throw new IllegalStateException(open.failed() + " sockets failed to open or join: " + open.firstFailure());
+    }
+    List<RoomClient> clients = open.results();
+    JsonArray steps = new JsonArray();
+    JsonArray problems = new JsonArray();
+    int stepNo = 0;
+    long warmupMs = a.number("warmup-ms", 0);
+    if (warmupMs > 0) {
+      log("fanout[" + target + "]: warm-up " + members + " msg/s for " + warmupMs + " ms");
+      Tracker warm = new Tracker();
+      perNode.forEach(d -> d.tracker(warm));
+      int base = stepNo++ * 10_000_000;
+      runOpenLoop(warm, members * memberRate, warmupMs, i -> {
+        int s = (int) (i % members);
+        RoomClient client = clients.get(s);
+        return new Send(client, rooms.get(0), new Payload(client.index(), base + (int) (i / members), 0), members);
+      });
+    }
+    for (int conversations : conversationSteps) {
+      Tracker tracker = new Tracker();
+      perNode.forEach(d -> d.tracker(tracker));
+      int senders = conversations * members;
+      double rate = senders * memberRate;
+      int base = stepNo++ * 10_000_000;
+      log("fanout[" + target + "]: " + conversations + " conversations x " + members + " members, " + rate + " msg/s");
+      runOpenLoop(tracker, rate, durationMs, i -> {
+        int s = (int) (i % senders);
+        RoomClient client = clients.get(s);
+        return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / senders), 0), members);
+      });
+      JsonObject step = step(conversations + " x " + members, rate, durationMs, tracker, problems).put("conversations", conversations)
+          .put("members", members);
+      if (ports.size() > 1) {
+        step.put("same_node_latency", tracker.sameNodeLatency.toJson()).put("cross_node_latency", tracker.crossNodeLatency.toJson());
+      }
+      steps.add(step);
+      settle(tracker);
+      if (saturated(step)) {
+        log("fanout[" + target + "]: " + conversations + " conversations is past what it holds; the bigger steps are not run");
+        break;
+      }
+    }
+    Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
+    return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate)
+        .put("steps", steps).put("problems", problems);
+  }
+
+  // ---------------------------------------------------------------- 5. AI streaming
+
+  JsonObject aiStreaming() throws Exception {
+    int generations = a.integer("generations", 1000);
+    int tokensPerReply = a.integer("tokens", 100);
+    long intervalMs = a.number("token-interval-ms", 50);
+    int usersCount = Math.min(generations, a.integer("users", 100));
+    int port = ports.get(0);
+    FakeModelServer provider = new FakeModelServer(vertx, generations, tokensPerReply, intervalMs);
+    int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
+    log("ai: fake OpenAI-compatible provider on " + providerPort);
+    Tokens tokens = tokens();
+    ChorusRest rest = new ChorusRest(vertx, host, port, tokens);
+    List<String> userIds = new ArrayList<>();
+    for (int u = 0; u < usersCount; u++) {
+      userIds.add("ai-" + runId + "-" + u);
+    }
+    Batches.Outcome<String> bots = Batches.run(usersCount, 8, u -> rest.createBot(userIds.get(u))).await();
+    Batches.Outcome<String> convs = Batches.run(generations, 8,
+        g -> rest.createConversation(userIds.get(g % usersCount), bots.results().get(g % usersCount))).await();
+    if (bots.failed() + convs.failed() > 0) {
+      throw new IllegalStateException("set-up failed: " + bots.firstFailure() + " / " + convs.firstFailure());
+    }
+    Tracker tracker = new Tracker();
+    Deliveries deliveries = Deliveries.oneNode(tracker);
+    Latency added = new Latency();
+    Latency firstDelta = new Latency();
+    LongAdder resumed = new LongAdder();
+    LongAdder replies = new LongAdder();
+    LongAdder resends = new LongAdder();
+    long[] sentAt = new long[generations];
+    ConcurrentHashMap<Long, Boolean> seen = new ConcurrentHashMap<>();
+    Batches.Outcome<ChorusConversationClient> open = Batches.run(generations, 100, g -> ChorusConversationClient.connect(pool, host, port,
+        tokens.token(userIds.get(g % usersCount), false), convs.results().get(g), -1, "stream=true", g, deliveries)).await();
+    if (open.failed() > 0) {
+      throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
+    }
+    List<ChorusConversationClient> clients = open.results();
+    for (ChorusConversationClient client : clients) {
+      int g = client.index();
+      client.otherFrames(frame -> {
+        long now = System.nanoTime();
+        switch (frame.getString("type", "")) {
+          case "message_received" -> tracker.acked(Payload.key(g, 0), now);
+          case "assistant_delta" -> {
+            if (frame.getBoolean("resumed", false)) {
+              resumed.increment();
+              return;
+            }
+            long[] gt = FakeModelServer.parseToken(frame.getString("delta"));
+            if (gt == null || gt[0] != g) {
+              tracker.stray();
+              return;
+            }
+            if (seen.putIfAbsent(gt[0] * 1_000_000L + gt[1], Boolean.TRUE) != null) {
+              tracker.counts.duplicates.increment();
+              return;
+            }
+            tracker.counts.delivered.increment();
+            long emitted = provider.emittedAt((int) gt[0], (int) gt[1]);
+            if (emitted > 0) {
+              added.recordNanos(now - emitted);
+            }
+            if (gt[1] == 1) {
+              firstDelta.recordNanos(now - sentAt[g]);
+            }
+          }
+          case "assistant_message" -> replies.increment();
+          // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)
+          case "error" -> {
+            if ("MESSAGE_ERROR".equals(frame.getString("code"))) {
+              resends.increment();
+              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g), "ai-" + g));
+            }
+          }
+          default -> { }
+        }
+      });
+    }
+    long t0 = System.nanoTime();
+    // all generations start within a second (open loop), then stream side by side
+    runOpenLoopRaw(generations, Math.min(generations, 1000), i -> {
+      int g = (int) i;
+      sentAt[g] = System.nanoTime();
+      tracker.sent(new Payload(g, 0, sentAt[g]), tokensPerReply);
+      clients.get(g).sendText(FakeModelServer.prompt(g), "ai-" + g);
+    });
+    long deadline = System.currentTimeMillis() + tokensPerReply * intervalMs + a.number("drain-ms", 30_000);
+    while (System.currentTimeMillis() < deadline && replies.sum() < generations) {
+      Thread.sleep(200);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    JsonObject step = new JsonObject().put("label", generations + " generations x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
+        .put("generations", generations).put("tokens_per_reply", tokensPerReply).put("token_interval_ms", intervalMs)
+        .put("counts", tracker.counts.toJson().put("replies_stored", replies.sum()).put("resumed_deltas", resumed.sum())
+            .put("prompts_sent_again", resends.sum()))
+        .put("errors", tracker.errorsJson())
+        .put("ack_latency", tracker.ackLatency.toJson())
+        .put("delivery_latency", added.toJson())
+        .put("first_delta_latency", firstDelta.toJson())
+        .put("provider_max_concurrent", provider.maxConcurrent())
+        .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))
+        .put("seconds", Latency.round(seconds));
+    JsonArray problems = new JsonArray();
+    tracker.counts.problems(false).forEach(problems::add);
+    Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
+    provider.close().await();
+    rest.close();
+    return header("ai").put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  // ---------------------------------------------------------------- 6. reconnect storm
+
+  /**
+   * Sockets through the load balancer, spread over the nodes; messages flow at a low rate;
+   * the node holding the most sockets is SIGKILLed; every socket it held reconnects through
+   * the load balancer with {@code last_seq} (resume) and re-sends what was not acknowledged
+   * (same {@code message_id}: idempotent), as a real client does. Measured: time from the
+   * kill to the last socket back ({@code connection_ack}); then every acked message must
+   * have reached every socket of its conversation exactly once.
+   */
+  JsonObject reconnect() throws Exception {
+    int sockets = a.integer("sockets", 10_000);
+    int perConversation = a.integer("per-conversation", 10);
+    int lbPort = a.integer("lb-port", 9380);
+    List<Long> pids = new ArrayList<>();
+    for (String p : a.str("pids", "").split(",")) {
+      if (!p.isBlank()) {
+        pids.add(Long.parseLong(p.strip()));
+      }
+    }
+    double rate = Double.parseDouble(a.str("rate", "200"));
+    long beforeMs = a.number("before-ms", 3000);
+    long maxWaitMs = a.number("max-wait-ms", 60_000);
+    Tokens tokens = tokens();
+    ChorusRest rest = new ChorusRest(vertx, host, lbPort, tokens);
+    int conversations = (sockets + perConversation - 1) / perConversation;
+    List<String> owners = new ArrayList<>();
+    for (int c = 0; c < conversations; c++) {
+      owners.add("rc-" + runId + "-" + c);
+    }
+    log("reconnect: creating " + conversations + " conversations");
+    Batches.Outcome<String> convs = Batches.run(conversations, 8,
+        c -> rest.createBot(owners.get(c)).compose(bot -> rest.createConversation(owners.get(c), bot))).await();
+    if (convs.failed() > 0) {
+      throw new IllegalStateException("set-up failed: " + convs.firstFailure());
+    }
+    Tracker tracker = new Tracker();
+    Deliveries deliveries = Deliveries.oneNode(tracker);
+    List<ResumingSocket> all = new ArrayList<>();
+    for (int i = 0; i < sockets; i++) {
+      int c = i / perConversation;
+      all.add(new ResumingSocket(i, convs.results().get(c), tokens.token(owners.get(c), false), lbPort, deliveries));
+    }
+    log("reconnect: opening " + sockets + " sockets through the load balancer on " + lbPort);
+    Batches.Outcome<Void> open = Batches.run(sockets, 200, i -> all.get(i).open()).await();
+    if (open.failed() > 0) {
+      throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
+    }
+    // which node holds the most: the nodes' own gauge
+    int victim = -1;
+    long most = -1;
+    JsonArray held = new JsonArray();
+    for (int n = 0; n < ports.size(); n++) {
+      long count = NodeMetrics.socketsOpen(vertx, host, ports.get(n)).await();
+      held.add(count);
+      if (count > most) {
+        most = count;
+        victim = n;
+      }
+    }
+    log("reconnect: sockets per node " + held.encode() + "; killing node " + (victim + 1) + " (pid " + pids.get(victim) + ")");
+    AtomicLong killAt = new AtomicLong(Long.MAX_VALUE);
+    java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+    LongAdder notSent = new LongAdder();
+    int[] counter = {0};
+    // the traffic: open loop over the conversations, sent on one open socket of each
+    Future<Long> traffic = OpenLoop.run(vertx, rate, beforeMs + maxWaitMs, (i, intended) -> {
+      if (!sending.get()) {
+        return;
+      }
+      int c = (int) (i % conversations);
+      ResumingSocket sender = null;
+      for (int k = 0; k < perConversation && c * perConversation + k < sockets; k++) {
+        ResumingSocket candidate = all.get(c * perConversation + k);
+        if (candidate.isUp()) {
+          sender = candidate;
+          break;
+        }
+      }
+      if (sender == null) {
+        notSent.increment();
+        return;
+      }
+      int receivers = Math.min(perConversation, sockets - c * perConversation);
+      sender.send(new Payload(sender.index, counter[0]++, intended), receivers);
+    });
+    Thread.sleep(beforeMs);
+    long victimPid = pids.get(victim);
+    killAt.set(System.nanoTime());
+    ProcessHandle.of(victimPid).ifPresent(ProcessHandle::destroyForcibly);
+    long deadline = System.currentTimeMillis() + maxWaitMs;
+    while (System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      long dropped = all.stream().filter(s -> s.droppedAt > 0).count();
+      long down = all.stream().filter(s -> !s.isUp()).count();
+      if (dropped > 0 && down == 0 && System.nanoTime() - killAt.get() > 2_000_000_000L) {
+        break;
+      }
+    }
+    sending.set(false);
+    traffic.await();
+    // let resends, replays and the last acks arrive
+    drain(tracker);
+    long dropped = all.stream().filter(s -> s.droppedAt > 0).count();
+    long stillDown = all.stream().filter(s -> !s.isUp()).count();
+    long lastBack = all.stream().filter(s -> s.droppedAt > 0).mapToLong(s -> s.backAt).max().orElse(0);
+    double recovery = lastBack > 0 && stillDown == 0 ? (lastBack - killAt.get()) / 1e9 : -1;
+    Latency perSocket = new Latency();
+    all.stream().filter(s -> s.droppedAt > 0 && s.backAt > 0).forEach(s -> perSocket.recordNanos(s.backAt - s.droppedAt));
+    long attempts = all.stream().mapToLong(s -> s.attempts).sum();
+    JsonObject step = new JsonObject().put("label", sockets + " sockets, node " + (victim + 1) + " killed")
+        .put("sockets", sockets).put("sockets_per_node_before", held).put("killed_node", victim + 1)
+        .put("dropped", dropped).put("still_down", stillDown).put("reconnect_attempts", attempts)
+        .put("recovery_seconds", Latency.round(recovery))
+        .put("downtime_per_socket", perSocket.toJson())
+        .put("not_sent_no_socket_up", notSent.sum())
+        .put("resend_echoes", tracker.resendEchoes.sum())
+        .put("failed_attempts", failuresJson())
+        .put("counts", tracker.counts.toJson()).put("errors", tracker.errorsJson())
+        .put("ack_latency", tracker.ackLatency.toJson()).put("delivery_latency", tracker.deliveryLatency.toJson());
+    JsonArray problems = new JsonArray();
+    tracker.counts.problems(a.flag("strict")).forEach(problems::add);
+    if (stillDown > 0) {
+      problems.add(stillDown + " sockets never came back");
+    }
+    Batches.run(all.size(), 500, i -> all.get(i).close()).await();
+    rest.close();
+    log("reconnect: " + dropped + " dropped, back in " + recovery + " s");
+    return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  /** Why reconnect attempts failed (the first words of the error), over all sockets of the run. */
+  private final java.util.Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+
+  private static String reason(Throwable e) {
+    String text = String.valueOf(e.getMessage());
+    text = text.replaceAll("[0-9]+", "N");
+    return text.length() > 80 ? text.substring(0, 80) : text;
+  }
+
+  /** A conversation-profile socket that comes back by itself (resume from its last seq) and re-sends what was not acked. */
+  private final class ResumingSocket {
+    final int index;
+    final String conversationId;
+    final String token;
+    final int port;
+    final Deliveries deliveries;
+    final java.util.Map<Long, Payload> unacked = new ConcurrentHashMap<>();
+    volatile ChorusConversationClient client;
+    volatile boolean closing;
+    volatile long droppedAt;
+    volatile long backAt;
+    volatile long attempts;
+    volatile long lastSeq = -1;
+
+    ResumingSocket(int index, String conversationId, String token, int port, Deliveries deliveries) {
+      this.index = index;
+      this.conversationId = conversationId;
+      this.token = token;
+      this.port = port;
+      this.deliveries = deliveries;
+    }
+
+    boolean isUp() {
+      ChorusConversationClient c = client;
+      return c != null && c.isOpen();
+    }
+
+    Future<Void> open() {
+      attempts++;
+      return ChorusConversationClient.connect(pool, host, port, token, conversationId, lastSeq, null, index, deliveries).map(c -> {
+        client = c;
+        c.onAck(unacked::remove);
+        c.closeHandler(this::dropped);
+        // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)
+        c.otherFrames(frame -> {
+          if ("error".equals(frame.getString("type")) && "MESSAGE_ERROR".equals(frame.getString("code"))) {
+            vertx.setTimer(200, t -> resendUnacked(c));
+          }
+        });
+        if (droppedAt > 0) {
+          backAt = System.nanoTime();
+        }
+        resendUnacked(c);
+        return null;
+      });
+    }
+
+    private void resendUnacked(ChorusConversationClient c) {
+      if (!c.isOpen()) {
+        return;
+      }
+      unacked.values().forEach(p -> {
+        deliveries.tracker().resent(p.key());
+        c.send(null, p);
+      });
+    }
+
+    private void dropped() {
+      ChorusConversationClient c = client;
+      if (c != null) {
+        lastSeq = c.lastSeq();
+      }
+      if (closing) {
+        return;
+      }
+      if (droppedAt == 0) {
+        droppedAt = System.nanoTime();
+      }
+      retry();
+    }
+
+    private void retry() {
+      // a little jitter, as clients have, so the survivors are not hit in one instant
+      vertx.setTimer(50 + (long) (Math.random() * 450), t -> open().onFailure(e -> {
+        failures.computeIfAbsent(reason(e), r -> new LongAdder()).increment();
+        retry();
+      }));
+    }
+
+    void send(Payload payload, int receivers) {
+      deliveries.tracker().sent(payload, receivers);
+      unacked.put(payload.key(), payload);
+      client.send(null, payload);
+    }
+
+    Future<Void> close() {
+      closing = true;
+      ChorusConversationClient c = client;
+      return c == null ? Future.succeededFuture() : c.close().otherwiseEmpty();
+    }
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  /** One message to send: by whom, to which room, what, and how many copies it should make. */
+  record Send(RoomClient client, String room, Payload payload, int receivers) {}
+
+  interface SendPlan {
+    Send plan(long index);
+  }
+
+  /**
+   * Sends on an open-loop schedule, then waits (up to {@code --drain-ms}) for every answer
+   * and delivery. The payload's intended time is set here, from the schedule.
+   */
+  private void runOpenLoop(Tracker tracker, double rate, long durationMs, SendPlan plan) throws InterruptedException {
+    OpenLoop.run(vertx, rate, durationMs, (i, intended) -> {
+      Send send = plan.plan(i);
+      Payload payload = new Payload(send.payload().sender(), send.payload().n(), intended);
+      tracker.sent(payload, send.receivers());
+      send.client().send(send.room(), payload);
+    }).await();
+    drain(tracker);
+  }
+
+  private JsonObject failuresJson() {
+    JsonObject json = new JsonObject();
+    failures.forEach((reason, n) -> json.put(reason, n.sum()));
+    return json;
+  }
+
+  private void runOpenLoopRaw(long total, double rate, java.util.function.LongConsumer send) {
+    AtomicLong count = new AtomicLong();
+    OpenLoop.run(vertx, rate, Math.max(1, Math.round(total * 1000.0 / rate)), (i, intended) -> {
+      if (i < total) {
+        send.accept(i);
+        count.incrementAndGet();
+      }
+    }).await();
+  }
+
+  private void drain(Tracker tracker) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + a.number("drain-ms", 10_000);
+    while (System.currentTimeMillis() < deadline
+        && (tracker.pendingCount() > 0 || tracker.counts.delivered.sum() < tracker.counts.expectedDeliveries.sum())) {
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * After a step's figures are taken, waits (at most {@code --settle-ms}) until its late
+   * answers stop arriving, so the next step starts on a quiet server instead of its backlog.
+   */
+  private void settle(Tracker tracker) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + a.number("settle-ms", 30_000);
+    long last = -1;
+    while (System.currentTimeMillis() < deadline) {
+      long now = tracker.counts.acked.sum() + tracker.counts.delivered.sum() + tracker.stale.sum();
+      if (now == last) {
+        return;
+      }
+      last = now;
+      Thread.sleep(1000);
+    }
+  }
+
+  /** A step that lost a tenth of its messages or took over 5 s at p99: bigger steps would only say the same, slower. */
+  static boolean saturated(JsonObject step) {
+    JsonObject c = step.getJsonObject("counts");
+    boolean lossy = c.getLong("lost", 0L) * 10 > c.getLong("sent", 0L)
+        || c.getLong("missing_deliveries", 0L) * 10 > c.getLong("expected_deliveries", 0L);
+    return lossy || step.getJsonObject("ack_latency").getDouble("p99_ms", 0.0) > 5000;
+  }
+
+  private JsonObject step(String label, double rate, long durationMs, Tracker tracker, JsonArray problems) {
+    double seconds = durationMs / 1000.0;
+    Counts c = tracker.counts;
+    JsonObject step = new JsonObject().put("label", label).put("rate", rate).put("duration_ms", durationMs)
+        .put("counts", c.toJson().put("stale_from_earlier_step", tracker.stale.sum())).put("errors", tracker.errorsJson())
+        .put("acked_per_s", Latency.round(c.acked.sum() / seconds))
+        .put("deliveries_per_s", Latency.round(c.delivered.sum() / seconds))
+        .put("ack_latency", tracker.ackLatency.toJson())
+        .put("delivery_latency", tracker.deliveryLatency.toJson());
+    for (String p : c.problems(a.flag("strict"))) {
+      problems.add(label + ": " + p);
+    }
+    return step;
+  }
+}

@@ -1,0 +1,565 @@
+package chorus.bench.report;
+
+import chorus.bench.load.Args;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Writes docs/benchmarks.md and the SVG charts from the load generator's JSON results:
+ * the machine, then per workload a table of each figure beside its peer's and the ratio,
+ * and each goal of issue 6 said plainly as met or not. A workload that did not run is
+ * reported with its reason, never left out.
+ */
+public final class ReportWriter {
+
+  /** The latency bound under which a rate counts as "held" (issue 6, workload 2). */
+  static final double HELD_P99_MS = 50;
+
+  private final Map<String, JsonObject> results;
+  private final JsonObject machine;
+  private final Path charts;
+  private final String chartsLink;
+  private final List<String[]> goals = new ArrayList<>();
+
+  ReportWriter(Map<String, JsonObject> results, JsonObject machine, Path charts, String chartsLink) {
+    this.results = results;
+    this.machine = machine;
+    this.charts = charts;
+    this.chartsLink = chartsLink;
+  }
+
+  public static void main(String[] argv) throws IOException {
+    Args args = new Args(argv);
+    if (args.str("wrap-profile", null) != null) {
+      // scripts/bench: a profile summary (markdown) into a result file the report picks up
+      String text = Files.readString(Path.of(args.str("wrap-profile", null)));
+      Files.writeString(Path.of(args.str("out", "profile.json")), new JsonObject().put("workload", "profile").put("text", text).encodePrettily());
+      return;
+    }
+    Path dir = Path.of(args.str("results", "bench/target/bench-results"));
+    Path out = Path.of(args.str("out", "docs/benchmarks.md"));
+    Path charts = Path.of(args.str("charts", "docs/bench"));
+    Map<String, JsonObject> results = new TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+        String name = f.getFileName().toString().replace(".json", "");
+        results.put(name, new JsonObject(Files.readString(f)));
+      }
+    }
+    JsonObject machine = results.getOrDefault("machine", new JsonObject());
+    if (args.str("note", null) != null && !args.str("note", "").isBlank()) {
+      machine.put("note", args.str("note", ""));
+    }
+    Files.createDirectories(charts);
+    Path parent = out.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    String link = parent.relativize(charts.toAbsolutePath()).toString();
+    ReportWriter writer = new ReportWriter(results, machine, charts, link.isEmpty() ? "." : link);
+    Files.writeString(out, writer.render());
+    System.err.println("[bench] wrote " + out);
+    String readme = args.str("readme", null);
+    if (readme != null) {
+      Path path = Path.of(readme);
+      Files.writeString(path, withHeadline(Files.readString(path), writer.headline()));
+      System.err.println("[bench] headline figures in " + readme);
+    }
+  }
+
+  static final String HEADLINE_START = "<!-- bench:start (scripts/bench writes this block) -->";
+  static final String HEADLINE_END = "<!-- bench:end -->";
+
+  /** The README with the block between the markers replaced; unchanged when the markers are missing. */
+  static String withHeadline(String readme, String headline) {
+    int start = readme.indexOf(HEADLINE_START);
+    int end = readme.indexOf(HEADLINE_END);
+    if (start < 0 || end < start) {
+      return readme;
+    }
+    return readme.substring(0, start + HEADLINE_START.length()) + "\n" + headline + readme.substring(end);
+  }
+
+  /** The goals table and where it comes from: the README's headline figures (call after render()). */
+  String headline() {
+    StringBuilder md = new StringBuilder();
+    md.append("Measured by `scripts/bench` on ").append(machine.getString("date", "?")).append(" (").append(machine.getValue("cores", "?"))
+        .append(" cores, ").append(machine.getString("cpu", "?")).append(", load generator on the same machine); details, peers and charts in ")
+        .append("[docs/benchmarks.md](docs/benchmarks.md).\n\n| workload | goal | measured | verdict |\n| --- | --- | --- | --- |\n");
+    for (String[] g : goals) {
+      md.append("| ").append(String.join(" | ", g)).append(" |\n");
+    }
+    return md.toString();
+  }
+
+  // ---------------------------------------------------------------- verdict logic
+
+  /** The highest rate whose acknowledgements held p99 under the bound with nothing lost; -1 if none. */
+  static double highestRateHeld(JsonArray steps, double p99LimitMs) {
+    double best = -1;
+    for (Object o : steps) {
+      JsonObject step = (JsonObject) o;
+      if (lossless(step) && p99(step, "ack_latency") < p99LimitMs) {
+        best = Math.max(best, step.getDouble("rate", 0.0));
+      }
+    }
+    return best;
+  }
+
+  /** The most deliveries per second of a step whose delivery p99 stayed under the bound with nothing missing; -1 if none. */
+  static double sustainedDeliveries(JsonArray steps, double p99LimitMs) {
+    double best = -1;
+    for (Object o : steps) {
+      JsonObject step = (JsonObject) o;
+      if (lossless(step) && p99(step, "delivery_latency") < p99LimitMs) {
+        best = Math.max(best, step.getDouble("deliveries_per_s", 0.0));
+      }
+    }
+    return best;
+  }
+
+  static boolean lossless(JsonObject step) {
+    JsonObject c = step.getJsonObject("counts", new JsonObject());
+    return c.getLong("lost", 0L) == 0 && c.getLong("missing_deliveries", 0L) == 0 && c.getLong("refused", 0L) == 0;
+  }
+
+  static double p99(JsonObject step, String which) {
+    JsonObject l = step.getJsonObject(which);
+    return l == null ? Double.MAX_VALUE : l.getDouble("p99_ms", Double.MAX_VALUE);
+  }
+
+  /** "1.73x", or "n/a" when either side is missing. */
+  static String ratio(double ours, double theirs) {
+    if (ours < 0 || theirs <= 0) {
+      return "n/a";
+    }
+    return String.format(Locale.ROOT, "%.2fx", ours / theirs);
+  }
+
+  /** A figure from a pgbench_run line: {@code tps=123.4 rows_per_s=...}; -1 if absent. */
+  static double pgbenchFigure(String line, String name) {
+    if (line == null) {
+      return -1;
+    }
+    Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(name) + "=([0-9.]+)").matcher(line);
+    return m.find() ? Double.parseDouble(m.group(1)) : -1;
+  }
+
+  static String yesNo(boolean met) {
+    return met ? "**met**" : "**not met**";
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  String render() throws IOException {
+    StringBuilder md = new StringBuilder();
+    boolean quick = machine.getBoolean("quick", false);
+    md.append("# Benchmarks\n\n");
+    md.append("Chorus against what its users would otherwise pick (Socket.IO ").append(machine.getString("socketio", "?"))
+        .append(" on Node.js, with its PostgreSQL adapter across processes) and against the limit (a raw Vert.x broadcast server ")
+        .append("with no application logic; `pgbench` on the same PostgreSQL), in one run on one machine, load generator included. ")
+        .append("Written by `scripts/bench`").append(quick ? " **--quick (a smoke run: tiny counts, the figures mean nothing)**" : "")
+        .append(" on ").append(machine.getString("date", "?")).append(" at commit ").append(machine.getString("commit", "?")).append(".\n\n");
+    if (machine.containsKey("note")) {
+      md.append("> **Conditions of this run:** ").append(machine.getString("note")).append("\n\n");
+    }
+    md.append("How it measures: many real WebSocket clients on Vert.x's client (source addresses rotated over 127.0.0.x), ")
+        .append("open-loop sending at a fixed rate with each latency taken from the message's *intended* send time (no coordinated ")
+        .append("omission), HdrHistogram percentiles, and exact counts: every message sent is acked, refused or lost; every delivery ")
+        .append("expected is received once or missing; a second copy is a duplicate. Source: `bench/src/main/java/chorus/bench/load`.\n\n");
+    machineTable(md);
+    StringBuilder body = new StringBuilder();
+    idle(body);
+    roundTrip(body);
+    fanOut(body, "fanout", "3. Fan-out (one node)", "fanout");
+    fanOut(body, "crossnode", "4. Cross-node (3 nodes / 3 processes)", "crossnode");
+    ai(body);
+    reconnect(body);
+    profile(body);
+    md.append("## Goals\n\n| workload | goal | measured | verdict |\n| --- | --- | --- | --- |\n");
+    for (String[] g : goals) {
+      md.append("| ").append(String.join(" | ", g)).append(" |\n");
+    }
+    md.append('\n').append(body);
+    return md.toString();
+  }
+
+  private void machineTable(StringBuilder md) {
+    md.append("## Machine\n\n| | |\n| --- | --- |\n");
+    row(md, "CPU", machine.getString("cpu", "?") + ", " + machine.getValue("cores", "?") + " cores");
+    row(md, "RAM", machine.getValue("ram_gib", "?") + " GiB");
+    row(md, "kernel", machine.getString("kernel", "?"));
+    row(md, "JDK", machine.getString("jdk", "?"));
+    row(md, "Vert.x", machine.getString("vertx", "?"));
+    row(md, "Node.js / Socket.IO", machine.getString("node", "?") + " / " + machine.getString("socketio", "?"));
+    row(md, "PostgreSQL", machine.getString("postgresql", "?"));
+    row(md, "open files per process (ulimit -n)", String.valueOf(machine.getValue("nofile", "?")));
+    md.append('\n');
+  }
+
+  private static void row(StringBuilder md, String k, String v) {
+    md.append("| ").append(k).append(" | ").append(v).append(" |\n");
+  }
+
+  /** Says why a result has no figures, or returns false when it has them. */
+  private boolean missing(StringBuilder md, JsonObject r, String name) {
+    if (r == null) {
+      md.append("_").append(name).append(": no result in this run (workload not selected)._\n\n");
+      return true;
+    }
+    if (r.containsKey("not_run")) {
+      md.append("_").append(name).append(": **not run**: ").append(r.getString("not_run")).append("._\n\n");
+      return true;
+    }
+    if (r.containsKey("error")) {
+      md.append("_").append(name).append(": **failed**: ").append(r.getString("error")).append("._\n\n");
+      return true;
+    }
+    return false;
+  }
+
+  private void problems(StringBuilder md, JsonObject r) {
+    JsonArray p = r == null ? null : r.getJsonArray("problems");
+    if (p != null && !p.isEmpty()) {
+      md.append("Counts that did not add up: ");
+      p.forEach(x -> md.append("\n- ").append(x));
+      md.append("\n\n");
+    }
+  }
+
+  private void idle(StringBuilder md) {
+    md.append("## 1. Idle capacity\n\nOpen conversation-profile sockets to one node (100 per conversation, each user owning its ")
+        .append("conversation), then heap used after a full GC (`jcmd GC.run`, `GC.heap_info`) and RSS (`/proc/PID/status`) ")
+        .append("against the same figures before the sockets; per socket = difference / sockets open.\n\n");
+    JsonObject r = results.get("idle");
+    if (missing(md, r, "idle")) {
+      goals.add(new String[] {"1 idle", "50,000 sockets, <= 20 KiB heap each", "not measured", "**not measured**"});
+      return;
+    }
+    JsonObject s = r.getJsonArray("steps").getJsonObject(0);
+    md.append("| sockets wanted | opened | still open after settling | failed (first reason) | time to open | heap/socket | RSS/socket |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- |\n");
+    long heap = s.getLong("heap_per_socket_bytes", -1L);
+    long rss = s.getLong("rss_per_socket_bytes", -1L);
+    md.append(String.format(Locale.ROOT, "| %d | %d | %d | %d (%s) | %.1f s | %s | %s |\n\n", s.getInteger("wanted"), s.getInteger("opened"),
+        s.getLong("still_open"), s.getInteger("failed"), s.getString("first_failure", "-"), s.getDouble("open_seconds"),
+        heap < 0 ? "?" : String.format(Locale.ROOT, "%.1f KiB", heap / 1024.0), rss < 0 ? "?" : String.format(Locale.ROOT, "%.1f KiB", rss / 1024.0)));
+    if (s.containsKey("memory_unavailable")) {
+      md.append("Heap and RSS could not be read: ").append(s.getString("memory_unavailable")).append("\n\n");
+    }
+    int goalSockets = r.getInteger("goal_sockets", 50_000);
+    long open = s.getLong("still_open", 0L);
+    if (open < goalSockets) {
+      md.append("Fewer than ").append(goalSockets).append(" sockets were tried or held: ")
+          .append(s.getInteger("wanted") < goalSockets ? "the run asked for " + s.getInteger("wanted")
+              + " because this machine allows " + machine.getValue("nofile", "?") + " open files per process (hard limit; "
+              + "each socket is a file in the node and one in the load generator). " : "")
+          .append("The per-socket figures are measured on what was open.\n\n");
+    }
+    boolean met = open >= goalSockets && heap >= 0 && heap <= 20 * 1024;
+    goals.add(new String[] {"1 idle", "50,000 sockets on one node, <= 20 KiB heap each",
+        open + " sockets, " + (heap < 0 ? "?" : String.format(Locale.ROOT, "%.1f KiB", heap / 1024.0)) + " heap each", yesNo(met)
+            + (open < goalSockets && heap >= 0 && heap <= 20 * 1024 ? " (heap per socket within the goal; the count was capped by the machine)" : "")});
+  }
+
+  private void roundTrip(StringBuilder md) throws IOException {
+    md.append("## 2. Durable round trip\n\nConversation-profile sockets send `user_message` at a fixed total rate; latency to ")
+        .append("`message_received` (sent only once committed). Nodes run the gateway, persistence and presence roles: each message's ")
+        .append("reply job is inserted in the same statement, but no AI answers it here (workload 5 measures the AI).\n\n");
+    JsonObject r = results.get("roundtrip");
+    if (missing(md, r, "roundtrip")) {
+      goals.add(new String[] {"2 round trip", "acked/s > pgbench one-row tps; p99 < 25 ms at 5k msg/s", "not measured", "**not measured**"});
+      return;
+    }
+    JsonArray steps = r.getJsonArray("steps");
+    md.append("| offered msg/s | sent | acked | refused | lost | acked/s | p50 ms | p99 ms | p99.9 ms | max ms | errors |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    SvgChart curves = new SvgChart("Round trip: latency by percentile", "percentile", "ms (send to committed ack)", true);
+    List<double[]> rateVsP99 = new ArrayList<>();
+    double bestAcked = 0;
+    Double p99At5k = null;
+    for (Object o : steps) {
+      JsonObject s = (JsonObject) o;
+      JsonObject c = s.getJsonObject("counts");
+      JsonObject l = s.getJsonObject("ack_latency");
+      md.append(String.format(Locale.ROOT, "| %.0f | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", s.getDouble("rate"),
+          c.getLong("sent"), c.getLong("acked"), c.getLong("refused"), c.getLong("lost"), s.getDouble("acked_per_s"),
+          l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms"), l.getDouble("max_ms"), s.getJsonObject("errors").encode()));
+      curves.add(String.format(Locale.ROOT, "%.0f msg/s", s.getDouble("rate")), curve(l));
+      rateVsP99.add(new double[] {s.getDouble("rate"), l.getDouble("p99_ms")});
+      if (lossless(s)) {
+        bestAcked = Math.max(bestAcked, s.getDouble("acked_per_s"));
+      }
+      if (Math.abs(s.getDouble("rate") - 5000) < 1) {
+        p99At5k = l.getDouble("p99_ms");
+      }
+    }
+    JsonArray asked = r.getJsonArray("rates_asked", new JsonArray());
+    if (asked.size() > steps.size()) {
+      md.append("\nThe sweep stopped after ").append(steps.getJsonObject(steps.size() - 1).getString("label"))
+          .append(" (saturated: a tenth lost, or p99 over 5 s); not run: ")
+          .append(asked.stream().skip(steps.size()).map(x -> x + " msg/s").reduce((x, y) -> x + ", " + y).orElse("")).append(".\n");
+    }
+    double held = highestRateHeld(steps, HELD_P99_MS);
+    md.append('\n').append("Highest offered rate held with p99 under ").append((int) HELD_P99_MS).append(" ms and nothing lost: **")
+        .append(held < 0 ? "none of the rates tried" : String.format(Locale.ROOT, "%.0f msg/s", held)).append("**.\n\n");
+    chart(md, "roundtrip-latency.svg", curves);
+    chart(md, "roundtrip-rate-p99.svg", new SvgChart("Round trip: offered rate vs p99", "offered msg/s", "p99 ms", false).add("Chorus", rateVsP99));
+    JsonObject pg = results.get("pgbench");
+    double oneRow = -1;
+    double batchedRows = -1;
+    md.append("### pgbench on the same PostgreSQL\n\n");
+    if (!missing(md, pg, "pgbench")) {
+      oneRow = pgbenchFigure(pg.getString("one_row"), "tps");
+      batchedRows = pgbenchFigure(pg.getString("batched"), "rows_per_s");
+      md.append("| script | clients | tps | rows/s | Chorus acked/s (best lossless step) | Chorus / pgbench rows |\n| --- | --- | --- | --- | --- | --- |\n");
+      md.append(String.format(Locale.ROOT, "| one-row insert | %s | %.0f | %.0f | %.0f | %s |\n", pg.getValue("clients"), oneRow,
+          pgbenchFigure(pg.getString("one_row"), "rows_per_s"), bestAcked, ratio(bestAcked, pgbenchFigure(pg.getString("one_row"), "rows_per_s"))));
+      md.append(String.format(Locale.ROOT, "| batched insert | %s | %.0f | %.0f | %.0f | %s |\n\n", pg.getValue("clients"),
+          pgbenchFigure(pg.getString("batched"), "tps"), batchedRows, bestAcked, ratio(bestAcked, batchedRows)));
+      md.append("Chorus's best acked/s is bounded by the highest rate offered; pgbench runs flat out.\n\n");
+    }
+    boolean beatsPg = oneRow > 0 && bestAcked > oneRow;
+    boolean fast = p99At5k != null && p99At5k < 25;
+    goals.add(new String[] {"2 round trip", "more acked msg/s than pgbench one-row tps",
+        String.format(Locale.ROOT, "%.0f acked/s vs %s", bestAcked, oneRow < 0 ? "pgbench not run" : String.format(Locale.ROOT, "%.0f tps", oneRow)),
+        oneRow < 0 ? "**not measured**" : yesNo(beatsPg)});
+    goals.add(new String[] {"2 round trip", "p99 < 25 ms at 5,000 msg/s",
+        p99At5k == null ? "5,000 msg/s not run" : String.format(Locale.ROOT, "p99 %.1f ms", p99At5k), p99At5k == null ? "**not measured**" : yesNo(fast)});
+    problems(md, r);
+  }
+
+  private void fanOut(StringBuilder md, String prefix, String title, String workload) throws IOException {
+    md.append("## ").append(title).append("\n\n");
+    md.append("Conversations (rooms) of N members, every member sending one message a second (so a conversation of 100 makes ")
+        .append("100 msg/s and 10,000 deliveries/s, the sender's own copy included); steps add conversations. Chorus: user-profile ")
+        .append("sockets (`/ws/auth`, `send_message`, `new_message`: durable, in `seq` order); Socket.IO: `msg` with ack, broadcast to the room; ")
+        .append("raw: the same with no logic at all. Delivery latency: intended send time to the receiver's frame.");
+    if ("crossnode".equals(workload)) {
+      md.append(" Sockets are spread round-robin over 3 Chorus nodes (3 Socket.IO processes with the PostgreSQL adapter), so ")
+          .append("two thirds of the deliveries cross nodes.");
+    }
+    md.append("\n\n");
+    String[] targets = "crossnode".equals(workload) ? new String[] {"chorus", "socketio"} : new String[] {"chorus", "socketio", "raw"};
+    SvgChart ratePlot = new SvgChart(title + ": deliveries/s vs p99", "deliveries/s", "delivery p99 ms", false);
+    Map<String, Double> sustained = new TreeMap<>();
+    JsonObject chorusLast = null;
+    for (String t : targets) {
+      JsonObject r = results.get(prefix + "-" + t);
+      md.append("**").append(t).append("**\n\n");
+      if (missing(md, r, prefix + "-" + t)) {
+        continue;
+      }
+      JsonArray steps = r.getJsonArray("steps");
+      md.append("| conversations x members | offered msg/s | acked | lost | deliveries/s | missing | dup | p50 ms | p99 ms | p99.9 ms |")
+          .append("crossnode".equals(workload) && "chorus".equals(t) ? " same-node p99 | cross-node p99 |\n" : "\n")
+          .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          .append("crossnode".equals(workload) && "chorus".equals(t) ? " --- | --- |\n" : "\n");
+      List<double[]> points = new ArrayList<>();
+      for (Object o : steps) {
+        JsonObject s = (JsonObject) o;
+        JsonObject c = s.getJsonObject("counts");
+        JsonObject l = s.getJsonObject("delivery_latency");
+        md.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %.0f | %d | %d | %.2f | %.2f | %.2f |", s.getString("label"), s.getDouble("rate"),
+            c.getLong("acked"), c.getLong("lost"), s.getDouble("deliveries_per_s"), c.getLong("missing_deliveries"), c.getLong("duplicates"),
+            l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms")));
+        if (s.containsKey("same_node_latency")) {
+          md.append(String.format(Locale.ROOT, " %.2f | %.2f |", s.getJsonObject("same_node_latency").getDouble("p99_ms"),
+              s.getJsonObject("cross_node_latency").getDouble("p99_ms")));
+          // the lightest step: what crossing a node adds, not what a saturated machine adds
+          if ("chorus".equals(t) && chorusLast == null) {
+            chorusLast = s;
+          }
+        }
+        md.append('\n');
+        points.add(new double[] {s.getDouble("deliveries_per_s"), l.getDouble("p99_ms")});
+      }
+      md.append('\n');
+      ratePlot.add(t, points);
+      sustained.put(t, sustainedDeliveries(steps, HELD_P99_MS));
+      problems(md, r);
+    }
+    chart(md, prefix + "-rate-p99.svg", ratePlot);
+    sideBySide(md, prefix, targets);
+    double chorus = sustained.getOrDefault("chorus", -1.0);
+    double sio = sustained.getOrDefault("socketio", -1.0);
+    double raw = sustained.getOrDefault("raw", -1.0);
+    md.append("Sustained deliveries/s (the most of any step with delivery p99 under ").append((int) HELD_P99_MS)
+        .append(" ms and nothing missing; the steps bound it from above):\n\n| | Chorus | Socket.IO | ratio |")
+        .append("fanout".equals(workload) ? " raw | Chorus / raw |\n| --- | --- | --- | --- | --- | --- |\n" : "\n| --- | --- | --- | --- |\n");
+    md.append(String.format(Locale.ROOT, "| deliveries/s | %s | %s | %s |", fig(chorus), fig(sio), ratio(chorus, sio)));
+    if ("fanout".equals(workload)) {
+      md.append(String.format(Locale.ROOT, " %s | %s |", fig(raw), ratio(chorus, raw)));
+    }
+    md.append("\n\n");
+    String n = "fanout".equals(workload) ? "3 fan-out" : "4 cross-node";
+    goals.add(new String[] {n, ">= 1.5x Socket.IO's deliveries/s" + ("crossnode".equals(workload) ? " (PostgreSQL adapter, 3 processes)" : ""),
+        fig(chorus) + " vs " + fig(sio) + " (" + ratio(chorus, sio) + ")",
+        chorus < 0 && sio > 0 ? "**not met** (Chorus held no step under " + (int) HELD_P99_MS + " ms)"
+            : chorus < 0 || sio <= 0 ? "**not measured** (no step held p99 under " + (int) HELD_P99_MS + " ms; see the per-step table)" : yesNo(chorus >= 1.5 * sio)});
+    if ("fanout".equals(workload)) {
+      goals.add(new String[] {n, ">= half the raw broadcast limit", fig(chorus) + " vs " + fig(raw) + " (" + ratio(chorus, raw) + ")",
+          chorus < 0 && raw > 0 ? "**not met** (Chorus held no step under " + (int) HELD_P99_MS + " ms)"
+              : chorus < 0 || raw <= 0 ? "**not measured** (no step held p99 under " + (int) HELD_P99_MS + " ms; see the per-step table)" : yesNo(chorus >= 0.5 * raw)});
+    } else {
+      if (chorusLast != null) {
+        double same = chorusLast.getJsonObject("same_node_latency").getDouble("p99_ms");
+        double cross = chorusLast.getJsonObject("cross_node_latency").getDouble("p99_ms");
+        goals.add(new String[] {n, "cross-node adds <= 2 ms at p99 over same-node",
+            String.format(Locale.ROOT, "+%.2f ms (%.2f vs %.2f, step %s)", cross - same, cross, same, chorusLast.getString("label")), yesNo(cross - same <= 2)});
+      } else {
+        goals.add(new String[] {n, "cross-node adds <= 2 ms at p99 over same-node", "not measured", "**not measured**"});
+      }
+    }
+  }
+
+  /** Each step's figures of every target side by side: the comparison at the same offered load. */
+  private void sideBySide(StringBuilder md, String prefix, String[] targets) {
+    List<JsonArray> stepsOf = new ArrayList<>();
+    for (String t : targets) {
+      JsonObject r = results.get(prefix + "-" + t);
+      stepsOf.add(r == null || r.containsKey("not_run") || r.containsKey("error") ? new JsonArray() : r.getJsonArray("steps", new JsonArray()));
+    }
+    int rows = stepsOf.stream().mapToInt(JsonArray::size).max().orElse(0);
+    if (rows == 0) {
+      return;
+    }
+    md.append("At the same offered load (deliveries/s, delivery p99 ms; the ratio is Chorus's p99 over the other's, lower is better for Chorus):\n\n| step |");
+    for (String t : targets) {
+      md.append(' ').append(t).append(" |");
+    }
+    for (int i = 1; i < targets.length; i++) {
+      md.append(" p99 Chorus / ").append(targets[i]).append(" |");
+    }
+    md.append("\n|").append(" --- |".repeat(1 + 2 * targets.length - 1)).append('\n');
+    for (int row = 0; row < rows; row++) {
+      String label = null;
+      double[] p99 = new double[targets.length];
+      StringBuilder cells = new StringBuilder();
+      for (int t = 0; t < targets.length; t++) {
+        JsonArray steps = stepsOf.get(t);
+        if (row < steps.size()) {
+          JsonObject s = steps.getJsonObject(row);
+          label = label == null ? s.getString("label") : label;
+          p99[t] = p99(s, "delivery_latency");
+          cells.append(String.format(Locale.ROOT, " %.0f/s, %.1f ms%s |", s.getDouble("deliveries_per_s"), p99[t], lossless(s) ? "" : " (lost some)"));
+        } else {
+          p99[t] = -1;
+          cells.append(" - |");
+        }
+      }
+      md.append("| ").append(label).append(" |").append(cells);
+      for (int t = 1; t < targets.length; t++) {
+        md.append(p99[0] > 0 && p99[t] > 0 ? String.format(Locale.ROOT, " %.1fx |", p99[0] / p99[t]) : " n/a |");
+      }
+      md.append('\n');
+    }
+    md.append('\n');
+  }
+
+  private void ai(StringBuilder md) throws IOException {
+    md.append("## 5. AI streaming\n\nConcurrent generations from a local fake model provider (an OpenAI-compatible streaming server ")
+        .append("run inside the load generator; Chorus's `openai` provider calls it), each word one `assistant_delta` at a fixed interval. ")
+        .append("The provider and the clients share one clock, so the added latency is exact: the provider writing a word to ")
+        .append("the client's `assistant_delta` frame holding it (HTTP/SSE, the AI role, the event bus, the gateway, the socket).\n\n");
+    JsonObject r = results.get("ai");
+    if (missing(md, r, "ai")) {
+      goals.add(new String[] {"5 AI streaming", "added latency p99 < 5 ms", "not measured", "**not measured**"});
+      return;
+    }
+    JsonObject s = r.getJsonArray("steps").getJsonObject(0);
+    JsonObject c = s.getJsonObject("counts");
+    JsonObject l = s.getJsonObject("delivery_latency");
+    md.append("| generations | provider concurrency reached | deltas expected | received | dup | replies stored | deltas/s | added p50 ms | p99 ms | p99.9 ms | max ms | first delta after send, p50 / p99 ms |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    JsonObject first = s.getJsonObject("first_delta_latency");
+    md.append(String.format(Locale.ROOT, "| %d x %d tokens @ %d ms | %d | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f / %.1f |\n\n",
+        s.getInteger("generations"), s.getInteger("tokens_per_reply"), s.getLong("token_interval_ms"), s.getInteger("provider_max_concurrent"),
+        c.getLong("expected_deliveries"), c.getLong("delivered"), c.getLong("duplicates"), c.getLong("replies_stored"), s.getDouble("deltas_per_s"),
+        l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms"), l.getDouble("max_ms"), first.getDouble("p50_ms"), first.getDouble("p99_ms")));
+    md.append("Errors: ").append(s.getJsonObject("errors").encode()).append("\n\n");
+    chart(md, "ai-added-latency.svg", new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true).add("Chorus", curve(l)));
+    boolean full = s.getInteger("provider_max_concurrent") >= 1000;
+    goals.add(new String[] {"5 AI streaming", "1,000 concurrent generations, added latency p99 < 5 ms",
+        String.format(Locale.ROOT, "%d concurrent, p99 %.2f ms", s.getInteger("provider_max_concurrent"), l.getDouble("p99_ms")),
+        yesNo(full && l.getDouble("p99_ms") < 5)});
+    problems(md, r);
+  }
+
+  private void reconnect(StringBuilder md) {
+    md.append("## 6. Reconnect storm\n\n");
+    JsonObject r = results.get("reconnect");
+    if (missing(md, r, "reconnect")) {
+      goals.add(new String[] {"6 reconnect storm", "10,000 sockets back and resumed < 10 s after a node dies, nothing lost", "not measured", "**not measured**"});
+      return;
+    }
+    JsonObject s = r.getJsonArray("steps").getJsonObject(0);
+    JsonObject c = s.getJsonObject("counts");
+    JsonObject down = s.getJsonObject("downtime_per_socket");
+    md.append("Conversation-profile sockets (10 per conversation) through nginx (`least_conn`) to 3 nodes; messages flow the whole time ")
+        .append("on one open socket per conversation; the node holding the most sockets is SIGKILLed. Each dropped socket reconnects through ")
+        .append("nginx after 50-500 ms (jitter, then again until it gets in) with `last_seq` (resume) and sends again, same `message_id`, ")
+        .append("what was not acknowledged (and on `MESSAGE_ERROR`, as the protocol says). Recovery: the kill to the last dropped socket's ")
+        .append("`connection_ack`.\n\n");
+    md.append("| sockets (per node before) | dropped | still down | attempts | recovery s | downtime per socket p50 / p99 / max s | sent | acked | lost | deliveries missing | duplicates | errors |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    md.append(String.format(Locale.ROOT, "| %d (%s) | %d | %d | %d | %.2f | %.2f / %.2f / %.2f | %d | %d | %d | %d | %d | %s |\n\n",
+        s.getInteger("sockets"), s.getJsonArray("sockets_per_node_before").encode(), s.getLong("dropped"), s.getLong("still_down"),
+        s.getLong("reconnect_attempts"), s.getDouble("recovery_seconds"), down.getDouble("p50_ms") / 1000, down.getDouble("p99_ms") / 1000,
+        down.getDouble("max_ms") / 1000, c.getLong("sent"), c.getLong("acked"), c.getLong("lost"), c.getLong("missing_deliveries"),
+        c.getLong("duplicates"), s.getJsonObject("errors").encode()));
+    md.append("Failed reconnect attempts, by reason: `").append(s.getJsonObject("failed_attempts", new JsonObject()).encode()).append("`.\n\n");
+    md.append("Message latency over the whole run (send to ack) p50 / p99: ").append(s.getJsonObject("ack_latency").getDouble("p50_ms"))
+        .append(" / ").append(s.getJsonObject("ack_latency").getDouble("p99_ms")).append(" ms.\n\n");
+    problems(md, r);
+    double seconds = s.getDouble("recovery_seconds", -1.0);
+    goals.add(new String[] {"6 reconnect storm", "all back and resumed < 10 s, nothing lost", seconds + " s", yesNo(seconds >= 0 && seconds < 10 && lossless(s))});
+  }
+
+  private void profile(StringBuilder md) {
+    md.append("## What holds Chorus back\n\n");
+    boolean any = false;
+    for (Map.Entry<String, JsonObject> e : results.entrySet()) {
+      if (e.getKey().startsWith("profile") && e.getValue().containsKey("text")) {
+        md.append(e.getValue().getString("text")).append('\n');
+        any = true;
+      }
+    }
+    if (!any) {
+      md.append("_No profile in this run._\n\n");
+    }
+    JsonObject notes = results.get("analysis");
+    if (notes != null && notes.containsKey("text")) {
+      md.append(notes.getString("text")).append('\n');
+    }
+  }
+
+  private static String fig(double v) {
+    return v < 0 ? "none held" : String.format(Locale.ROOT, "%.0f", v);
+  }
+
+  private static List<double[]> curve(JsonObject latency) {
+    List<double[]> points = new ArrayList<>();
+    for (Object o : latency.getJsonArray("curve", new JsonArray())) {
+      JsonArray p = (JsonArray) o;
+      points.add(new double[] {p.getDouble(0), p.getDouble(1)});
+    }
+    return points;
+  }
+
+  private void chart(StringBuilder md, String file, SvgChart chart) throws IOException {
+    if (chart.isEmpty()) {
+      return;
+    }
+    Files.writeString(charts.resolve(file), chart.render());
+    md.append("![").append(file).append("](").append(chartsLink).append('/').append(file).append(")\n\n");
+  }
+}

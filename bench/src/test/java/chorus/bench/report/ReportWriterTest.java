@@ -1,0 +1,92 @@
+package chorus.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The verdicts the report states, and that a workload that did not run is said, not dropped. */
+class ReportWriterTest {
+
+  private static JsonObject step(double rate, double ackP99, double deliveryP99, double deliveriesPerS, long lost, long missing) {
+    return new JsonObject().put("label", rate + "").put("rate", rate).put("acked_per_s", rate).put("deliveries_per_s", deliveriesPerS)
+        .put("counts", new JsonObject().put("sent", 10).put("acked", 10 - lost).put("refused", 0).put("lost", lost)
+            .put("missing_deliveries", missing).put("duplicates", 0).put("expected_deliveries", 100).put("delivered", 100 - missing))
+        .put("errors", new JsonObject())
+        .put("ack_latency", latency(ackP99)).put("delivery_latency", latency(deliveryP99));
+  }
+
+  private static JsonObject latency(double p99) {
+    return new JsonObject().put("p50_ms", p99 / 2).put("p99_ms", p99).put("p999_ms", p99 * 1.5).put("max_ms", p99 * 2)
+        .put("curve", new JsonArray().add(new JsonArray().add(0.0).add(p99 / 4)).add(new JsonArray().add(99.0).add(p99)));
+  }
+
+  @Test
+  void theHighestRateHeldIgnoresStepsOverTheBoundOrWithLoss() {
+    JsonArray steps = new JsonArray()
+        .add(step(1000, 10, 10, 0, 0, 0))
+        .add(step(2000, 40, 40, 0, 0, 0))
+        .add(step(3000, 30, 30, 0, 2, 0))     // under the bound but lost messages: not held
+        .add(step(5000, 80, 80, 0, 0, 0));    // over the bound
+    assertEquals(2000, ReportWriter.highestRateHeld(steps, 50));
+    assertEquals(-1, ReportWriter.highestRateHeld(new JsonArray().add(step(1000, 60, 60, 0, 0, 0)), 50));
+  }
+
+  @Test
+  void sustainedDeliveriesNeedNothingMissingAndP99UnderTheBound() {
+    JsonArray steps = new JsonArray()
+        .add(step(100, 5, 20, 10_000, 0, 0))
+        .add(step(200, 5, 45, 20_000, 0, 0))
+        .add(step(400, 5, 30, 40_000, 0, 7))
+        .add(step(800, 5, 300, 80_000, 0, 0));
+    assertEquals(20_000, ReportWriter.sustainedDeliveries(steps, 50));
+  }
+
+  @Test
+  void ratiosAndPgbenchLines() {
+    assertEquals("1.50x", ReportWriter.ratio(15_000, 10_000));
+    assertEquals("n/a", ReportWriter.ratio(-1, 10_000));
+    assertEquals("n/a", ReportWriter.ratio(5, 0));
+    String line = "tps=812.5 rows_per_s=812.5 latency_avg_ms=9.8";
+    assertEquals(812.5, ReportWriter.pgbenchFigure(line, "tps"));
+    assertEquals(9.8, ReportWriter.pgbenchFigure(line, "latency_avg_ms"));
+    assertEquals(-1, ReportWriter.pgbenchFigure(line, "nope"));
+    assertEquals(-1, ReportWriter.pgbenchFigure(null, "tps"));
+  }
+
+  @Test
+  void theReadmeBlockBetweenTheMarkersIsReplacedAndTheRestKept() {
+    String readme = "# Chorus\n\n## Benchmarks\n\n" + ReportWriter.HEADLINE_START + "\nold figures\n" + ReportWriter.HEADLINE_END + "\n\n## Layout\n";
+    String updated = ReportWriter.withHeadline(readme, "| new | figures |\n");
+    assertEquals("# Chorus\n\n## Benchmarks\n\n" + ReportWriter.HEADLINE_START + "\n| new | figures |\n" + ReportWriter.HEADLINE_END
+        + "\n\n## Layout\n", updated);
+    assertEquals("no markers", ReportWriter.withHeadline("no markers", "x"));
+  }
+
+  @Test
+  void theReportStatesGoalsPlainlyAndNamesWhatDidNotRun(@TempDir Path dir) throws Exception {
+    Map<String, JsonObject> results = new TreeMap<>();
+    results.put("roundtrip", new JsonObject().put("workload", "roundtrip").put("problems", new JsonArray())
+        .put("steps", new JsonArray().add(step(1000, 10, 10, 0, 0, 0)).add(step(5000, 30, 30, 0, 0, 0))));
+    results.put("pgbench", new JsonObject().put("clients", 8).put("one_row", "tps=900 rows_per_s=900 latency_avg_ms=8")
+        .put("batched", "tps=50 rows_per_s=5000 latency_avg_ms=100"));
+    results.put("reconnect", new JsonObject().put("workload", "reconnect").put("not_run", "needs nginx"));
+    ReportWriter writer = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench");
+    String md = writer.render();
+    assertTrue(md.contains("| 2 round trip | more acked msg/s than pgbench one-row tps | 5000 acked/s vs 900 tps | **met** |"), md);
+    assertTrue(md.contains("| 2 round trip | p99 < 25 ms at 5,000 msg/s | p99 30.0 ms | **not met** |"), md);
+    assertTrue(md.contains("Highest offered rate held with p99 under 50 ms and nothing lost: **5000 msg/s**"), md);
+    assertTrue(md.contains("reconnect: **not run**: needs nginx"), md);
+    assertTrue(md.contains("| 1 idle | 50,000 sockets, <= 20 KiB heap each | not measured | **not measured** |"), md);
+    assertTrue(Files.readString(dir.resolve("roundtrip-latency.svg")).startsWith("<svg"));
+    assertFalse(md.contains("NaN"));
+  }
+}
