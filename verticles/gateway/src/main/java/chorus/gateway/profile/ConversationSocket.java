@@ -212,7 +212,7 @@ final class ConversationSocket extends FeedListener {
 
   @Override
   protected void onMessage(StoredMessage message) {
-    send(render(message));
+    plumbing.sendEncoded(RENDERED.text(message));
   }
 
   @Override
@@ -251,7 +251,10 @@ final class ConversationSocket extends FeedListener {
     }
   }
 
-  private JsonObject render(StoredMessage message) {
+  /** A message fanned out to this node's conversation-profile sockets is encoded once. */
+  private static final EncodedOnce RENDERED = new EncodedOnce(ConversationSocket::render);
+
+  private static JsonObject render(StoredMessage message) {
     String type = message.role() == Role.USER ? "message_received" : "assistant_message";
     return new JsonObject().put("type", type).put("message", Frames.message(message));
   }

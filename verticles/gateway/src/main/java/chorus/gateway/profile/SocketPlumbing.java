@@ -168,9 +168,14 @@ final class SocketPlumbing {
   /** Queues a frame for the client unless the socket is closed or closing. */
   void send(JsonObject frame) {
     if (!closed && !ws.isClosed()) {
-      if (writer.writeText(frame.encode())) {
-        framesOut.increment();
-      }
+      sendEncoded(frame.encode());
+    }
+  }
+
+  /** {@link #send} for a frame encoded already (one encoding shared by many sockets). */
+  void sendEncoded(String text) {
+    if (!closed && !ws.isClosed() && writer.writeText(text)) {
+      framesOut.increment();
     }
   }
 

@@ -625,6 +625,9 @@ final class UserSocket {
   }
 
   /** The document's new_message, plus role and seq (for order and resume). */
+  /** A message fanned out to this node's user-profile sockets is encoded once. */
+  private static final EncodedOnce NEW_MESSAGES = new EncodedOnce(UserSocket::newMessage);
+
   private static JsonObject newMessage(StoredMessage message) {
     return new JsonObject().put("type", "new_message").put("conversation_id", message.conversationId().toString())
         .put("message", Frames.userMessage(message)).put("timestamp", Frames.now());
@@ -689,7 +692,7 @@ final class UserSocket {
 
     @Override
     protected void onMessage(StoredMessage message) {
-      send(newMessage(message));
+      plumbing.sendEncoded(NEW_MESSAGES.text(message));
     }
 
     @Override
