@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * open was answered, so two presence verticles can never apply them in the wrong order.
  *
  * <p>Each request is tried with a short timeout ({@code presence.attemptTimeoutMs}) and
- * tried again within {@code limits.requestTimeoutMs}: in the seconds after a node dies, the
- * cluster still lists its presence role, and a request sent there is never answered. When
+ * tried again within {@code limits.requestTimeoutMs} (opens, closes and viewer changes alike;
+ * each is idempotent): in the seconds after a node dies, the cluster still lists its presence
+ * role, and a request sent there is never answered. When
  * no attempt is answered, sockets are admitted (fail open, logged: a presence outage must not
  * take the chat down with it), and an admitted socket's open keeps being recorded in the
  * background until it is or the socket closes, so a connected user never stays shown offline.
@@ -40,7 +41,6 @@ public final class PresenceClient {
   private final EventBus eventBus;
   private final GatewayConfig config;
   private final DeliveryOptions attemptOptions;
-  private final DeliveryOptions options;
   /** Admitted sockets whose open is not recorded yet, by socket id (sockets of every event loop). */
   private final Map<String, LateOpen> lateOpens = new ConcurrentHashMap<>();
 
@@ -49,13 +49,12 @@ public final class PresenceClient {
     this.eventBus = vertx.eventBus();
     this.config = config;
     this.attemptOptions = new DeliveryOptions().setSendTimeout(Math.min(config.presenceAttemptMs(), config.requestTimeoutMs()));
-    this.options = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
   }
 
   /** Admits a socket unless its user already has limits.maxSocketsPerUser open in the cluster. */
   public Future<Boolean> opened(String userId, String socketId, String profile) {
     SocketOpened open = new SocketOpened(userId, config.nodeInstance(), socketId, profile, config.maxSocketsPerUser());
-    return ask(Addresses.PRESENCE_SOCKET_OPENED, open).map(Admission::admitted).recover(e -> {
+    return this.<Admission>ask(Addresses.PRESENCE_SOCKET_OPENED, open).map(Admission::admitted).recover(e -> {
       log.warn("presence: socket open not checked, admitting and recording it in the background: {}", e.toString());
       LateOpen late = new LateOpen(new SocketOpened(userId, config.nodeInstance(), socketId, profile, Integer.MAX_VALUE));
       lateOpens.put(socketId, late);
@@ -70,7 +69,7 @@ public final class PresenceClient {
         LateOpen late = lateOpens.remove(socketId);
         // after the open that may still be on its way, never before it
         Future<?> after = late == null ? Future.succeededFuture() : late.stop();
-        after.onComplete(done -> eventBus.request(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId), options)
+        after.onComplete(done -> ask(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId))
             .onFailure(e -> log.warn("presence: socket close not recorded: {}", e.toString())));
       }
     });
@@ -85,7 +84,7 @@ public final class PresenceClient {
   public void viewerLeft(Future<Boolean> joined, UUID conversationId, String socketId) {
     joined.onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        eventBus.request(Addresses.PRESENCE_VIEWER_LEFT, new ViewerLeft(conversationId, config.nodeInstance(), socketId), options)
+        ask(Addresses.PRESENCE_VIEWER_LEFT, new ViewerLeft(conversationId, config.nodeInstance(), socketId))
             .onFailure(e -> log.warn("presence: viewer leave not recorded: {}", e.toString()));
       }
     });
@@ -97,14 +96,14 @@ public final class PresenceClient {
   }
 
   /** Attempts with the short timeout until one is answered or limits.requestTimeoutMs has passed. */
-  private Future<Admission> ask(String address, Object request) {
-    Promise<Admission> answer = Promise.promise();
+  private <T> Future<T> ask(String address, Object request) {
+    Promise<T> answer = Promise.promise();
     attempt(address, request, System.nanoTime() + config.requestTimeoutMs() * 1_000_000L, answer);
     return answer.future();
   }
 
-  private void attempt(String address, Object request, long deadlineNanos, Promise<Admission> answer) {
-    eventBus.<Admission>request(address, request, attemptOptions).onComplete(ar -> {
+  private <T> void attempt(String address, Object request, long deadlineNanos, Promise<T> answer) {
+    eventBus.<T>request(address, request, attemptOptions).onComplete(ar -> {
       if (ar.succeeded()) {
         answer.complete(ar.result().body());
       } else if (System.nanoTime() + RETRY_PAUSE_MS * 1_000_000L >= deadlineNanos) {
