@@ -157,10 +157,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
   }
 
-  /** {@code {"code": "DRAINING", "message": ...}} as every REST error, and the same under {@code error}, as the ops contract reads it. */
+  /** {@code {"code": "DRAINING", "message": ...}}, the shape of every REST error. */
   private static JsonObject drainingBody() {
-    JsonObject error = RestApi.error(DRAINING_CODE, "this node is draining; connect again (another node will take the connection)");
-    return error.copy().put("error", error);
+    return RestApi.error(DRAINING_CODE, "this node is draining; connect again (another node will take the connection)");
   }
 
   /**

@@ -265,7 +265,7 @@ class DeploymentFilesTest {
       HttpServer draining = vertx.createHttpServer().requestHandler(request -> {
         refused.incrementAndGet();
         request.response().setStatusCode(503).putHeader("content-type", "application/json")
-            .end("{\"error\":{\"code\":\"DRAINING\",\"message\":\"node is draining\"}}");
+            .end("{\"code\":\"DRAINING\",\"message\":\"node is draining\"}");
       });
       HttpServer serving = vertx.createHttpServer().webSocketHandler(ws -> ws.writeTextMessage("hello from " + ws.headers().get("Host")));
       Await.result(draining.listen(basePort, "127.0.0.1"));
