@@ -12,21 +12,17 @@ import java.util.function.Consumer;
  * answered {@code message_received} once committed, which is both the acknowledgement and
  * this socket's copy. Keeps the last {@code seq} seen, for resuming.
  */
-public final class ChorusConversationClient implements RoomClient {
+public final class ChorusConversationClient extends WebSocketRoomClient {
 
-  private final int index;
   private final String conversationId;
-  private final WebSocket ws;
   private final Deliveries deliveries;
-  private volatile boolean open = true;
   private volatile long lastSeq;
   private volatile Consumer<JsonObject> otherFrames = f -> { };
   private volatile java.util.function.LongConsumer onAck = k -> { };
 
   private ChorusConversationClient(int index, String conversationId, WebSocket ws, Deliveries deliveries, long lastSeq) {
-    this.index = index;
+    super(index, ws);
     this.conversationId = conversationId;
-    this.ws = ws;
     this.deliveries = deliveries;
     this.lastSeq = lastSeq;
   }
@@ -134,21 +130,5 @@ public final class ChorusConversationClient implements RoomClient {
   /** A message that is not a benchmark payload, with a client id (so that it can be sent again safely). */
   public void sendText(String content, String messageId) {
     ws.writeTextMessage(new JsonObject().put("type", "user_message").put("content", content).put("message_id", messageId).encode());
-  }
-
-  @Override
-  public Future<Void> close() {
-    open = false;
-    return ws.close();
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
   }
 }

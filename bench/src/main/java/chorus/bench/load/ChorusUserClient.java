@@ -13,18 +13,14 @@ import java.util.function.Consumer;
  * conversations, sends {@code send_message}; its own {@code new_message} is its
  * acknowledgement (sent only once the message is committed), every {@code new_message} a delivery.
  */
-public final class ChorusUserClient implements RoomClient {
+public final class ChorusUserClient extends WebSocketRoomClient {
 
-  private final int index;
-  private final WebSocket ws;
   private final Deliveries deliveries;
   private final Map<String, Promise<Void>> joins = new ConcurrentHashMap<>();
-  private volatile boolean open = true;
   private volatile Consumer<JsonObject> otherFrames = f -> { };
 
   private ChorusUserClient(int index, WebSocket ws, Deliveries deliveries) {
-    this.index = index;
-    this.ws = ws;
+    super(index, ws);
     this.deliveries = deliveries;
   }
 
@@ -115,21 +111,5 @@ public final class ChorusUserClient implements RoomClient {
   public void sendText(String conversationId, String content) {
     ws.writeTextMessage(new JsonObject().put("type", "send_message").put("conversation_id", conversationId)
         .put("content", content).encode());
-  }
-
-  @Override
-  public Future<Void> close() {
-    open = false;
-    return ws.close();
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
   }
 }

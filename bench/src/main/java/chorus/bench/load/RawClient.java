@@ -12,17 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code {"join":room}} -> {@code {"joined":room}}; a message is written to every socket of
  * the room, then {@code {"ack":id}} to its sender.
  */
-public final class RawClient implements RoomClient {
+public final class RawClient extends WebSocketRoomClient {
 
-  private final int index;
-  private final WebSocket ws;
   private final Deliveries deliveries;
   private final Map<String, Promise<Void>> joins = new ConcurrentHashMap<>();
-  private volatile boolean open = true;
 
   private RawClient(int index, WebSocket ws, Deliveries deliveries) {
-    this.index = index;
-    this.ws = ws;
+    super(index, ws);
     this.deliveries = deliveries;
   }
 
@@ -71,21 +67,5 @@ public final class RawClient implements RoomClient {
   public void send(String room, Payload payload) {
     ws.writeTextMessage(new JsonObject().put("room", room).put("id", payload.id()).put("ts", payload.intendedNanos())
         .put("body", payload.text()).encode());
-  }
-
-  @Override
-  public Future<Void> close() {
-    open = false;
-    return ws.close();
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
   }
 }
