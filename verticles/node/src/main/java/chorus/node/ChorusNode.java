@@ -79,6 +79,7 @@ public final class ChorusNode {
     String nodeInstance = config.getJsonObject("node").getString("instance");
     JsonObject cluster = config.getJsonObject("cluster", new JsonObject());
     HazelcastClusterManager clusterManager;
+    HazelcastSetup.completeFuturesOnPooledThreads();
     try {
       clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cluster, nodeInstance));
     } catch (RuntimeException e) {

@@ -6,8 +6,12 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.vertx.core.json.JsonObject;
 import java.io.FileNotFoundException;
+import com.hazelcast.internal.util.ConcurrencyUtil;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Hazelcast member config: config/cluster.xml, then the cluster section of the node config on top. */
 final class HazelcastSetup {
@@ -18,6 +22,28 @@ final class HazelcastSetup {
    * node instance ({@code node.instance}: the node id plus this run's suffix) whose sockets it held.
    */
   static final String NODE_ATTRIBUTE = "chorus.node";
+
+  /**
+   * Hazelcast completes its futures' callbacks (every map call the presence role and the
+   * cluster manager make) on the common ForkJoinPool, but when that pool has fewer than two
+   * threads, as on a 2-core machine, it starts a new thread per callback instead: one per
+   * rate-limited message. A small fixed pool of its own does that work instead. Once per JVM.
+   */
+  static void completeFuturesOnPooledThreads() {
+    synchronized (HazelcastSetup.class) {
+      if (futureCallbackThreads == null) {
+        AtomicInteger count = new AtomicInteger();
+        futureCallbackThreads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), task -> {
+          Thread thread = new Thread(task, "chorus-hz-callback-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+        ConcurrencyUtil.setDefaultAsyncExecutor(futureCallbackThreads);
+      }
+    }
+  }
+
+  private static Executor futureCallbackThreads;
 
   static Config build(JsonObject cluster, String nodeInstance) {
     String file = cluster.getString("configFile", "config/cluster.xml");

@@ -72,6 +72,34 @@ class QueryBudgetTest {
   }
 
   /**
+   * Each message passes the cluster-wide rate limit, a Hazelcast map call. On a machine
+   * whose common ForkJoinPool has one thread (2 cores) Hazelcast completed each such call on
+   * a thread of its own: a thread started per message. Messages must cost no threads.
+   */
+  @Test
+  void messagesStartNoThreads() {
+    try (TestCluster cluster = TestCluster.create(1, config -> {})) {
+      // no AI role: only the user messages, each through the rate limit
+      cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE));
+      String token = cluster.token(TestCluster.newUserId());
+      String conversationId = cluster.newConversation(token, "Threads", "Counts threads.");
+      WsClient ws = cluster.openConversation(0, conversationId, token);
+      ws.userMessage("warm", "threads-warm");
+      ws.next("message_received");
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getTotalStartedThreadCount();
+      int messages = 100;
+      for (int i = 0; i < messages; i++) {
+        ws.userMessage("message " + i, "threads-" + i);
+        ws.next("message_received");
+      }
+      long started = threads.getTotalStartedThreadCount() - before;
+      assertTrue(started < messages / 4, () -> started + " threads started for " + messages + " messages");
+      ws.close();
+    }
+  }
+
+  /**
    * The conversation profile's opt-ins cost one query each, only for the sockets that ask:
    * ?history=N one history page, ?presence=true the conversation's member list (the online
    * and viewer snapshot comes from the presence role, not the database).
