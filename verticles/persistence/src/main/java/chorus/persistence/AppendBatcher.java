@@ -71,6 +71,9 @@ final class AppendBatcher {
       Pending only = batch.get(0);
       return store.append(only.params()).onComplete(only.result()).mapEmpty();
     }
+    if (batch.stream().allMatch(pending -> MessageStore.plain(pending.params()))) {
+      return runPlain(batch);
+    }
     // every batch locks its conversations in one order (the sort is stable: one conversation's
     // appends keep their order), so two batches never wait on each other in a cycle
     batch.sort(Comparator.comparing(pending -> pending.params().getUUID(MessageStore.CONVERSATION_PARAM)));
@@ -81,14 +84,38 @@ final class AppendBatcher {
           }
           return (Void) null;
         })
-        .recover(failure -> {
-          log.debug("a batch of {} appends failed as a whole ({}); storing each on its own", batch.size(), failure.toString());
-          // one after another, in arrival order, as the batch would have
-          Future<Void> chain = Future.succeededFuture();
-          for (Pending pending : batch) {
-            chain = chain.transform(previous -> store.append(pending.params()).onComplete(pending.result()).<Void>mapEmpty().otherwiseEmpty());
+        .recover(failure -> oneByOne(batch, failure));
+  }
+
+  /**
+   * Plain messages, the common case, in one statement; those it did not store (a duplicate,
+   * a non-member) are then run on their own, which answers why. They wrote nothing, so
+   * running them after the others changes no stored order.
+   */
+  private Future<Void> runPlain(List<Pending> batch) {
+    return store.appendPlain(batch.stream().map(Pending::params).toList())
+        .compose(results -> {
+          List<Pending> unstored = new ArrayList<>();
+          for (int i = 0; i < batch.size(); i++) {
+            if (results.get(i) != null) {
+              batch.get(i).result().complete(results.get(i));
+            } else {
+              unstored.add(batch.get(i));
+            }
           }
-          return chain;
-        });
+          return unstored.isEmpty() ? Future.<Void>succeededFuture() : oneByOne(unstored, null);
+        }, failure -> oneByOne(batch, failure));
+  }
+
+  private Future<Void> oneByOne(List<Pending> batch, Throwable batchFailure) {
+    if (batchFailure != null) {
+      log.debug("a batch of {} appends failed as a whole ({}); storing each on its own", batch.size(), batchFailure.toString());
+    }
+    // one after another, in arrival order, as the batch would have
+    Future<Void> chain = Future.succeededFuture();
+    for (Pending pending : batch) {
+      chain = chain.transform(previous -> store.append(pending.params()).onComplete(pending.result()).<Void>mapEmpty().otherwiseEmpty());
+    }
+    return chain;
   }
 }

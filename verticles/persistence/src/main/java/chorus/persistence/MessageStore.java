@@ -11,6 +11,7 @@ import chorus.shared.domain.ReservedMeta;
 import chorus.shared.domain.StoredMessage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -28,10 +29,13 @@ import java.util.UUID;
 /** Writes and reads messages. Each call is one statement, so a successful future means committed. */
 final class MessageStore {
   private final Pool pool;
+  private final Pool appendPool;
   private final PersistenceConfig config;
 
-  MessageStore(Pool pool, PersistenceConfig config) {
+  /** @param appendPool the connections appends run on (see PersistenceVerticle) */
+  MessageStore(Pool pool, Pool appendPool, PersistenceConfig config) {
     this.pool = pool;
+    this.appendPool = appendPool;
     this.config = config;
   }
 
@@ -73,10 +77,10 @@ final class MessageStore {
 
   /** Stores one message in one round trip and its own commit; see {@link Sql#APPEND} for the statement's shape. */
   Future<AppendResult> append(Tuple params) {
-    return pool.preparedQuery(Sql.APPEND).execute(params)
+    return appendPool.preparedQuery(Sql.APPEND).execute(params)
         // a concurrent twin stored the same client id first: run again, now it is found as a duplicate
         .recover(failure -> violated(failure, Sql.CLIENT_ID_CONSTRAINT)
-            ? pool.preparedQuery(Sql.APPEND).execute(params)
+            ? appendPool.preparedQuery(Sql.APPEND).execute(params)
             : Future.failedFuture(failure))
         .recover(failure -> Future.failedFuture(violated(failure, Sql.ONE_REPLY_CONSTRAINT)
             ? RequestFailure.conflict("that message already has a reply")
@@ -92,7 +96,7 @@ final class MessageStore {
    * (a duplicate, a non-member...) fails only its own inner future, as {@link #append} would.
    */
   Future<List<Future<AppendResult>>> appendAll(List<Tuple> batch) {
-    return pool.withTransaction(connection -> connection.preparedQuery(Sql.APPEND).executeBatch(batch)).map(first -> {
+    return appendPool.withTransaction(connection -> connection.preparedQuery(Sql.APPEND).executeBatch(batch)).map(first -> {
       List<Future<AppendResult>> results = new ArrayList<>(batch.size());
       for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
         try {
@@ -100,6 +104,70 @@ final class MessageStore {
         } catch (RuntimeException e) {
           results.add(Future.failedFuture(e));
         }
+      }
+      return results;
+    });
+  }
+
+  /**
+   * Whether {@link Sql#APPEND_MANY} can store this append: a message that is not an AI
+   * reply, names no persona, carries no envelope, file or quoted reply, and counts no usage.
+   * What it checks beyond that (membership, idempotency) both statements check alike.
+   */
+  static boolean plain(Tuple params) {
+    Object meta = params.getValue(6);
+    return params.getValue(9) == null && params.getValue(10) == null && params.getValue(13) == null
+        && params.getValue(14) == null && params.getValue(19) == null
+        && !(meta instanceof JsonObject json && json.containsKey("encrypted"));
+  }
+
+  /**
+   * Stores plain appends ({@link #plain}) in one transaction: their conversations locked in
+   * id order, then one {@link Sql#APPEND_MANY}, pipelined. The outer future fails when the
+   * transaction does (nothing stored); otherwise one entry per append, in order: its stored
+   * result, or null when it was not stored (a duplicate, a non-member, no such conversation:
+   * {@link #append} says which).
+   */
+  Future<List<AppendResult>> appendPlain(List<Tuple> batch) {
+    int size = batch.size();
+    UUID[] ids = new UUID[size];
+    UUID[] conversations = new UUID[size];
+    String[] requesters = new String[size];
+    String[] roles = new String[size];
+    String[] senders = new String[size];
+    String[] contents = new String[size];
+    String[] metas = new String[size];
+    String[] clientIds = new String[size];
+    Boolean[] wantsReply = new Boolean[size];
+    UUID[] jobIds = new UUID[size];
+    for (int i = 0; i < size; i++) {
+      Tuple params = batch.get(i);
+      ids[i] = params.getUUID(0);
+      conversations[i] = params.getUUID(1);
+      requesters[i] = params.getString(2);
+      roles[i] = params.getString(3);
+      senders[i] = params.getString(4);
+      contents[i] = params.getString(5);
+      metas[i] = ((JsonObject) params.getValue(6)).encode();
+      clientIds[i] = params.getString(7);
+      wantsReply[i] = params.getBoolean(8);
+      jobIds[i] = params.getUUID(12);
+    }
+    UUID[] locked = java.util.Arrays.stream(conversations).distinct().sorted().toArray(UUID[]::new);
+    return appendPool.withTransaction(connection -> {
+      // pipelined: the insert is sent at once and runs when the locks are held
+      Future<RowSet<Row>> locks = connection.preparedQuery(Sql.LOCK_CONVERSATIONS).execute(Tuple.of(locked));
+      Future<RowSet<Row>> stored = connection.preparedQuery(Sql.APPEND_MANY).execute(Tuple.of(ids, conversations, requesters,
+          roles, senders, contents, metas, clientIds, wantsReply, jobIds));
+      return Future.all(locks, stored).map(both -> stored.result());
+    }).map(rows -> {
+      Map<UUID, AppendResult> byId = new java.util.HashMap<>();
+      for (Row row : rows) {
+        byId.put(row.getUUID("id"), new AppendResult(Rows.message(row, ""), false, row.getUUID("reply_job_id")));
+      }
+      List<AppendResult> results = new ArrayList<>(size);
+      for (UUID id : ids) {
+        results.add(byId.get(id));
       }
       return results;
     });

@@ -9,7 +9,8 @@ import io.vertx.pgclient.PgConnectOptions;
  * may arrive as strings (environment overrides), so numbers and booleans are parsed leniently.
  *
  * @param url a {@code postgresql://user:pass@host:port/db} URL; when non-empty it wins over the separate fields
- * @param appendConnections how many append transactions run at once (of the pool's connections; at most poolSize)
+ * @param poolSize connections for everything but appends
+ * @param appendConnections how many append transactions run at once, each on a connection of its own (besides poolSize)
  * @param appendBatchMax the most appends one transaction commits together (see {@link AppendBatcher})
  */
 public record PersistenceConfig(
@@ -34,8 +35,6 @@ public record PersistenceConfig(
     if (appendConnections < 1) {
       throw new IllegalArgumentException("pg.appendConnections must be at least 1, got " + appendConnections);
     }
-    // a smaller pool (set on its own) caps it, rather than refuse to start
-    appendConnections = Math.min(appendConnections, poolSize);
     if (appendBatchMax < 1) {
       throw new IllegalArgumentException("pg.appendBatchMax must be at least 1, got " + appendBatchMax);
     }

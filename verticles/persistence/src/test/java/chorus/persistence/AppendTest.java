@@ -83,6 +83,57 @@ class AppendTest extends PersistenceTestBase {
     assertEquals(conversations.stream().flatMap(c -> allMessages(c).stream()).collect(Collectors.toSet()), acknowledged);
   }
 
+  /**
+   * A burst mixing what a busy node sees: messages that want a reply (their jobs created in
+   * the batch), a repeat of a stored client id, a stranger's message, a conversation that
+   * does not exist. Each is answered as it would be alone, and each conversation's messages
+   * are stored once each, gap-free. (Appends in flight at once are not ordered with each
+   * other: several transactions run at a time.)
+   */
+  @Test
+  void aMixedBurstIsAnsweredAsEachAloneWouldBe() {
+    Conversation llm = newConversation(BotKind.LLM);
+    Conversation survey = newConversation(BotKind.SURVEY);
+    AppendResult earlier = append(quiet(survey, "earlier", "repeat-me"));
+    String stranger = newUser();
+    List<Future<AppendResult>> llmResults = new ArrayList<>();
+    List<Future<AppendResult>> surveyResults = new ArrayList<>();
+    Future<AppendResult> repeat = null;
+    Future<AppendResult> intrusion = null;
+    Future<AppendResult> nowhere = null;
+    for (int i = 1; i <= 40; i++) {
+      llmResults.add(ask(Addresses.APPEND, AppendMessage.fromUser(llm.id(), llm.ownerId(), "ask " + i, "ask-" + i)));
+      surveyResults.add(ask(Addresses.APPEND, quiet(survey, "say " + i, "say-" + i)));
+      if (i == 10) {
+        repeat = ask(Addresses.APPEND, quiet(survey, "earlier again", "repeat-me"));
+        intrusion = ask(Addresses.APPEND, AppendMessage.fromUser(llm.id(), stranger, "let me in", "in-1"));
+        nowhere = ask(Addresses.APPEND, AppendMessage.fromUser(UUID.randomUUID(), stranger, "anyone?", null));
+      }
+    }
+    await(Future.join(List.of(Future.all(llmResults), Future.all(surveyResults), repeat, intrusion, nowhere)).otherwiseEmpty());
+
+    List<StoredMessage> asked = allMessages(llm);
+    assertEquals(IntStream.rangeClosed(1, 40).mapToObj(i -> "ask " + i).collect(Collectors.toSet()),
+        asked.stream().map(StoredMessage::content).collect(Collectors.toSet()), "the stranger's message is not among them");
+    assertEquals(LongStream.rangeClosed(1, 40).boxed().toList(), asked.stream().map(StoredMessage::seq).toList());
+    assertEquals(IntStream.rangeClosed(1, 40).mapToObj(i -> "say " + i).collect(Collectors.toSet()),
+        allMessages(survey).stream().skip(1).map(StoredMessage::content).collect(Collectors.toSet()));
+    assertEquals(41, lastSeq(survey), "the repeat wrote nothing");
+    assertEquals(llmResults.stream().map(result -> result.result().message()).collect(Collectors.toSet()), Set.copyOf(asked),
+        "what each caller was told is what is stored");
+    Set<UUID> jobs = llmResults.stream().map(result -> result.result().replyJobId()).collect(Collectors.toSet());
+    assertFalse(jobs.contains(null), "every message to the AI bot got its reply job");
+    assertEquals(40, jobs.size());
+    assertTrue(surveyResults.stream().allMatch(result -> result.result().replyJobId() == null && !result.result().duplicate()));
+    assertTrue(repeat.result().duplicate());
+    assertEquals(earlier.message(), repeat.result().message());
+    assertEquals(Failures.NOT_FOUND, ((io.vertx.core.eventbus.ReplyException) intrusion.cause()).failureCode());
+    assertEquals(Failures.NOT_FOUND, ((io.vertx.core.eventbus.ReplyException) nowhere.cause()).failureCode());
+    for (int i = 0; i < 40; i++) {
+      finish(llm, llmResults.get(i).result().replyJobId());
+    }
+  }
+
   /** One message the database refuses, in a burst: it alone fails, the others are all stored. */
   @Test
   void aRefusedMessageInABurstFailsAloneAndTheOthersAreStored() {
