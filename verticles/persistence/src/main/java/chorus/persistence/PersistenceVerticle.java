@@ -54,6 +54,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.pgclient.PgConnectOptions;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,8 @@ public class PersistenceVerticle extends VerticleBase {
    * backlog never hides a slow statement behind hundreds of others.
    */
   private static final int PIPELINING_LIMIT = 16;
+  /** Longer than any statement in Sql (APPEND, the longest, is under 5,000 characters). */
+  private static final int PREPARED_SQL_LIMIT = 65_536;
 
   private PersistenceConfig config;
   private Pool pool;
@@ -127,7 +130,7 @@ public class PersistenceVerticle extends VerticleBase {
     return migrated.compose(done -> {
       pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.poolSize()))
-          .connectingTo(config.connectOptions().setCachePreparedStatements(true).setPipeliningLimit(PIPELINING_LIMIT))
+          .connectingTo(preparedOnce(config.connectOptions()))
           .using(vertx)
           .build();
       // appends have connections of their own, on which PostgreSQL plans the APPEND statement
@@ -135,8 +138,7 @@ public class PersistenceVerticle extends VerticleBase {
       // time cost three times its execution and capped a node's messages per second
       appendPool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.appendConnections()))
-          .connectingTo(config.connectOptions().setCachePreparedStatements(true).setPipeliningLimit(PIPELINING_LIMIT)
-              .addProperty("plan_cache_mode", "force_generic_plan"))
+          .connectingTo(preparedOnce(config.connectOptions()).addProperty("plan_cache_mode", "force_generic_plan"))
           .using(vertx)
           .build();
       messages = new MessageStore(pool, appendPool, config);
@@ -182,6 +184,16 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.SURVEY_CONTEXT, SurveyContextRequest.class, surveys::context),
           serve(Addresses.SURVEY_ANSWER, SurveyAnswer.class, this::surveyAnswer)));
     }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {}, {} for appends)", config.nodeId(), config.poolSize(), config.appendConnections()));
+  }
+
+  /**
+   * Every statement is prepared once per connection and kept: the client's default keeps
+   * only statements under 2,048 characters, and APPEND, the one run most, is longer, so it
+   * was parsed and planned again for every message.
+   */
+  private static PgConnectOptions preparedOnce(PgConnectOptions options) {
+    return options.setCachePreparedStatements(true).setPreparedStatementCacheSqlLimit(PREPARED_SQL_LIMIT)
+        .setPipeliningLimit(PIPELINING_LIMIT);
   }
 
   /**

@@ -189,10 +189,11 @@ final class Sql {
           WITH ORDINALITY AS t(id, conversation_id, requester_id, role, sender_id, content, meta,
                                client_message_id, wants_reply, job_id, ord)
       ), accepted AS (
+        -- a join, not EXISTS under an OR: that one PostgreSQL runs as a scan of every membership
         SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS nth
         FROM input i
-        WHERE (i.requester_id IS NULL OR EXISTS (SELECT 1 FROM conversation_members cm
-                                                 WHERE cm.conversation_id = i.conversation_id AND cm.user_id = i.requester_id))
+        LEFT JOIN conversation_members cm ON cm.conversation_id = i.conversation_id AND cm.user_id = i.requester_id
+        WHERE (i.requester_id IS NULL OR cm.user_id IS NOT NULL)
           AND NOT EXISTS (SELECT 1 FROM messages m
                           WHERE m.conversation_id = i.conversation_id AND m.client_message_id = i.client_message_id)
       ), counted AS (
