@@ -31,6 +31,7 @@ public record GatewayConfig(
     int maxSocketsPerConversation,
     double messagesPerSecond,
     int messageBurst,
+    int rateLimitLease,
     int rateLimitStrikes,
     int conversationPageSize,
     int conversationPageMax,
@@ -47,6 +48,9 @@ public record GatewayConfig(
     content.checkFits(maxFrameBytes);
     if (drainSpreadMs < 0) {
       throw new IllegalArgumentException("drain.spreadMs must not be negative");
+    }
+    if (rateLimitLease < 1) {
+      throw new IllegalArgumentException("limits.rateLimitLease must be at least 1, got " + rateLimitLease);
     }
     if (presenceAttemptMs < 1) {
       throw new IllegalArgumentException("presence.attemptTimeoutMs must be positive");
@@ -84,6 +88,7 @@ public record GatewayConfig(
         limits.getInteger("maxSocketsPerConversation", 50),
         limits.getDouble("messagesPerSecond", 10.0),
         limits.getInteger("messageBurst", 20),
+        limits.getInteger("rateLimitLease", 8),
         limits.getInteger("rateLimitStrikes", 20),
         limits.getInteger("conversationPageSize", 50),
         limits.getInteger("conversationPageMax", 200),

@@ -189,9 +189,9 @@ public final class PresenceVerticle extends VerticleBase {
 
   private Future<Admission> takeToken(RateLimitTake take) {
     requireIds(take.userId(), "-", "-");
-    TokenBucket.Take processor = new TokenBucket.Take(take.perSecond(), take.burst(), System.currentTimeMillis());
+    TokenBucket.Take processor = new TokenBucket.Take(take.perSecond(), take.burst(), System.currentTimeMillis(), take.wanted());
     return Future.fromCompletionStage(rateLimits.submitToKey(take.userId(), processor), context)
-        .map(left -> new Admission(left >= 0, Math.max(left, 0)));
+        .map(taken -> new Admission(taken > 0, taken));
   }
 
   private Future<PresenceSnapshot> query(PresenceQuery query) {

@@ -15,8 +15,8 @@ final class TokenBucket implements Serializable {
   private double tokens;
   private long updatedMillis;
 
-  /** Takes a token if there is one; returns the whole tokens left, or -1 when none was left. */
-  record Take(double perSecond, int burst, long nowMillis) implements EntryProcessor<String, TokenBucket, Integer> {
+  /** Takes up to {@code wanted} whole tokens; returns how many it took (0 when none was left). */
+  record Take(double perSecond, int burst, long nowMillis, int wanted) implements EntryProcessor<String, TokenBucket, Integer> {
     @Override
     public Integer process(Map.Entry<String, TokenBucket> entry) {
       TokenBucket bucket = entry.getValue();
@@ -28,15 +28,10 @@ final class TokenBucket implements Serializable {
       long elapsed = Math.max(0, nowMillis - bucket.updatedMillis);
       bucket.tokens = Math.min(burst, bucket.tokens + elapsed * perSecond / 1000.0);
       bucket.updatedMillis = nowMillis;
-      int result;
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
-        result = (int) bucket.tokens;
-      } else {
-        result = -1;
-      }
+      int taken = (int) Math.min(Math.max(1, wanted), Math.floor(bucket.tokens));
+      bucket.tokens -= taken;
       entry.setValue(bucket);
-      return result;
+      return taken;
     }
   }
 }
