@@ -42,7 +42,7 @@ public record GatewayConfig(
     ContentConfig content,
     int connectHistoryMax,
     long drainSpreadMs,
-    long presenceAttemptMs) {
+    long requestAttemptMs) {
 
   public GatewayConfig {
     content.checkFits(maxFrameBytes);
@@ -52,8 +52,8 @@ public record GatewayConfig(
     if (rateLimitLease < 1) {
       throw new IllegalArgumentException("limits.rateLimitLease must be at least 1, got " + rateLimitLease);
     }
-    if (presenceAttemptMs < 1) {
-      throw new IllegalArgumentException("presence.attemptTimeoutMs must be positive");
+    if (requestAttemptMs < 1) {
+      throw new IllegalArgumentException("limits.requestAttemptMs must be positive");
     }
   }
 
@@ -99,7 +99,7 @@ public record GatewayConfig(
         ContentConfig.from(config),
         limits.getInteger("connectHistoryMax", 50),
         config.getJsonObject("drain", new JsonObject()).getLong("spreadMs", 5000L),
-        config.getJsonObject("presence", new JsonObject()).getLong("attemptTimeoutMs", 2000L));
+        limits.getLong("requestAttemptMs", 2000L));
   }
 
   private static Set<String> commaSeparated(String value) {

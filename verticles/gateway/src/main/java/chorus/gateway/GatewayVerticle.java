@@ -69,13 +69,14 @@ public final class GatewayVerticle extends VerticleBase {
     }
     DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
     GatewayMeters meters = new GatewayMeters(metrics.registry(), config.nodeId());
+    RetriedRequests retried = new RetriedRequests(vertx, config);
     feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(),
-        config.requestTimeoutMs(), meters);
-    PresenceClient presence = new PresenceClient(vertx, config);
+        retried, meters);
+    PresenceClient presence = new PresenceClient(vertx, config, retried);
     sockets = new NodeSockets(vertx, config.socketLimits(), meters);
     drainSpreadMs = config.drainSpreadMs();
     requestTimeoutMs = config.requestTimeoutMs();
-    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, requestOptions, sockets, meters);
+    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, retried, requestOptions, sockets, meters);
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
     SurveyProfile surveyProfile = new SurveyProfile(services);

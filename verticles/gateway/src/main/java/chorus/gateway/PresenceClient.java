@@ -8,10 +8,7 @@ import chorus.shared.bus.SocketOpened;
 import chorus.shared.bus.ViewerJoined;
 import chorus.shared.bus.ViewerLeft;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,33 +21,30 @@ import org.slf4j.LoggerFactory;
  * from users' cluster-wide message allowance. A close or leave is sent only after its
  * open was answered, so two presence verticles can never apply them in the wrong order.
  *
- * <p>Each request is tried with a short timeout ({@code presence.attemptTimeoutMs}) and
- * tried again within {@code limits.requestTimeoutMs} (opens, closes and viewer changes alike;
- * each is idempotent): in the seconds after a node dies, the cluster still lists its presence
- * role, and a request sent there is never answered. When
+ * <p>Each request is tried with a short timeout and tried again ({@link RetriedRequests}:
+ * opens, closes and viewer changes alike; each is idempotent): in the seconds after a node
+ * dies, the cluster still lists its presence role, and a request sent there is never answered. When
  * no attempt is answered, sockets are admitted (fail open, logged: a presence outage must not
  * take the chat down with it), and an admitted socket's open keeps being recorded in the
  * background until it is or the socket closes, so a connected user never stays shown offline.
  */
 public final class PresenceClient {
   private static final Logger log = LoggerFactory.getLogger(PresenceClient.class);
-  /** Between two attempts; the attempt's own timeout is most of the wait. */
+  /** Between two attempts of a late open. */
   private static final long RETRY_PAUSE_MS = 100;
 
   private final Vertx vertx;
-  private final EventBus eventBus;
+  private final RetriedRequests requests;
   private final GatewayConfig config;
-  private final DeliveryOptions attemptOptions;
   /** Admitted sockets whose open is not recorded yet, by socket id (sockets of every event loop). */
   private final Map<String, LateOpen> lateOpens = new ConcurrentHashMap<>();
   /** Message tokens taken ahead, by user; an entry is replaced by the next lease, and swept when it expired. */
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
 
-  public PresenceClient(Vertx vertx, GatewayConfig config) {
+  public PresenceClient(Vertx vertx, GatewayConfig config, RetriedRequests requests) {
     this.vertx = vertx;
-    this.eventBus = vertx.eventBus();
+    this.requests = requests;
     this.config = config;
-    this.attemptOptions = new DeliveryOptions().setSendTimeout(Math.min(config.presenceAttemptMs(), config.requestTimeoutMs()));
     // a timer of the verticle that makes this client (in its start), so undeploying stops it
     vertx.setPeriodic(LEASE_MS, timer -> {
       long now = System.nanoTime();
@@ -61,7 +55,7 @@ public final class PresenceClient {
   /** Admits a socket unless its user already has limits.maxSocketsPerUser open in the cluster. */
   public Future<Boolean> opened(String userId, String socketId, String profile) {
     SocketOpened open = new SocketOpened(userId, config.nodeInstance(), socketId, profile, config.maxSocketsPerUser());
-    return this.<Admission>ask(Addresses.PRESENCE_SOCKET_OPENED, open).map(Admission::admitted).recover(e -> {
+    return requests.<Admission>ask(Addresses.PRESENCE_SOCKET_OPENED, open).map(Admission::admitted).recover(e -> {
       log.warn("presence: socket open not checked, admitting and recording it in the background: {}", e.toString());
       LateOpen late = new LateOpen(new SocketOpened(userId, config.nodeInstance(), socketId, profile, Integer.MAX_VALUE));
       lateOpens.put(socketId, late);
@@ -76,7 +70,7 @@ public final class PresenceClient {
         LateOpen late = lateOpens.remove(socketId);
         // after the open that may still be on its way, never before it
         Future<?> after = late == null ? Future.succeededFuture() : late.stop();
-        after.onComplete(done -> ask(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId))
+        after.onComplete(done -> requests.ask(Addresses.PRESENCE_SOCKET_CLOSED, new SocketClosed(userId, config.nodeInstance(), socketId))
             .onFailure(e -> log.warn("presence: socket close not recorded: {}", e.toString())));
       }
     });
@@ -84,14 +78,14 @@ public final class PresenceClient {
 
   /** Admits a socket's view of a conversation unless limits.maxSocketsPerConversation are on it already. */
   public Future<Boolean> viewerJoined(UUID conversationId, String userId, String socketId) {
-    return admitted(ask(Addresses.PRESENCE_VIEWER_JOINED,
+    return admitted(requests.ask(Addresses.PRESENCE_VIEWER_JOINED,
         new ViewerJoined(conversationId, userId, config.nodeInstance(), socketId, config.maxSocketsPerConversation())), "viewer join");
   }
 
   public void viewerLeft(Future<Boolean> joined, UUID conversationId, String socketId) {
     joined.onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        ask(Addresses.PRESENCE_VIEWER_LEFT, new ViewerLeft(conversationId, config.nodeInstance(), socketId))
+        requests.ask(Addresses.PRESENCE_VIEWER_LEFT, new ViewerLeft(conversationId, config.nodeInstance(), socketId))
             .onFailure(e -> log.warn("presence: viewer leave not recorded: {}", e.toString()));
       }
     });
@@ -113,7 +107,7 @@ public final class PresenceClient {
       return Future.succeededFuture(true);
     }
     int wanted = Math.max(1, Math.min(config.rateLimitLease(), config.messageBurst() / 4));
-    Future<Admission> taken = ask(Addresses.RATE_LIMIT_TAKE, new RateLimitTake(userId, config.messagesPerSecond(), config.messageBurst(), wanted));
+    Future<Admission> taken = requests.ask(Addresses.RATE_LIMIT_TAKE, new RateLimitTake(userId, config.messagesPerSecond(), config.messageBurst(), wanted));
     return admitted(taken.onSuccess(admission -> {
       if (admission.count() > 1) {
         // this message takes one; the others wait here for the next ones
@@ -148,25 +142,6 @@ public final class PresenceClient {
     }
   }
 
-  /** Attempts with the short timeout until one is answered or limits.requestTimeoutMs has passed. */
-  private <T> Future<T> ask(String address, Object request) {
-    Promise<T> answer = Promise.promise();
-    attempt(address, request, System.nanoTime() + config.requestTimeoutMs() * 1_000_000L, answer);
-    return answer.future();
-  }
-
-  private <T> void attempt(String address, Object request, long deadlineNanos, Promise<T> answer) {
-    eventBus.<T>request(address, request, attemptOptions).onComplete(ar -> {
-      if (ar.succeeded()) {
-        answer.complete(ar.result().body());
-      } else if (System.nanoTime() + RETRY_PAUSE_MS * 1_000_000L >= deadlineNanos) {
-        answer.fail(ar.cause());
-      } else {
-        vertx.setTimer(RETRY_PAUSE_MS, t -> attempt(address, request, deadlineNanos, answer));
-      }
-    });
-  }
-
   private static Future<Boolean> admitted(Future<Admission> request, String what) {
     return request.map(Admission::admitted).recover(e -> {
       log.warn("presence: {} not checked, admitting: {}", what, e.toString());
@@ -191,7 +166,7 @@ public final class PresenceClient {
       if (stopped) {
         return;
       }
-      inFlight = eventBus.request(Addresses.PRESENCE_SOCKET_OPENED, open, attemptOptions).onComplete(ar -> {
+      inFlight = requests.once(Addresses.PRESENCE_SOCKET_OPENED, open).onComplete(ar -> {
         if (ar.succeeded()) {
           lateOpens.remove(open.socketId(), this);
           log.info("presence: socket {} of {} recorded late", open.socketId(), open.userId());

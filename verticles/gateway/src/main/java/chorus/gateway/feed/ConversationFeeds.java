@@ -59,19 +59,20 @@ public final class ConversationFeeds {
   private final int pageSize;
   private final long gapFillDelayMs;
   private final long subscriptionSettleMs;
-  private final DeliveryOptions requestOptions;
+  /** Reads only (history, last seqs): safe to try again on another node. */
+  private final chorus.gateway.RetriedRequests reads;
   private final Map<UUID, Feed> feeds = new HashMap<>();
   private final long tailCheckTimer;
   private final GatewayMeters meters;
 
-  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, long requestTimeoutMs,
+  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, chorus.gateway.RetriedRequests reads,
       GatewayMeters meters) {
     this.vertx = vertx;
     this.meters = meters;
     this.pageSize = pageSize;
     this.gapFillDelayMs = gapFillDelayMs;
     this.subscriptionSettleMs = subscriptionSettleMs;
-    this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeoutMs);
+    this.reads = reads;
     this.tailCheckTimer = tailCheckMs > 0 ? vertx.setPeriodic(tailCheckMs, t -> checkTails()) : -1;
   }
 
@@ -80,8 +81,8 @@ public final class ConversationFeeds {
       return;
     }
     List<UUID> ids = List.copyOf(feeds.keySet());
-    vertx.eventBus().<LastSeqs>request(Addresses.LAST_SEQS, new LastSeqsRequest(ids), requestOptions)
-        .onSuccess(reply -> reply.body().lastSeqByConversation().forEach((id, lastSeq) -> {
+    reads.<LastSeqs>ask(Addresses.LAST_SEQS, new LastSeqsRequest(ids))
+        .onSuccess(reply -> reply.lastSeqByConversation().forEach((id, lastSeq) -> {
           Feed feed = feeds.get(id);
           if (feed != null && lastSeq > feed.deliveredSeq) {
             log.debug("conversation {} is at {} but this node delivered {}: catching up", id, lastSeq, feed.deliveredSeq);
@@ -170,9 +171,7 @@ public final class ConversationFeeds {
   }
 
   private Future<HistoryPage> history(UUID conversationId, long afterSeq) {
-    return vertx.eventBus()
-        .<HistoryPage>request(Addresses.HISTORY, new HistoryRequest(conversationId, null, afterSeq, null, pageSize), requestOptions)
-        .map(Message::body);
+    return reads.ask(Addresses.HISTORY, new HistoryRequest(conversationId, null, afterSeq, null, pageSize));
   }
 
   private static Set<UUID> boundedSet() {

@@ -109,9 +109,8 @@ public final class ConversationProfile {
 
   private Future<ConnectContext> load(String conversationIdParam, Principal user) {
     return ConnectRefusal.conversationId(conversationIdParam)
-        .compose(conversationId -> services.vertx().eventBus()
-            .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions()))
-        .map(Message::body)
+        .compose(conversationId -> services.retried()
+            .<ConnectContext>ask(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId())))
         .recover(ConnectRefusal::notFoundIfMissing);
   }
 

@@ -190,12 +190,12 @@ final class ConversationSocket extends FeedListener {
       send(historyFrame(new JsonArray(), false));
       return Future.succeededFuture();
     }
-    return services.vertx().eventBus()
-        .<HistoryPage>request(Addresses.HISTORY, new HistoryRequest(conversationId, null, null, start + 1, options.history()), services.requestOptions())
-        .map(reply -> {
+    return services.retried()
+        .<HistoryPage>ask(Addresses.HISTORY, new HistoryRequest(conversationId, null, null, start + 1, options.history()))
+        .map(page -> {
           JsonArray messages = new JsonArray();
-          reply.body().messages().forEach(m -> messages.add(Frames.message(m)));
-          send(historyFrame(messages, reply.body().hasMore()));
+          page.messages().forEach(m -> messages.add(Frames.message(m)));
+          send(historyFrame(messages, page.hasMore()));
           return (Void) null;
         })
         .onFailure(e -> {

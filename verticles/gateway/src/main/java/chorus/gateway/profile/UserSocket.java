@@ -201,9 +201,8 @@ final class UserSocket {
       error("TOO_MANY_CONVERSATIONS", "leave a conversation before joining another", conversationId.toString());
       return Future.succeededFuture();
     }
-    return services.vertx().eventBus()
-        .<ConnectContext>request(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()), services.requestOptions())
-        .map(Message::body)
+    return services.retried()
+        .<ConnectContext>ask(Addresses.CONNECT_CONTEXT, new ConnectContextRequest(conversationId, user.userId()))
         .compose(context -> {
           Future<Boolean> viewing = services.presence().viewerJoined(conversationId, user.userId(), socketId);
           return viewing.map(admitted -> {
