@@ -8,7 +8,12 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +24,13 @@ import org.slf4j.LoggerFactory;
  * transaction. A quiet node therefore commits each message on its own at once, and a busy
  * one commits many per round trip (what bounds messages per second is commits, not rows).
  *
- * <p>Order: a batch keeps arrival order, so messages of one conversation get their seqs in
- * the order they came. A batch whose transaction fails (a client-id twin racing, a lock
+ * <p>One conversation is written by one batch at a time: appends for a conversation that a
+ * batch in flight is writing wait for the next batch instead of starting a transaction that
+ * would only wait on the conversation's row lock (holding a connection meanwhile), so a busy
+ * conversation gets few large batches rather than many blocked small ones.
+ *
+ * <p>Order: a batch keeps arrival order within each conversation, so messages of one
+ * conversation get their seqs in the order they came. A batch whose transaction fails (a client-id twin racing, a lock
  * cycle with another batch, one bad row) stored nothing: each of its appends then runs on
  * its own, so one bad message never fails the others. Used on the persistence verticle's
  * context only.
@@ -34,7 +44,12 @@ final class AppendBatcher {
   private final int maxInFlight;
   private final int maxBatch;
   private final DistributionSummary batchSizes;
-  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  /** Waiting appends by conversation, each in arrival order. */
+  private final Map<UUID, ArrayDeque<Pending>> waiting = new HashMap<>();
+  /** Conversations with appends waiting and no batch writing them, in the order they became so. */
+  private final ArrayDeque<UUID> ready = new ArrayDeque<>();
+  /** Conversations a batch in flight writes to. */
+  private final Set<UUID> writing = new HashSet<>();
   private int inFlight;
 
   AppendBatcher(MessageStore store, int maxInFlight, int maxBatch, DistributionSummary batchSizes) {
@@ -46,24 +61,51 @@ final class AppendBatcher {
 
   Future<AppendResult> append(Tuple params) {
     Promise<AppendResult> result = Promise.promise();
-    waiting.add(new Pending(params, result));
+    UUID conversation = conversationOf(params);
+    ArrayDeque<Pending> queue = waiting.computeIfAbsent(conversation, c -> new ArrayDeque<>());
+    if (queue.isEmpty() && !writing.contains(conversation)) {
+      ready.add(conversation);
+    }
+    queue.add(new Pending(params, result));
     startBatches();
     return result.future();
   }
 
   private void startBatches() {
-    while (inFlight < maxInFlight && !waiting.isEmpty()) {
-      List<Pending> batch = new ArrayList<>(Math.min(maxBatch, waiting.size()));
-      while (batch.size() < maxBatch && !waiting.isEmpty()) {
-        batch.add(waiting.poll());
+    while (inFlight < maxInFlight && !ready.isEmpty()) {
+      List<Pending> batch = new ArrayList<>();
+      Set<UUID> conversations = new HashSet<>();
+      while (batch.size() < maxBatch && !ready.isEmpty()) {
+        UUID conversation = ready.peek();
+        ArrayDeque<Pending> queue = waiting.get(conversation);
+        while (batch.size() < maxBatch && !queue.isEmpty()) {
+          batch.add(queue.poll());
+        }
+        conversations.add(conversation);
+        ready.poll();
+        if (queue.isEmpty()) {
+          waiting.remove(conversation);
+        } // else the batch is full: the rest of this conversation is ready again when the batch ends
       }
+      writing.addAll(conversations);
       inFlight++;
       batchSizes.record(batch.size());
       run(batch).onComplete(done -> {
         inFlight--;
+        for (UUID conversation : conversations) {
+          writing.remove(conversation);
+          ArrayDeque<Pending> queue = waiting.get(conversation);
+          if (queue != null && !queue.isEmpty()) {
+            ready.add(conversation);
+          }
+        }
         startBatches();
       });
     }
+  }
+
+  private static UUID conversationOf(Tuple params) {
+    return params.getUUID(MessageStore.CONVERSATION_PARAM);
   }
 
   private Future<Void> run(List<Pending> batch) {
@@ -76,7 +118,7 @@ final class AppendBatcher {
     }
     // every batch locks its conversations in one order (the sort is stable: one conversation's
     // appends keep their order), so two batches never wait on each other in a cycle
-    batch.sort(Comparator.comparing(pending -> pending.params().getUUID(MessageStore.CONVERSATION_PARAM)));
+    batch.sort(Comparator.comparing(pending -> conversationOf(pending.params())));
     return store.appendAll(batch.stream().map(Pending::params).toList())
         .map(results -> {
           for (int i = 0; i < batch.size(); i++) {
