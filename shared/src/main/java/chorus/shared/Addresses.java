@@ -11,6 +11,11 @@ public final class Addresses {
 
   // persistence role (request/reply)
   public static final String APPEND = "chorus.persistence.append";
+  /**
+   * Published about every second by each persistence role ({@code PersistenceAlive}), so that
+   * gateways send all appends of one conversation to one of them ({@link #appendAt}).
+   */
+  public static final String PERSISTENCE_ALIVE = "chorus.persistence.alive";
   public static final String CONNECT_CONTEXT = "chorus.persistence.connect-context";
   public static final String HISTORY = "chorus.persistence.history";
   public static final String CREATE_BOT = "chorus.persistence.bot.create";
@@ -79,6 +84,11 @@ public final class Addresses {
    * once per socket, so cluster-wide registrations grow with (node, conversation)
    * pairs rather than with sockets.
    */
+  /** {@link #APPEND} as served by the persistence role of one node run only. */
+  public static String appendAt(String nodeInstance) {
+    return APPEND + "@" + nodeInstance;
+  }
+
   public static String conversationTopic(UUID conversationId) {
     return CONVERSATION_TOPIC_PREFIX + conversationId;
   }

@@ -9,7 +9,7 @@ public final class PayloadCodecs {
 
   /** Every record that travels on the event bus. A new payload type is added here. */
   public static final List<Class<?>> PAYLOAD_TYPES = List.of(
-      AppendMessage.class, AppendResult.class, MessageAppended.class,
+      AppendMessage.class, AppendResult.class, MessageAppended.class, PersistenceAlive.class,
       ConnectContextRequest.class, ConnectContext.class,
       HistoryRequest.class, HistoryPage.class,
       CreateBot.class, CreateConversation.class,

@@ -21,6 +21,7 @@ public final class ServedAddresses {
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private int inFlight;
   private Promise<Void> idle;
+  private boolean closing;
 
   public ServedAddresses(Vertx vertx) {
     this.vertx = vertx;
@@ -33,6 +34,11 @@ public final class ServedAddresses {
     return consumer.completion();
   }
 
+  /** False once {@link #close} was called: the addresses are going or gone. */
+  public boolean isOpen() {
+    return !closing;
+  }
+
   /** Requests being served now. */
   public int inFlight() {
     return inFlight;
@@ -43,6 +49,7 @@ public final class ServedAddresses {
    * {@code waitMs} (a caller has given up on its request by then: the event-bus request timeout).
    */
   public Future<Void> close(long waitMs) {
+    closing = true;
     List<Future<Void>> unregistered = consumers.stream().map(consumer -> consumer.unregister().otherwiseEmpty()).toList();
     return Future.join(unregistered).transform(ignored -> {
       if (inFlight == 0) {

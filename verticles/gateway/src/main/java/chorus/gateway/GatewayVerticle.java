@@ -76,7 +76,8 @@ public final class GatewayVerticle extends VerticleBase {
     sockets = new NodeSockets(vertx, config.socketLimits(), meters);
     drainSpreadMs = config.drainSpreadMs();
     requestTimeoutMs = config.requestTimeoutMs();
-    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, retried, requestOptions, sockets, meters);
+    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, retried, new AppendRouting(vertx),
+        requestOptions, sockets, meters);
     ConversationProfile conversationProfile = new ConversationProfile(services);
     UserProfile userProfile = new UserProfile(services);
     SurveyProfile surveyProfile = new SurveyProfile(services);

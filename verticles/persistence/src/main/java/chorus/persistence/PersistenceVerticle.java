@@ -3,6 +3,7 @@ package chorus.persistence;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
+import chorus.shared.bus.PersistenceAlive;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
@@ -79,6 +80,8 @@ public class PersistenceVerticle extends VerticleBase {
    * backlog never hides a slow statement behind hundreds of others.
    */
   private static final int PIPELINING_LIMIT = 16;
+  /** How often a persistence role says it is up (gateways forget one after three missed). */
+  static final long ALIVE_INTERVAL_MS = 1000;
   /** Longer than any statement in Sql (APPEND, the longest, is under 5,000 characters). */
   private static final int PREPARED_SQL_LIMIT = 65_536;
 
@@ -151,6 +154,7 @@ public class PersistenceVerticle extends VerticleBase {
       surveys = new SurveyStore(pool);
       return Future.all(List.of(
           serve(Addresses.APPEND, AppendMessage.class, this::append),
+          serve(Addresses.appendAt(nodeInstance()), AppendMessage.class, this::append),
           serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
           serve(Addresses.CONNECT_CONTEXT, ConnectContextRequest.class, conversations::connectContext),
           serve(Addresses.CREATE_BOT, CreateBot.class, conversations::createBot),
@@ -183,7 +187,29 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers),
           serve(Addresses.SURVEY_CONTEXT, SurveyContextRequest.class, surveys::context),
           serve(Addresses.SURVEY_ANSWER, SurveyAnswer.class, this::surveyAnswer)));
-    }).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {}, {} for appends)", config.nodeId(), config.poolSize(), config.appendConnections()));
+    }).onSuccess(ready -> announceAlive()).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {}, {} for appends)", config.nodeId(), config.poolSize(), config.appendConnections()));
+  }
+
+  /**
+   * Tells the gateways this role is up, now and every {@value #ALIVE_INTERVAL_MS} ms: they send
+   * each conversation's appends to one persistence role, so that one batcher, not one per
+   * node, writes a conversation, and its appends are committed together instead of queueing
+   * on the conversation's row lock from every node. (The timer is the verticle's: it stops
+   * with it.)
+   */
+  private void announceAlive() {
+    PersistenceAlive alive = new PersistenceAlive(nodeInstance());
+    vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
+    vertx.setPeriodic(ALIVE_INTERVAL_MS, timer -> {
+      if (served.isOpen()) {
+        vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
+      }
+    });
+  }
+
+  private String nodeInstance() {
+    io.vertx.core.json.JsonObject node = config().getJsonObject("node", new io.vertx.core.json.JsonObject());
+    return node.getString("instance", node.getString("id", "node"));
   }
 
   /**

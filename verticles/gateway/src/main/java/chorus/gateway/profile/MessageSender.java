@@ -6,11 +6,14 @@ import chorus.shared.bus.AppendMessage;
 import chorus.shared.bus.AppendResult;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.ServerWebSocket;
 
 /**
  * How a socket sends a user's message, for every profile: take from the user's
- * cluster-wide allowance, store (one round trip, acknowledged after commit), then hand a
+ * cluster-wide allowance, store (one round trip to the conversation's persistence role, see
+ * {@link chorus.gateway.AppendRouting}; acknowledged after commit), then hand a
  * new message to this node's feed so that every local socket, the sender's included,
  * gets it in seq order, once. A repeat of a stored message is returned for the sender
  * alone. Refusals in a row are counted so that the socket can close a client that keeps going.
@@ -31,8 +34,16 @@ final class MessageSender {
   }
 
   private Future<AppendResult> append(AppendMessage append) {
+    String address = services.appends().addressFor(append.conversationId());
     return services.vertx().eventBus()
-        .<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
+        .<AppendResult>request(address, append, services.requestOptions())
+        .recover(failure -> {
+          // that role has just stopped (its addresses go first): any other one will do
+          boolean gone = failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
+          return gone && !address.equals(Addresses.APPEND)
+              ? services.vertx().eventBus().<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
+              : Future.failedFuture(failure);
+        })
         .map(Message::body)
         .onSuccess(result -> {
           if (!result.duplicate()) {

@@ -2,6 +2,7 @@ package chorus.gateway.profile;
 
 import chorus.gateway.GatewayConfig;
 import chorus.gateway.GatewayMeters;
+import chorus.gateway.AppendRouting;
 import chorus.gateway.PresenceClient;
 import chorus.gateway.RetriedRequests;
 import chorus.gateway.auth.Authenticator;
@@ -22,6 +23,7 @@ public record SocketServices(
     ConversationFeeds feeds,
     PresenceClient presence,
     RetriedRequests retried,
+    AppendRouting appends,
     DeliveryOptions requestOptions,
     NodeSockets sockets,
     GatewayMeters meters) {}

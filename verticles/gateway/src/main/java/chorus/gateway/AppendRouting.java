@@ -1,0 +1,59 @@
+package chorus.gateway;
+
+import chorus.shared.Addresses;
+import chorus.shared.bus.PersistenceAlive;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which persistence role a conversation's appends go to: the same one from every gateway,
+ * chosen by rendezvous hashing of the conversation over the persistence roles heard from
+ * lately ({@code PersistenceAlive}, about every second). One batcher then writes a
+ * conversation, so its appends from many nodes are committed together instead of each
+ * node's transaction queueing on the conversation's row lock behind the others'.
+ *
+ * <p>This is only where appends are sent, never what makes them correct: while the roles
+ * change (one starts, stops or dies), two may write one conversation for a moment, which
+ * the database orders as before. With no role heard from, appends go to {@link Addresses#APPEND}
+ * (any persistence role).
+ */
+public final class AppendRouting {
+  /** A role not heard from for this long (three announcements missed) is not chosen. */
+  static final long FORGET_AFTER_MS = 3500;
+
+  private final Map<String, Long> heardNanos = new ConcurrentHashMap<>();
+
+  public AppendRouting(Vertx vertx) {
+    vertx.eventBus().<PersistenceAlive>consumer(Addresses.PERSISTENCE_ALIVE,
+        message -> heardNanos.put(message.body().nodeInstance(), System.nanoTime()));
+  }
+
+  /** The address to send an append of this conversation to. */
+  public String addressFor(UUID conversationId) {
+    long now = System.nanoTime();
+    long conversationHash = conversationId.getMostSignificantBits() * 31 + conversationId.getLeastSignificantBits();
+    String chosen = null;
+    long best = Long.MIN_VALUE;
+    for (Map.Entry<String, Long> role : heardNanos.entrySet()) {
+      if (now - role.getValue() > FORGET_AFTER_MS * 1_000_000L) {
+        continue;
+      }
+      long score = mix(conversationHash ^ mix(role.getKey().hashCode()));
+      if (chosen == null || score > best || score == best && role.getKey().compareTo(chosen) < 0) {
+        chosen = role.getKey();
+        best = score;
+      }
+    }
+    return chosen == null ? Addresses.APPEND : Addresses.appendAt(chosen);
+  }
+
+  /** A 64-bit finalizer (SplitMix64's): nearby inputs give unrelated scores. */
+  private static long mix(long value) {
+    long z = value + 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}
