@@ -38,6 +38,8 @@ public final class AppendRouting {
     long best = Long.MIN_VALUE;
     for (Map.Entry<String, Long> role : heardNanos.entrySet()) {
       if (now - role.getValue() > FORGET_AFTER_MS * 1_000_000L) {
+        // a stopped or dead node run (unless it was heard from again just now)
+        heardNanos.remove(role.getKey(), role.getValue());
         continue;
       }
       long score = mix(conversationHash ^ mix(role.getKey().hashCode()));
