@@ -23,11 +23,17 @@ public final class AppendRouting {
   /** A role not heard from for this long (three announcements missed) is not chosen. */
   static final long FORGET_AFTER_MS = 3500;
 
-  private final Map<String, Long> heardNanos = new ConcurrentHashMap<>();
+  /** A persistence role's append address, and when it was last heard from. */
+  private record Heard(String address, long nanos) {}
+
+  /** By node run. */
+  private final Map<String, Heard> heard = new ConcurrentHashMap<>();
 
   public AppendRouting(Vertx vertx) {
-    vertx.eventBus().<PersistenceAlive>consumer(Addresses.PERSISTENCE_ALIVE,
-        message -> heardNanos.put(message.body().nodeInstance(), System.nanoTime()));
+    vertx.eventBus().<PersistenceAlive>consumer(Addresses.PERSISTENCE_ALIVE, message -> {
+      String instance = message.body().nodeInstance();
+      heard.put(instance, new Heard(Addresses.appendAt(instance), System.nanoTime()));
+    });
   }
 
   /** The address to send an append of this conversation to. */
@@ -35,20 +41,22 @@ public final class AppendRouting {
     long now = System.nanoTime();
     long conversationHash = conversationId.getMostSignificantBits() * 31 + conversationId.getLeastSignificantBits();
     String chosen = null;
+    Heard chosenRole = null;
     long best = Long.MIN_VALUE;
-    for (Map.Entry<String, Long> role : heardNanos.entrySet()) {
-      if (now - role.getValue() > FORGET_AFTER_MS * 1_000_000L) {
+    for (Map.Entry<String, Heard> role : heard.entrySet()) {
+      if (now - role.getValue().nanos() > FORGET_AFTER_MS * 1_000_000L) {
         // a stopped or dead node run (unless it was heard from again just now)
-        heardNanos.remove(role.getKey(), role.getValue());
+        heard.remove(role.getKey(), role.getValue());
         continue;
       }
       long score = mix(conversationHash ^ mix(role.getKey().hashCode()));
       if (chosen == null || score > best || score == best && role.getKey().compareTo(chosen) < 0) {
         chosen = role.getKey();
+        chosenRole = role.getValue();
         best = score;
       }
     }
-    return chosen == null ? Addresses.APPEND : Addresses.appendAt(chosen);
+    return chosenRole == null ? Addresses.APPEND : chosenRole.address();
   }
 
   /** A 64-bit finalizer (SplitMix64's): nearby inputs give unrelated scores. */

@@ -32,6 +32,8 @@ public final class PresenceClient {
   private static final Logger log = LoggerFactory.getLogger(PresenceClient.class);
   /** Between two attempts of a late open. */
   private static final long RETRY_PAUSE_MS = 100;
+  /** How long tokens taken ahead for a user stay usable on this node. */
+  static final long LEASE_MS = 1000;
 
   private final Vertx vertx;
   private final RetriedRequests requests;
@@ -115,9 +117,6 @@ public final class PresenceClient {
       }
     }), "rate limit");
   }
-
-  /** How long tokens taken ahead for a user stay usable on this node. */
-  static final long LEASE_MS = 1000;
 
   /** Tokens of one user's allowance taken ahead on this node, usable until they expire. */
   private static final class Lease {

@@ -23,27 +23,26 @@ final class HazelcastSetup {
    */
   static final String NODE_ATTRIBUTE = "chorus.node";
 
+  /** Where Hazelcast runs its futures' callbacks; made once per JVM. */
+  private static Executor futureCallbackThreads;
+
   /**
    * Hazelcast completes its futures' callbacks (every map call the presence role and the
    * cluster manager make) on the common ForkJoinPool, but when that pool has fewer than two
    * threads, as on a 2-core machine, it starts a new thread per callback instead: one per
-   * rate-limited message. A small fixed pool of its own does that work instead. Once per JVM.
+   * rate-limited message. A small fixed pool of its own does that work instead.
    */
-  static void completeFuturesOnPooledThreads() {
-    synchronized (HazelcastSetup.class) {
-      if (futureCallbackThreads == null) {
-        AtomicInteger count = new AtomicInteger();
-        futureCallbackThreads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), task -> {
-          Thread thread = new Thread(task, "chorus-hz-callback-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        });
-        ConcurrencyUtil.setDefaultAsyncExecutor(futureCallbackThreads);
-      }
+  static synchronized void completeFuturesOnPooledThreads() {
+    if (futureCallbackThreads == null) {
+      AtomicInteger count = new AtomicInteger();
+      futureCallbackThreads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), task -> {
+        Thread thread = new Thread(task, "chorus-hz-callback-" + count.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      });
+      ConcurrencyUtil.setDefaultAsyncExecutor(futureCallbackThreads);
     }
   }
-
-  private static Executor futureCallbackThreads;
 
   static Config build(JsonObject cluster, String nodeInstance) {
     String file = cluster.getString("configFile", "config/cluster.xml");

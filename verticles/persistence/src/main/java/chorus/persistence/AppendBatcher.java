@@ -76,13 +76,12 @@ final class AppendBatcher {
       List<Pending> batch = new ArrayList<>();
       Set<UUID> conversations = new HashSet<>();
       while (batch.size() < maxBatch && !ready.isEmpty()) {
-        UUID conversation = ready.peek();
+        UUID conversation = ready.poll();
         ArrayDeque<Pending> queue = waiting.get(conversation);
         while (batch.size() < maxBatch && !queue.isEmpty()) {
           batch.add(queue.poll());
         }
         conversations.add(conversation);
-        ready.poll();
         if (queue.isEmpty()) {
           waiting.remove(conversation);
         } // else the batch is full: the rest of this conversation is ready again when the batch ends

@@ -20,6 +20,7 @@ import io.vertx.sqlclient.Tuple;
 import chorus.shared.bus.LastSeqs;
 import chorus.shared.bus.LastSeqsRequest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -153,7 +154,7 @@ final class MessageStore {
       wantsReply[i] = params.getBoolean(8);
       jobIds[i] = params.getUUID(12);
     }
-    UUID[] locked = java.util.Arrays.stream(conversations).distinct().sorted().toArray(UUID[]::new);
+    UUID[] locked = Arrays.stream(conversations).distinct().sorted().toArray(UUID[]::new);
     return appendPool.withTransaction(connection -> {
       // pipelined: the insert is sent at once and runs when the locks are held
       Future<RowSet<Row>> locks = connection.preparedQuery(Sql.LOCK_CONVERSATIONS).execute(Tuple.of(locked));
@@ -161,7 +162,7 @@ final class MessageStore {
           roles, senders, contents, metas, clientIds, wantsReply, jobIds));
       return Future.all(locks, stored).map(both -> stored.result());
     }).map(rows -> {
-      Map<UUID, AppendResult> byId = new java.util.HashMap<>();
+      Map<UUID, AppendResult> byId = new HashMap<>();
       for (Row row : rows) {
         byId.put(row.getUUID("id"), new AppendResult(Rows.message(row, ""), false, row.getUUID("reply_job_id")));
       }

@@ -12,6 +12,7 @@ import io.vertx.pgclient.PgConnectOptions;
  * @param poolSize connections for everything but appends
  * @param appendConnections how many append transactions run at once, each on a connection of its own (besides poolSize)
  * @param appendBatchMax the most appends one transaction commits together (see {@link AppendBatcher})
+ * @param requestTimeoutMs limits.requestTimeoutMs: past it a caller has given up on its request, so a stop waits no longer
  */
 public record PersistenceConfig(
     String url,
@@ -26,7 +27,9 @@ public record PersistenceConfig(
     boolean migrate,
     int historyPageSize,
     int historyPageMax,
-    String nodeId) {
+    long requestTimeoutMs,
+    String nodeId,
+    String nodeInstance) {
 
   public PersistenceConfig {
     if (poolSize < 1) {
@@ -61,7 +64,10 @@ public record PersistenceConfig(
         bool(pg, "migrate", true),
         integer(limits, "historyPageSize", 100),
         integer(limits, "historyPageMax", 500),
-        string(node, "id", ""));
+        integer(limits, "requestTimeoutMs", 10_000),
+        string(node, "id", ""),
+        // this run of the node (the launcher adds it to the id): what gateways route appends by
+        string(node, "instance", string(node, "id", "")));
   }
 
   /** Where the reactive client connects: the URL when given, else the separate fields. */

@@ -3,7 +3,6 @@ package chorus.persistence;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.AppendMessage;
-import chorus.shared.bus.PersistenceAlive;
 import chorus.shared.bus.AppendResult;
 import chorus.shared.bus.ArchiveState;
 import chorus.shared.bus.ChangeMembership;
@@ -21,6 +20,7 @@ import chorus.shared.bus.LastSeenQuery;
 import chorus.shared.bus.LastSeqsRequest;
 import chorus.shared.bus.ListConversations;
 import chorus.shared.bus.MarkRead;
+import chorus.shared.bus.PersistenceAlive;
 import chorus.shared.bus.MembershipChanged;
 import chorus.shared.bus.MessageAppended;
 import chorus.shared.bus.PayloadCodecs;
@@ -52,10 +52,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import io.vertx.pgclient.PgConnectOptions;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -97,8 +97,6 @@ public class PersistenceVerticle extends VerticleBase {
   private final NodeMetrics metrics;
   /** Every address this verticle serves: unregistered first when it stops, then the requests in flight are answered. */
   private ServedAddresses served;
-  /** limits.requestTimeoutMs: past it a caller has given up on its request, so a stop waits no longer. */
-  private long stopWaitMs;
   private Timer appendLatency;
   private AppendBatcher appends;
   /** One counter per role, looked up once: an append is the hot path. */
@@ -118,7 +116,6 @@ public class PersistenceVerticle extends VerticleBase {
     PayloadCodecs.install(vertx);
     config = PersistenceConfig.from(config());
     served = new ServedAddresses(vertx);
-    stopWaitMs = config().getJsonObject("limits", new io.vertx.core.json.JsonObject()).getLong("requestTimeoutMs", 10_000L);
     appendLatency = Timer.builder(MeterNames.APPEND_LATENCY).description("append request received to committed")
         .publishPercentileHistogram().register(metrics.registry());
     for (Role role : Role.values()) {
@@ -154,7 +151,7 @@ public class PersistenceVerticle extends VerticleBase {
       surveys = new SurveyStore(pool);
       return Future.all(List.of(
           serve(Addresses.APPEND, AppendMessage.class, this::append),
-          serve(Addresses.appendAt(nodeInstance()), AppendMessage.class, this::append),
+          serve(Addresses.appendAt(config.nodeInstance()), AppendMessage.class, this::append),
           serve(Addresses.HISTORY, HistoryRequest.class, messages::history),
           serve(Addresses.CONNECT_CONTEXT, ConnectContextRequest.class, conversations::connectContext),
           serve(Addresses.CREATE_BOT, CreateBot.class, conversations::createBot),
@@ -187,7 +184,10 @@ public class PersistenceVerticle extends VerticleBase {
           serve(Addresses.CHECK_MEMBERS, CheckMembers.class, conversations::checkMembers),
           serve(Addresses.SURVEY_CONTEXT, SurveyContextRequest.class, surveys::context),
           serve(Addresses.SURVEY_ANSWER, SurveyAnswer.class, this::surveyAnswer)));
-    }).onSuccess(ready -> announceAlive()).onSuccess(ready -> log.info("persistence ready on node '{}' (pool of {}, {} for appends)", config.nodeId(), config.poolSize(), config.appendConnections()));
+    }).onSuccess(ready -> {
+      announceAlive();
+      log.info("persistence ready on node '{}' (pool of {}, {} for appends)", config.nodeId(), config.poolSize(), config.appendConnections());
+    });
   }
 
   /**
@@ -198,18 +198,13 @@ public class PersistenceVerticle extends VerticleBase {
    * with it.)
    */
   private void announceAlive() {
-    PersistenceAlive alive = new PersistenceAlive(nodeInstance());
+    PersistenceAlive alive = new PersistenceAlive(config.nodeInstance());
     vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
     vertx.setPeriodic(ALIVE_INTERVAL_MS, timer -> {
       if (served.isOpen()) {
         vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
       }
     });
-  }
-
-  private String nodeInstance() {
-    io.vertx.core.json.JsonObject node = config().getJsonObject("node", new io.vertx.core.json.JsonObject());
-    return node.getString("instance", node.getString("id", "node"));
   }
 
   /**
@@ -236,9 +231,9 @@ public class PersistenceVerticle extends VerticleBase {
     if (served.inFlight() > 0) {
       log.info("persistence stopping: answering the {} requests being served", served.inFlight());
     }
-    return served.close(stopWaitMs).transform(ignored -> {
+    return served.close(config.requestTimeoutMs()).transform(ignored -> {
       if (served.inFlight() > 0) {
-        log.warn("persistence stopping with {} requests unanswered after {} ms", served.inFlight(), stopWaitMs);
+        log.warn("persistence stopping with {} requests unanswered after {} ms", served.inFlight(), config.requestTimeoutMs());
       }
       return Future.join(pool == null ? Future.succeededFuture() : pool.close(),
           appendPool == null ? Future.succeededFuture() : appendPool.close());

@@ -18,7 +18,7 @@ import chorus.shared.domain.StoredMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
+import chorus.gateway.RetriedRequests;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.HashMap;
@@ -60,12 +60,12 @@ public final class ConversationFeeds {
   private final long gapFillDelayMs;
   private final long subscriptionSettleMs;
   /** Reads only (history, last seqs): safe to try again on another node. */
-  private final chorus.gateway.RetriedRequests reads;
+  private final RetriedRequests reads;
   private final Map<UUID, Feed> feeds = new HashMap<>();
   private final long tailCheckTimer;
   private final GatewayMeters meters;
 
-  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, chorus.gateway.RetriedRequests reads,
+  public ConversationFeeds(Vertx vertx, int pageSize, long gapFillDelayMs, long subscriptionSettleMs, long tailCheckMs, RetriedRequests reads,
       GatewayMeters meters) {
     this.vertx = vertx;
     this.meters = meters;

@@ -8,7 +8,6 @@ import chorus.shared.bus.ConnectContext;
 import chorus.shared.bus.ConnectContextRequest;
 import chorus.shared.bus.PresenceChanged;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.HashMap;
