@@ -4,7 +4,7 @@
 #
 # SCRIPT is a path or a name in bench/pgbench (one-row, batched). A script's rows per
 # transaction come from its "-- rows-per-transaction: N" line (1 when it has none).
-# Database: CHORUS_BENCH_PG_DATABASE (default chorus_bench) on CHORUS_PG_HOST/PORT/USER/
+# Database: CHORUS_BENCH_DB (default chorus_bench, as scripts/bench) on CHORUS_PG_HOST/PORT/USER/
 # PASSWORD (postgres.sh's defaults); the table comes from bench/pgbench/setup.sql, created
 # when missing (pgbench_setup recreates it empty).
 
@@ -13,7 +13,7 @@ _PGBENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bench/pgbench"
 _pgbench_env() {
   export PGHOST=${CHORUS_PG_HOST:-127.0.0.1} PGPORT=${CHORUS_PG_PORT:-5432}
   export PGUSER=${CHORUS_PG_USER:-chorus} PGPASSWORD=${CHORUS_PG_PASSWORD:-chorus}
-  export PGDATABASE=${CHORUS_BENCH_PG_DATABASE:-chorus_bench}
+  export PGDATABASE=${CHORUS_BENCH_DB:-chorus_bench}
 }
 
 # Recreates bench_messages empty in the benchmark database.
