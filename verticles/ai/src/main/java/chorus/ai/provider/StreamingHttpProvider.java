@@ -81,7 +81,11 @@ public abstract class StreamingHttpProvider {
     private int attempts;
     private HttpClientRequest current;
     private long totalTimer = -1;
+    /** Fires at or after the silence deadline; pushed back lazily, since every chunk moves the deadline. */
     private long tokenTimer = -1;
+    private long tokenTimerDueNanos;
+    private long silenceDeadlineNanos;
+    private String silenceKind;
     private long retryTimer = -1;
     private long firstTokenMs = -1;
     private String model;
@@ -289,7 +293,7 @@ public abstract class StreamingHttpProvider {
     }
 
     private void retryOrFail(String kind, long retryAfterMs) {
-      cancelTimer(tokenTimer);
+      stopTokenTimer();
       if (attempts > options.retries()) {
         fail(kind);
         return;
@@ -305,9 +309,41 @@ public abstract class StreamingHttpProvider {
       return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
     }
 
+    /**
+     * Fails the generation with {@code kind} unless something arrives within {@code millis}.
+     * Called for every chunk: rather than cancelling and setting a timer each time (two timer
+     * operations per token, thousands a second), it moves a deadline, and the timer, when it
+     * fires early, waits out the rest.
+     */
     private void armTokenTimer(long millis, String kind) {
+      long now = System.nanoTime();
+      silenceDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(millis);
+      silenceKind = kind;
+      if (tokenTimer >= 0 && tokenTimerDueNanos > silenceDeadlineNanos) {
+        stopTokenTimer(); // due after the new, shorter deadline
+      }
+      if (tokenTimer < 0) {
+        scheduleTokenTimer(now);
+      }
+    }
+
+    private void scheduleTokenTimer(long now) {
+      long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(silenceDeadlineNanos - now + 999_999));
+      tokenTimerDueNanos = now + TimeUnit.MILLISECONDS.toNanos(delayMs);
+      tokenTimer = vertx.setTimer(delayMs, t -> {
+        tokenTimer = -1;
+        long at = System.nanoTime();
+        if (at - silenceDeadlineNanos >= 0) {
+          fail(silenceKind);
+        } else {
+          scheduleTokenTimer(at);
+        }
+      });
+    }
+
+    private void stopTokenTimer() {
       cancelTimer(tokenTimer);
-      tokenTimer = vertx.setTimer(millis, t -> fail(kind));
+      tokenTimer = -1;
     }
 
     private void cancelTimer(long id) {
@@ -326,7 +362,7 @@ public abstract class StreamingHttpProvider {
 
     private void cleanUp() {
       cancelTimer(totalTimer);
-      cancelTimer(tokenTimer);
+      stopTokenTimer();
       cancelTimer(retryTimer);
     }
 

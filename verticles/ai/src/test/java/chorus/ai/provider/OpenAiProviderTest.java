@@ -246,6 +246,17 @@ class OpenAiProviderTest extends FakeServerProviderTest {
   }
 
   @Test
+  void tokensArrivingWithinTheSilenceTimeoutNeverTripIt() throws Exception {
+    // a token every 50 ms for a second, against 200 ms of allowed silence: only the total timeout may end it
+    server.then(server.endless(50, i -> openAiChunk("tick ")));
+    Deltas deltas = new Deltas();
+    ProviderFailure failure = failure(ai("openai", server.baseUrl()).put("firstTokenTimeoutMs", 200)
+        .put("betweenTokensTimeoutMs", 200).put("totalTimeoutMs", 1000), question("hi"), deltas);
+    assertEquals("timeout_total", failure.kind());
+    assertTrue(deltas.joined().length() >= "tick ".length() * 10, "tokens kept coming for the whole second: " + deltas.joined());
+  }
+
+  @Test
   void anOversizedLineFailsAndClosesTheConnection() throws Exception {
     server.then(stall(openAiChunk("ok "), "data: " + "x".repeat(4096)));
     ProviderFailure failure = failure(ai("openai", server.baseUrl()).put("maxSseLineBytes", 1024), question("hi"), new Deltas());
