@@ -375,6 +375,9 @@ public final class AiVerticle extends VerticleBase {
     vertx.eventBus().request(Addresses.RENEW_REPLY_JOB, renew, requestOptions)
         .onSuccess(v -> generation.leaseConfirmedNanos = System.nanoTime())
         .onFailure(e -> {
+          if (generation.finished) {
+            return; // the reply was stored while the renewal was on its way: the job is done, not lost
+          }
           boolean expired = System.nanoTime() - generation.leaseConfirmedNanos > TimeUnit.MILLISECONDS.toNanos(config.leaseMs());
           if (Failures.codeOf(e) == Failures.CONFLICT || expired) {
             log.warn("reply job {} lost its lease ({}); stopping its generation", generation.work.jobId(), shortReason(e));
