@@ -282,15 +282,19 @@ final class Workloads {
 
   // ---------------------------------------------------------------- 5. AI streaming
 
+  /**
+   * One conversation-profile socket per generation, each its own conversation with a bot.
+   * A warm-up round ({@code --warmup-tokens} words per reply, not measured) runs first on the
+   * same sockets, so the measured round sees a node whose hot paths are compiled, as a node
+   * in service has; then the measured round asks every conversation again.
+   */
   JsonObject aiStreaming() throws Exception {
     int generations = a.integer("generations", 1000);
     int tokensPerReply = a.integer("tokens", 100);
+    int warmupTokens = a.integer("warmup-tokens", 0);
     long intervalMs = a.number("token-interval-ms", 50);
     int usersCount = Math.min(generations, a.integer("users", 100));
     int port = ports.get(0);
-    FakeModelServer provider = new FakeModelServer(vertx, generations, tokensPerReply, intervalMs);
-    int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
-    log("ai: fake OpenAI-compatible provider on " + providerPort);
     Tokens tokens = tokens();
     ChorusRest rest = new ChorusRest(vertx, host, port, tokens);
     List<String> userIds = new ArrayList<>();
@@ -303,23 +307,51 @@ final class Workloads {
     if (bots.failed() + convs.failed() > 0) {
       throw new IllegalStateException("set-up failed: " + bots.firstFailure() + " / " + convs.firstFailure());
     }
+    Deliveries noPayloads = Deliveries.oneNode(new Tracker());
+    Batches.Outcome<ChorusConversationClient> open = Batches.run(generations, 100, g -> ChorusConversationClient.connect(pool, host, port,
+        tokens.token(userIds.get(g % usersCount), false), convs.results().get(g), -1, "stream=true", g, noPayloads)).await();
+    if (open.failed() > 0) {
+      throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
+    }
+    List<ChorusConversationClient> clients = open.results();
+    JsonArray problems = new JsonArray();
+    JsonObject warmup = null;
+    if (warmupTokens > 0) {
+      warmup = aiRound(clients, 1, warmupTokens, intervalMs, problems);
+    }
+    JsonObject step = aiRound(clients, 2, tokensPerReply, intervalMs, problems);
+    if (warmup != null) {
+      step.put("warmup", new JsonObject().put("tokens_per_reply", warmupTokens).put("counts", warmup.getJsonObject("counts"))
+          .put("seconds", warmup.getDouble("seconds")));
+    }
+    Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
+    rest.close();
+    return header("ai").put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  private static String aiMessageId(int round, int generation) {
+    return "ai-" + round + "-" + generation;
+  }
+
+  /** Every socket asks once ({@code message_id} ai-ROUND-G) and its reply streams from a fresh fake provider. */
+  private JsonObject aiRound(List<ChorusConversationClient> clients, int round, int tokensPerReply, long intervalMs,
+      JsonArray problems) throws Exception {
+    int generations = clients.size();
+    FakeModelServer provider = new FakeModelServer(vertx, generations, tokensPerReply, intervalMs);
+    int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
+    log("ai: round " + round + ": fake OpenAI-compatible provider on " + providerPort + ", " + tokensPerReply + " tokens per reply");
     Tracker tracker = new Tracker();
-    Deliveries deliveries = Deliveries.oneNode(tracker);
     Latency added = new Latency();
     Latency firstDelta = new Latency();
+    Timeline timeline = new Timeline(System.nanoTime());
     LongAdder resumed = new LongAdder();
     LongAdder replies = new LongAdder();
     LongAdder resends = new LongAdder();
     long[] sentAt = new long[generations];
     ConcurrentHashMap<Long, Boolean> seen = new ConcurrentHashMap<>();
-    Batches.Outcome<ChorusConversationClient> open = Batches.run(generations, 100, g -> ChorusConversationClient.connect(pool, host, port,
-        tokens.token(userIds.get(g % usersCount), false), convs.results().get(g), -1, "stream=true", g, deliveries)).await();
-    if (open.failed() > 0) {
-      throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
-    }
-    List<ChorusConversationClient> clients = open.results();
     for (ChorusConversationClient client : clients) {
       int g = client.index();
+      String messageId = aiMessageId(round, g);
       client.otherFrames(frame -> {
         long now = System.nanoTime();
         switch (frame.getString("type", "")) {
@@ -342,6 +374,7 @@ final class Workloads {
             long emitted = provider.emittedAt((int) gt[0], (int) gt[1]);
             if (emitted > 0) {
               added.recordNanos(now - emitted);
+              timeline.recordNanos(now, now - emitted);
             }
             if (gt[1] == 1) {
               firstDelta.recordNanos(now - sentAt[g]);
@@ -352,7 +385,7 @@ final class Workloads {
           case "error" -> {
             if ("MESSAGE_ERROR".equals(frame.getString("code"))) {
               resends.increment();
-              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g), "ai-" + g));
+              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g), messageId));
             }
           }
           default -> { }
@@ -365,13 +398,14 @@ final class Workloads {
       int g = (int) i;
       sentAt[g] = System.nanoTime();
       tracker.sent(new Payload(g, 0, sentAt[g]), tokensPerReply);
-      clients.get(g).sendText(FakeModelServer.prompt(g), "ai-" + g);
+      clients.get(g).sendText(FakeModelServer.prompt(g), aiMessageId(round, g));
     });
     long deadline = System.currentTimeMillis() + tokensPerReply * intervalMs + a.number("drain-ms", 30_000);
     while (System.currentTimeMillis() < deadline && replies.sum() < generations) {
       Thread.sleep(200);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    provider.close().await();
     JsonObject step = new JsonObject().put("label", generations + " generations x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
         .put("generations", generations).put("tokens_per_reply", tokensPerReply).put("token_interval_ms", intervalMs)
         .put("counts", tracker.counts.toJson().put("replies_stored", replies.sum()).put("resumed_deltas", resumed.sum())
@@ -379,16 +413,14 @@ final class Workloads {
         .put("errors", tracker.errorsJson())
         .put("ack_latency", tracker.ackLatency.toJson())
         .put("delivery_latency", added.toJson())
+        .put("delivery_timeline", timeline.toJson())
         .put("first_delta_latency", firstDelta.toJson())
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))
         .put("seconds", Latency.round(seconds));
-    JsonArray problems = new JsonArray();
-    tracker.counts.problems(false).forEach(problems::add);
-    Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
-    provider.close().await();
-    rest.close();
-    return header("ai").put("steps", new JsonArray().add(step)).put("problems", problems);
+    String prefix = round == 1 ? "warm-up round: " : "";
+    tracker.counts.problems(false).forEach(problem -> problems.add(prefix + problem));
+    return step;
   }
 
   // ---------------------------------------------------------------- 6. reconnect storm

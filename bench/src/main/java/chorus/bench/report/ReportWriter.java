@@ -486,7 +486,25 @@ public final class ReportWriter {
         c.getLong("expected_deliveries"), c.getLong("delivered"), c.getLong("duplicates"), c.getLong("replies_stored"), s.getDouble("deltas_per_s"),
         l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms"), l.getDouble("max_ms"), first.getDouble("p50_ms"), first.getDouble("p99_ms")));
     md.append("Errors: ").append(s.getJsonObject("errors").encode()).append("\n\n");
+    JsonObject warmup = s.getJsonObject("warmup");
+    if (warmup != null) {
+      JsonObject wc = warmup.getJsonObject("counts");
+      md.append(String.format(Locale.ROOT, "Measured after a warm-up round on the same sockets and node (every conversation asked once, "
+          + "%d tokens per reply, not in the figures; %d of %d deltas and %d of %d replies arrived in it, in %.1f s), so the JIT "
+          + "has compiled the streaming path as it has on a node in service.\n\n",
+          warmup.getInteger("tokens_per_reply"), wc.getLong("delivered"), wc.getLong("expected_deliveries"),
+          wc.getLong("replies_stored"), wc.getLong("sent"), warmup.getDouble("seconds")));
+    }
     chart(md, "ai-added-latency.svg", new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true).add("Chorus", curve(l)));
+    List<double[]> p50 = new ArrayList<>();
+    List<double[]> p99 = new ArrayList<>();
+    for (Object o : s.getJsonArray("delivery_timeline", new JsonArray())) {
+      JsonArray row = (JsonArray) o; // second, count, p50, p99
+      p50.add(new double[] {row.getDouble(0), row.getDouble(2)});
+      p99.add(new double[] {row.getDouble(0), row.getDouble(3)});
+    }
+    chart(md, "ai-added-latency-timeline.svg", new SvgChart("AI streaming: added latency by second of the measured round", "second", "ms", false)
+        .add("p50", p50).add("p99", p99));
     boolean full = s.getInteger("provider_max_concurrent") >= 1000;
     goals.add(new String[] {"5 AI streaming", "1,000 concurrent generations, added latency p99 < 5 ms",
         String.format(Locale.ROOT, "%d concurrent, p99 %.2f ms", s.getInteger("provider_max_concurrent"), l.getDouble("p99_ms")),
