@@ -8,6 +8,7 @@ import io.vertx.core.http.ServerWebSocket;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ public final class NodeSockets {
   /** Each open socket with its profile and when it was admitted. */
   private final Map<ServerWebSocket, Admitted> open = new IdentityHashMap<>();
   private final GatewayMeters meters;
+  private final long sweepIntervalMs;
   private long sweepTimer = -1;
 
   private boolean draining;
@@ -52,6 +54,8 @@ public final class NodeSockets {
     final long atNanos;
     final Promise<Void> released = Promise.promise();
     Runnable goAway;
+    /** When a sweep first saw it closing (0: not yet): a close handshake is not a missed release. */
+    long closingSeenNanos;
 
     Admitted(String profile, long atNanos) {
       this.profile = profile;
@@ -60,10 +64,16 @@ public final class NodeSockets {
   }
 
   public NodeSockets(Vertx vertx, SocketLimits limits, GatewayMeters meters) {
+    this(vertx, limits, meters, SWEEP_INTERVAL_MS);
+  }
+
+  /** With the safety sweep every {@code sweepIntervalMs} (tests make it short). */
+  public NodeSockets(Vertx vertx, SocketLimits limits, GatewayMeters meters, long sweepIntervalMs) {
     this.vertx = vertx;
     this.meters = meters;
     this.max = limits.maxSocketsPerNode();
     this.closeGraceMs = limits.closeGraceMs();
+    this.sweepIntervalMs = sweepIntervalMs;
   }
 
   /**
@@ -174,15 +184,32 @@ public final class NodeSockets {
 
   private void startSweeping() {
     if (sweepTimer == -1) {
-      sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> sweep());
+      sweepTimer = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
     }
   }
 
+  /**
+   * Counts down sockets closed without their close handler having run. {@code isClosed()} is
+   * true from the first close frame, while the close handshake still runs (bounded by
+   * limits.closeGraceMs, after which the connection is cut and the handler runs); so a socket
+   * is released here only once it has been closing for longer than that.
+   */
   private synchronized void sweep() {
-    List<ServerWebSocket> closed = open.keySet().stream().filter(ServerWebSocket::isClosed).toList();
-    closed.forEach(this::release);
-    if (!closed.isEmpty()) {
-      log.warn("released {} closed sockets a profile had not released", closed.size());
+    long now = System.nanoTime();
+    List<ServerWebSocket> missed = new java.util.ArrayList<>();
+    open.forEach((ws, admitted) -> {
+      if (!ws.isClosed()) {
+        return;
+      }
+      if (admitted.closingSeenNanos == 0) {
+        admitted.closingSeenNanos = now;
+      } else if (now - admitted.closingSeenNanos > TimeUnit.MILLISECONDS.toNanos(closeGraceMs)) {
+        missed.add(ws);
+      }
+    });
+    missed.forEach(this::release);
+    if (!missed.isEmpty()) {
+      log.warn("released {} sockets closed for over {} ms that a profile had not released", missed.size(), closeGraceMs);
     }
   }
 
