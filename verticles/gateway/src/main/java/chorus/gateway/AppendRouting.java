@@ -20,8 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * (any persistence role).
  */
 public final class AppendRouting {
-  /** A role not heard from for this long (three announcements missed) is not chosen. */
-  static final long FORGET_AFTER_MS = 3500;
+  /**
+   * A role not heard from for this long (ten announcements missed) is not chosen. A role that
+   * stopped or died is forgotten sooner, at the first append its address refuses
+   * ({@link #unreachable}); this only catches one that went quiet. It is long so that a node
+   * stalled for a few seconds (a pause, a busy machine) does not move its conversations.
+   */
+  static final long FORGET_AFTER_MS = 10_000;
 
   /** A persistence role's append address, and when it was last heard from. */
   private record Heard(String address, long nanos) {}
@@ -57,6 +62,15 @@ public final class AppendRouting {
       }
     }
     return chosenRole == null ? Addresses.APPEND : chosenRole.address();
+  }
+
+  /**
+   * The role at this address has no handler any more (it stopped, or its node left the
+   * cluster): forget it now, so that every gateway moves its conversations to the same next
+   * role at once, not each at its own next announcement check. Heard from again, it is back.
+   */
+  public void unreachable(String address) {
+    heard.entrySet().removeIf(role -> role.getValue().address().equals(address));
   }
 
   /** A 64-bit finalizer (SplitMix64's): nearby inputs give unrelated scores. */

@@ -40,9 +40,11 @@ final class MessageSender {
         .recover(failure -> {
           // that role has just stopped (its addresses go first): any other one will do
           boolean gone = failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
-          return gone && !address.equals(Addresses.APPEND)
-              ? services.vertx().eventBus().<AppendResult>request(Addresses.APPEND, append, services.requestOptions())
-              : Future.failedFuture(failure);
+          if (!gone || address.equals(Addresses.APPEND)) {
+            return Future.failedFuture(failure);
+          }
+          services.appends().unreachable(address);
+          return services.vertx().eventBus().<AppendResult>request(Addresses.APPEND, append, services.requestOptions());
         })
         .map(Message::body)
         .onSuccess(result -> {
