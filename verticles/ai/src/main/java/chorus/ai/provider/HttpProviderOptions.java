@@ -1,6 +1,7 @@
 package chorus.ai.provider;
 
 import io.vertx.core.json.JsonObject;
+import java.util.Set;
 
 /**
  * How the HTTP providers call a model, from the {@code ai} section of the node config:
@@ -14,6 +15,9 @@ import io.vertx.core.json.JsonObject;
  * @param retryMaxMs the longest wait before a retry, also the cap on a server's Retry-After
  * @param maxSseLineBytes the longest server-sent-events line accepted; longer fails with {@code line_too_long}
  * @param promptTokenBudget the estimated tokens (chars / 4) the system prompt and the history may take
+ * @param openaiTokenLimitParameter the body field the {@code openai} provider puts the reply's token
+ *     limit in: {@code max_tokens}, {@code max_completion_tokens}, or {@code auto} (the latter for
+ *     OpenAI itself, the former for any other server; see {@link OpenAiProvider#tokenLimitParameter})
  */
 public record HttpProviderOptions(
     long connectTimeoutMs,
@@ -27,7 +31,9 @@ public record HttpProviderOptions(
     int promptTokenBudget,
     double temperature,
     int maxTokens,
-    int maxConnections) {
+    int maxConnections,
+    String openaiTokenLimitParameter) {
+  static final Set<String> TOKEN_LIMIT_PARAMETERS = java.util.Set.of("auto", "max_tokens", "max_completion_tokens");
 
   public static HttpProviderOptions from(JsonObject ai) {
     HttpProviderOptions options = new HttpProviderOptions(
@@ -42,7 +48,8 @@ public record HttpProviderOptions(
         (int) ConfigValues.longValue(ai, "promptTokenBudget", 4_000L),
         ConfigValues.doubleValue(ai, "temperature", 0.7),
         (int) ConfigValues.longValue(ai, "maxTokens", 1_024L),
-        (int) ConfigValues.longValue(ai, "maxConnections", 64L));
+        (int) ConfigValues.longValue(ai, "maxConnections", 64L),
+        ai.getString("openaiTokenLimitParameter", "auto").strip());
     if (options.connectTimeoutMs <= 0 || options.firstTokenTimeoutMs <= 0 || options.betweenTokensTimeoutMs <= 0
         || options.totalTimeoutMs <= 0 || options.retries < 0 || options.retryBaseMs <= 0 || options.retryMaxMs <= 0
         || options.maxSseLineBytes <= 0 || options.promptTokenBudget <= 0 || options.maxTokens <= 0 || options.maxConnections <= 0) {
@@ -51,6 +58,9 @@ public record HttpProviderOptions(
     }
     if (!(options.temperature >= 0 && options.temperature <= 2)) {
       throw new IllegalArgumentException("ai.temperature must be between 0 and 2");
+    }
+    if (!TOKEN_LIMIT_PARAMETERS.contains(options.openaiTokenLimitParameter)) {
+      throw new IllegalArgumentException("ai.openaiTokenLimitParameter must be auto, max_tokens or max_completion_tokens");
     }
     return options;
   }

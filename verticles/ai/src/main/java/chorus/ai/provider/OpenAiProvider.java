@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 
 /**
  * The OpenAI-compatible chat completions API, streamed: OpenAI itself, and the servers that
@@ -51,9 +52,29 @@ public final class OpenAiProvider extends StreamingHttpProvider {
         .put("model", call.model())
         .put("messages", messages)
         .put("temperature", call.temperature())
-        .put("max_tokens", call.maxTokens())
+        .put(tokenLimitParameter(options.openaiTokenLimitParameter(), call.endpoint()), call.maxTokens())
         .put("stream", true)
         .put("stream_options", new JsonObject().put("include_usage", true));
+  }
+
+  /**
+   * Where the token limit goes. OpenAI has deprecated {@code max_tokens} and its reasoning
+   * models (o-series, GPT-5) refuse it, while every current OpenAI chat model takes
+   * {@code max_completion_tokens}; the compatible servers (Ollama, vLLM, llama.cpp, LM Studio)
+   * have always known {@code max_tokens} and not all of them know the new name. So
+   * {@code auto} sends the new name to api.openai.com and the old one anywhere else.
+   */
+  static String tokenLimitParameter(String configured, Endpoint endpoint) {
+    if (!configured.equals("auto")) {
+      return configured;
+    }
+    String host;
+    try {
+      host = URI.create(endpoint.baseUrl()).getHost();
+    } catch (IllegalArgumentException e) {
+      host = null;
+    }
+    return "api.openai.com".equalsIgnoreCase(host) ? "max_completion_tokens" : "max_tokens";
   }
 
   @Override

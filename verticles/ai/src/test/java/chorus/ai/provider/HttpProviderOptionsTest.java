@@ -1,6 +1,8 @@
 package chorus.ai.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -14,13 +16,20 @@ class HttpProviderOptionsTest {
     // surefire runs in the module directory
     JsonObject ai = new JsonObject(Files.readString(Path.of("../../config/node.json"))).getJsonObject("ai");
     assertEquals(HttpProviderOptions.from(new JsonObject()), HttpProviderOptions.from(ai));
-    assertEquals(new HttpProviderOptions(5_000, 60_000, 30_000, 300_000, 2, 500, 10_000, 1_048_576, 4_000, 0.7, 1_024, 64),
+    assertEquals(new HttpProviderOptions(5_000, 60_000, 30_000, 300_000, 2, 500, 10_000, 1_048_576, 4_000, 0.7, 1_024, 64, "auto"),
         HttpProviderOptions.from(ai));
     assertEquals(OpenAiProvider.DEFAULT_BASE_URL, ai.getString("openaiBaseUrl"));
     assertEquals(OpenAiProvider.DEFAULT_MODEL, ai.getString("openaiModel"));
     assertEquals(AnthropicProvider.DEFAULT_BASE_URL, ai.getString("anthropicBaseUrl"));
     assertEquals(AnthropicProvider.DEFAULT_MODEL, ai.getString("anthropicModel"));
     assertEquals(AnthropicProvider.DEFAULT_VERSION, ai.getString("anthropicVersion"));
+  }
+
+  @Test
+  void anUnknownTokenLimitParameterIsRefusedAtStart() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> HttpProviderOptions.from(new JsonObject().put("openaiTokenLimitParameter", "max_output_tokens")));
+    assertTrue(refused.getMessage().contains("ai.openaiTokenLimitParameter"), refused.getMessage());
   }
 
   @Test

@@ -94,6 +94,25 @@ class OpenAiProviderTest extends FakeServerProviderTest {
   }
 
   @Test
+  void theTokenLimitGoesInTheFieldTheConfigNames() throws Exception {
+    server.then(stream(openAiChunk("ok"), OPENAI_DONE));
+    JsonObject ai = ai("openai", server.baseUrl()).put("openaiTokenLimitParameter", "max_completion_tokens");
+    reply(ai, work("", Map.of("max_tokens", 55), "hi"), new Deltas());
+    JsonObject body = server.received.get(0).body();
+    assertEquals(55, body.getInteger("max_completion_tokens"));
+    assertFalse(body.containsKey("max_tokens"), body::encode);
+  }
+
+  @Test
+  void autoSendsTheNewTokenLimitNameToOpenAiOnlyAndTheOldOneToCompatibleServers() {
+    assertEquals("max_completion_tokens", OpenAiProvider.tokenLimitParameter("auto", new Endpoint("https://api.openai.com/v1", "k")));
+    assertEquals("max_completion_tokens", OpenAiProvider.tokenLimitParameter("auto", new Endpoint("https://API.OpenAI.com/v1/", "k")));
+    assertEquals("max_tokens", OpenAiProvider.tokenLimitParameter("auto", new Endpoint("http://localhost:11434/v1", "")));
+    assertEquals("max_tokens", OpenAiProvider.tokenLimitParameter("auto", new Endpoint("https://api.openai.com.example.net/v1", "k")));
+    assertEquals("max_tokens", OpenAiProvider.tokenLimitParameter("max_tokens", new Endpoint("https://api.openai.com/v1", "k")));
+  }
+
+  @Test
   void globalDefaultsApplyWhenTheBotSetsNothingAndALocalServerGetsNoKey() throws Exception {
     server.then(stream(openAiChunk("ok"), OPENAI_DONE));
     JsonObject ai = ai("openai", server.baseUrl()).put("openaiApiKey", "").put("temperature", 0.9).put("maxTokens", 300);
