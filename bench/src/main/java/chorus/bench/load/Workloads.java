@@ -179,6 +179,7 @@ final class Workloads {
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     rest.close();
     return header("roundtrip").put("sockets", sockets).put("users", users).put("rates_asked", new JsonArray(new ArrayList<>(rates)))
+        .put("warmup_ms", warmupMs)
         .put("steps", steps).put("problems", problems);
   }
 
@@ -276,7 +277,7 @@ final class Workloads {
       }
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
-    return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate)
+    return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate).put("warmup_ms", warmupMs)
         .put("steps", steps).put("problems", problems);
   }
 
@@ -284,8 +285,8 @@ final class Workloads {
 
   /**
    * One conversation-profile socket per generation, each its own conversation with a bot.
-   * A warm-up round ({@code --warmup-tokens} words per reply, not measured) runs first on the
-   * same sockets, so the measured round sees a node whose hot paths are compiled, as a node
+   * Warm-up rounds ({@code --warmup-rounds}, each {@code --warmup-tokens} words per reply, not
+   * measured) run first on the same sockets, so the measured round sees a node whose hot paths are compiled, as a node
    * in service has; then the measured round asks every conversation again.
    */
   JsonObject aiStreaming() throws Exception {
@@ -315,14 +316,19 @@ final class Workloads {
     }
     List<ChorusConversationClient> clients = open.results();
     JsonArray problems = new JsonArray();
-    JsonObject warmup = null;
-    if (warmupTokens > 0) {
-      warmup = aiRound(clients, 1, warmupTokens, intervalMs, problems);
+    int warmupRounds = warmupTokens > 0 ? a.integer("warmup-rounds", 1) : 0;
+    JsonObject warmupCounts = new JsonObject();
+    double warmupSeconds = 0;
+    for (int round = 1; round <= warmupRounds; round++) {
+      JsonObject warm = aiRound(clients, round, true, warmupTokens, intervalMs, problems);
+      warm.getJsonObject("counts").forEach(count -> warmupCounts.put(count.getKey(),
+          warmupCounts.getLong(count.getKey(), 0L) + ((Number) count.getValue()).longValue()));
+      warmupSeconds += warm.getDouble("seconds");
     }
-    JsonObject step = aiRound(clients, 2, tokensPerReply, intervalMs, problems);
-    if (warmup != null) {
-      step.put("warmup", new JsonObject().put("tokens_per_reply", warmupTokens).put("counts", warmup.getJsonObject("counts"))
-          .put("seconds", warmup.getDouble("seconds")));
+    JsonObject step = aiRound(clients, warmupRounds + 1, false, tokensPerReply, intervalMs, problems);
+    if (warmupRounds > 0) {
+      step.put("warmup", new JsonObject().put("rounds", warmupRounds).put("tokens_per_reply", warmupTokens)
+          .put("counts", warmupCounts).put("seconds", warmupSeconds));
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     rest.close();
@@ -334,7 +340,7 @@ final class Workloads {
   }
 
   /** Every socket asks once ({@code message_id} ai-ROUND-G) and its reply streams from a fresh fake provider. */
-  private JsonObject aiRound(List<ChorusConversationClient> clients, int round, int tokensPerReply, long intervalMs,
+  private JsonObject aiRound(List<ChorusConversationClient> clients, int round, boolean warmUp, int tokensPerReply, long intervalMs,
       JsonArray problems) throws Exception {
     int generations = clients.size();
     FakeModelServer provider = new FakeModelServer(vertx, generations, tokensPerReply, intervalMs);
@@ -418,7 +424,7 @@ final class Workloads {
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))
         .put("seconds", Latency.round(seconds));
-    String prefix = round == 1 ? "warm-up round: " : "";
+    String prefix = warmUp ? "warm-up round " + round + ": " : "";
     tracker.counts.problems(false).forEach(problem -> problems.add(prefix + problem));
     return step;
   }

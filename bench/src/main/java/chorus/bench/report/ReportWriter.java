@@ -279,6 +279,7 @@ public final class ReportWriter {
       goals.add(new String[] {"2 round trip", "acked/s > pgbench one-row tps; p99 < 25 ms at 5k msg/s", "not measured", "**not measured**"});
       return;
     }
+    warmupSentence(md, r, "the first rate");
     JsonArray steps = r.getJsonArray("steps");
     md.append("| offered msg/s | sent | acked | refused | lost | acked/s | p50 ms | p99 ms | p99.9 ms | max ms | errors |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
@@ -337,6 +338,16 @@ public final class ReportWriter {
     problems(md, r);
   }
 
+  /** How long the untimed load before the first step ran, when it did (older results do not say). */
+  private static void warmupSentence(StringBuilder md, JsonObject r, String atRate) {
+    long warmupMs = r.getLong("warmup_ms", 0L);
+    if (warmupMs > 0) {
+      md.append(String.format(Locale.ROOT, "Measured after %.0f s of untimed load at %s on the same sockets (a fresh JVM's JIT "
+          + "takes much of these cores for about its first minute; the figures are meant to be a node in service's).\n\n",
+          warmupMs / 1000.0, atRate));
+    }
+  }
+
   private void fanOut(StringBuilder md, String prefix, String title, String workload) throws IOException {
     md.append("## ").append(title).append("\n\n");
     md.append("Conversations (rooms) of N members, every member sending one message a second (so a conversation of 100 makes ")
@@ -348,6 +359,10 @@ public final class ReportWriter {
           .append("two thirds of the deliveries cross nodes.");
     }
     md.append("\n\n");
+    if (results.get(prefix + "-chorus") != null) {
+      // every target gets the same warm-up
+      warmupSentence(md, results.get(prefix + "-chorus"), "the first step's rate, for every server alike,");
+    }
     String[] targets = "crossnode".equals(workload) ? new String[] {"chorus", "socketio"} : new String[] {"chorus", "socketio", "raw"};
     SvgChart ratePlot = new SvgChart(title + ": deliveries/s vs p99", "deliveries/s", "delivery p99 ms", false);
     Map<String, Double> sustained = new TreeMap<>();
@@ -489,11 +504,13 @@ public final class ReportWriter {
     JsonObject warmup = s.getJsonObject("warmup");
     if (warmup != null) {
       JsonObject wc = warmup.getJsonObject("counts");
-      md.append(String.format(Locale.ROOT, "Measured after a warm-up round on the same sockets and node (every conversation asked once, "
-          + "%d tokens per reply, not in the figures; %d of %d deltas and %d of %d replies arrived in it, in %.1f s), so the JIT "
+      int rounds = warmup.getInteger("rounds", 1);
+      md.append(String.format(Locale.ROOT, "Measured after %s on the same sockets and node (every conversation asked once a round, "
+          + "%d tokens per reply, not in the figures; %d of %d deltas and %d of %d replies arrived in %s, in %.1f s), so the JIT "
           + "has compiled the streaming path as it has on a node in service.\n\n",
-          warmup.getInteger("tokens_per_reply"), wc.getLong("delivered"), wc.getLong("expected_deliveries"),
-          wc.getLong("replies_stored"), wc.getLong("sent"), warmup.getDouble("seconds")));
+          rounds == 1 ? "a warm-up round" : rounds + " warm-up rounds", warmup.getInteger("tokens_per_reply"),
+          wc.getLong("delivered"), wc.getLong("expected_deliveries"),
+          wc.getLong("replies_stored"), wc.getLong("sent"), rounds == 1 ? "it" : "them", warmup.getDouble("seconds")));
     }
     chart(md, "ai-added-latency.svg", new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true).add("Chorus", curve(l)));
     List<double[]> p50 = new ArrayList<>();

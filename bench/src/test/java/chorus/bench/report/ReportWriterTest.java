@@ -74,7 +74,7 @@ class ReportWriterTest {
   @Test
   void theReportStatesGoalsPlainlyAndNamesWhatDidNotRun(@TempDir Path dir) throws Exception {
     Map<String, JsonObject> results = new TreeMap<>();
-    results.put("roundtrip", new JsonObject().put("workload", "roundtrip").put("problems", new JsonArray())
+    results.put("roundtrip", new JsonObject().put("workload", "roundtrip").put("problems", new JsonArray()).put("warmup_ms", 60_000)
         .put("steps", new JsonArray().add(step(1000, 10, 10, 0, 0, 0)).add(step(5000, 30, 30, 0, 0, 0))));
     results.put("pgbench", new JsonObject().put("clients", 8).put("one_row", "tps=900 rows_per_s=900 latency_avg_ms=8")
         .put("batched", "tps=50 rows_per_s=5000 latency_avg_ms=100"));
@@ -85,6 +85,7 @@ class ReportWriterTest {
     assertTrue(md.contains("| 2 round trip | p99 < 25 ms at 5,000 msg/s | p99 30.0 ms | **not met** |"), md);
     assertTrue(md.contains("Highest offered rate held with p99 under 50 ms and nothing lost: **5000 msg/s**"), md);
     assertTrue(md.contains("reconnect: **not run**: needs nginx"), md);
+    assertTrue(md.contains("Measured after 60 s of untimed load at the first rate"), md);
     assertTrue(md.contains("| 1 idle | 50,000 sockets, <= 20 KiB heap each | not measured | **not measured** |"), md);
     assertTrue(Files.readString(dir.resolve("roundtrip-latency.svg")).startsWith("<svg"));
     assertFalse(md.contains("NaN"));
