@@ -16,6 +16,12 @@ public final class Addresses {
    * gateways send all appends of one conversation to one of them ({@link #appendAt}).
    */
   public static final String PERSISTENCE_ALIVE = "chorus.persistence.alive";
+  /**
+   * Published (no body) by a gateway that has just started listening for {@link #PERSISTENCE_ALIVE}:
+   * every persistence role announces itself at once, so a new gateway does not route by a
+   * partial view for up to a second.
+   */
+  public static final String PERSISTENCE_ALIVE_QUERY = "chorus.persistence.alive.query";
   public static final String CONNECT_CONTEXT = "chorus.persistence.connect-context";
   public static final String HISTORY = "chorus.persistence.history";
   public static final String CREATE_BOT = "chorus.persistence.bot.create";

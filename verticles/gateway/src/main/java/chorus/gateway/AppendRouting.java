@@ -38,7 +38,7 @@ public final class AppendRouting {
     vertx.eventBus().<PersistenceAlive>consumer(Addresses.PERSISTENCE_ALIVE, message -> {
       String instance = message.body().nodeInstance();
       heard.put(instance, new Heard(Addresses.appendAt(instance), System.nanoTime()));
-    });
+    }).completion().onSuccess(listening -> vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE_QUERY, null));
   }
 
   /** The address to send an append of this conversation to. */

@@ -191,7 +191,8 @@ public class PersistenceVerticle extends VerticleBase {
   }
 
   /**
-   * Tells the gateways this role is up, now and every {@value #ALIVE_INTERVAL_MS} ms: they send
+   * Tells the gateways this role is up, now, every {@value #ALIVE_INTERVAL_MS} ms and when a
+   * gateway that has just started asks ({@code PERSISTENCE_ALIVE_QUERY}): they send
    * each conversation's appends to one persistence role, so that one batcher, not one per
    * node, writes a conversation, and its appends are committed together instead of queueing
    * on the conversation's row lock from every node. (The timer is the verticle's: it stops
@@ -201,6 +202,12 @@ public class PersistenceVerticle extends VerticleBase {
     PersistenceAlive alive = new PersistenceAlive(config.nodeInstance());
     vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
     vertx.setPeriodic(ALIVE_INTERVAL_MS, timer -> {
+      if (served.isOpen()) {
+        vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
+      }
+    });
+    // a gateway that has just started asks, rather than route by a partial view until the next tick
+    vertx.eventBus().consumer(Addresses.PERSISTENCE_ALIVE_QUERY, query -> {
       if (served.isOpen()) {
         vertx.eventBus().publish(Addresses.PERSISTENCE_ALIVE, alive);
       }
