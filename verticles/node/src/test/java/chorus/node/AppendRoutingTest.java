@@ -8,6 +8,7 @@ import chorus.node.support.TestCluster;
 import chorus.node.support.WsClient;
 import chorus.shared.Addresses;
 import chorus.shared.bus.MessageAppended;
+import chorus.shared.bus.PersistenceAlive;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,8 +53,17 @@ class AppendRoutingTest {
         }).completion());
       }
 
-      // every persistence role says it is up once a second: until each gateway has heard all
-      // three, a gateway may still pick another one
+      // until each gateway has heard all three roles, a gateway may still pick another one; a
+      // listener of the test's own on each node hears what that node's gateway (listening since
+      // before) hears, so once each has heard all three, so has each gateway
+      Map<Integer, Set<String>> heardOn = new ConcurrentHashMap<>();
+      for (int node = 0; node < 3; node++) {
+        int on = node;
+        Await.result(cluster.node(node).vertx().eventBus().<PersistenceAlive>consumer(Addresses.PERSISTENCE_ALIVE,
+            alive -> heardOn.computeIfAbsent(on, n -> ConcurrentHashMap.newKeySet()).add(alive.body().nodeInstance())).completion());
+      }
+      Await.until("every node has heard the three persistence roles", Duration.ofSeconds(10),
+          () -> heardOn.values().stream().filter(roles -> roles.size() == 3).count() == 3);
       int[] sent = {0};
       Await.until("all three gateways send to one role", Duration.ofSeconds(10),
           () -> roles(committedBy, sendRound(sockets, sockets, "probe", sent)).size() == 1);

@@ -234,16 +234,32 @@ public final class TestCluster implements AutoCloseable {
     if (body != null) {
       options.putHeader("Content-Type", "application/json");
     }
-    // Once in about ten CI runs a request waited for a connection for the whole 30 s (no log
-    // line on the server; cause not found, a pool slot never freed is suspected). Each request
-    // gets a client of its own (no pool state carried between requests), and one that obtains
-    // no connection or no answer within 10 s is tried once more, saying so; a second failure fails.
+    // Once in about ten CI runs a request waited for the whole 30 s, with no log line on the
+    // server, and neither the connect nor the idle timeout fired (cause not found). Each request
+    // gets a client of its own (no pool state carried between requests); one that fails or has
+    // no answer within 12 s, timed by this thread rather than by the client, is tried once more
+    // with the event loops' stacks printed, so that the next occurrence says where it stuck.
     options.setConnectTimeout(10_000).setIdleTimeout(10_000);
-    Future<HttpResult> result = send(options, body).recover(silence -> {
-      System.err.println("TestCluster: no response to " + method + " " + uri + " (" + silence + "); trying once more");
-      return send(options, body);
+    try {
+      return Await.result(send(options, body), Duration.ofSeconds(12));
+    } catch (AssertionError silence) {
+      System.err.println("TestCluster: no response to " + method + " " + uri + " (" + silence.getMessage() + "); trying once more. "
+          + "Event loops:\n" + eventLoopStacks());
+      return Await.result(send(options, body), Duration.ofSeconds(20));
+    }
+  }
+
+  private static String eventLoopStacks() {
+    StringBuilder stacks = new StringBuilder();
+    Thread.getAllStackTraces().forEach((thread, frames) -> {
+      if (thread.getName().startsWith("vert.x-eventloop")) {
+        stacks.append(thread.getName()).append(" ").append(thread.getState()).append('\n');
+        for (int i = 0; i < Math.min(frames.length, 12); i++) {
+          stacks.append("    at ").append(frames[i]).append('\n');
+        }
+      }
     });
-    return Await.result(result);
+    return stacks.toString();
   }
 
   private Future<HttpResult> send(RequestOptions options, Buffer body) {
