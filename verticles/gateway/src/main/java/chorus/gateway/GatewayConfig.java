@@ -12,6 +12,7 @@ public record GatewayConfig(
     String nodeInstance,
     String host,
     int port,
+    int instances,
     JsonObject jwt,
     String cookieName,
     Set<String> allowedOrigins,
@@ -45,6 +46,9 @@ public record GatewayConfig(
     long requestAttemptMs) {
 
   public GatewayConfig {
+    if (instances < 1) {
+      throw new IllegalArgumentException("http.instances must be at least 1 (or 0 in the config: one per CPU core), got " + instances);
+    }
     content.checkFits(maxFrameBytes);
     if (drainSpreadMs < 0) {
       throw new IllegalArgumentException("drain.spreadMs must not be negative");
@@ -69,6 +73,7 @@ public record GatewayConfig(
         node.getString("instance", node.getString("id", "node")),
         http.getString("host", "0.0.0.0"),
         http.getInteger("port", 8080),
+        instances(http.getInteger("instances", 0)),
         config.getJsonObject("jwt", new JsonObject()),
         auth.getString("cookieName", "lykke_auth"),
         commaSeparated(auth.getString("allowedOrigins", "")),
@@ -100,6 +105,11 @@ public record GatewayConfig(
         limits.getInteger("connectHistoryMax", 50),
         config.getJsonObject("drain", new JsonObject()).getLong("spreadMs", 5000L),
         limits.getLong("requestAttemptMs", 2000L));
+  }
+
+  /** {@code http.instances}: gateway event loops; 0 means one per CPU core. */
+  private static int instances(int configured) {
+    return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
   }
 
   private static Set<String> commaSeparated(String value) {

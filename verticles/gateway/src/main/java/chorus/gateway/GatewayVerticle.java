@@ -1,52 +1,51 @@
 package chorus.gateway;
 
-import chorus.gateway.auth.Authenticator;
-import chorus.gateway.auth.JwtKeys;
-import chorus.gateway.feed.ConversationFeeds;
-import chorus.gateway.profile.ConversationProfile;
-import chorus.gateway.profile.SocketServices;
-import chorus.gateway.profile.SurveyProfile;
-import chorus.gateway.profile.UserProfile;
-import chorus.gateway.rest.AdminApi;
-import chorus.gateway.rest.RestApi;
 import chorus.gateway.socket.NodeSockets;
-import chorus.shared.Addresses;
 import chorus.shared.bus.PayloadCodecs;
-import chorus.shared.bus.Ping;
 import chorus.shared.metrics.NodeMetrics;
 import chorus.shared.node.NodeControl;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** HTTP and WebSocket front door of a node: authentication, wire profiles, per-socket state, REST, health. */
+/**
+ * HTTP and WebSocket front door of a node: authentication, wire profiles, per-socket state,
+ * REST, health. It runs {@code http.instances} {@link GatewayServer}s, one per event loop, on
+ * the one port (each new connection goes to the next in turn), so a node writes to its sockets
+ * from as many cores as it has; a single event loop capped a node's fan-out. This verticle
+ * holds what is counted or decided once for the node: the open sockets and their cap, the
+ * drain, the meters, the append routing and the presence client (whose token leases are per
+ * user, not per event loop).
+ */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
-
-  /** The survey document's browser test client, a gateway resource (Vert.x resolves it from the classpath). */
-  private static final String SURVEY_TEST_PAGE = "webroot/survey-test.html";
 
   /** The body of a WebSocket upgrade refused because the node drains (a load balancer retries it on another node). */
   public static final String DRAINING_CODE = "DRAINING";
 
+  /** What every instance shares: built once in {@link #start}, safe from any event loop. */
+  record NodeParts(
+      GatewayConfig config,
+      NodeMetrics metrics,
+      NodeControl control,
+      GatewayMeters meters,
+      NodeSockets sockets,
+      RetriedRequests retried,
+      PresenceClient presence,
+      AppendRouting appends,
+      DeliveryOptions requestOptions) {}
+
   private final NodeMetrics metrics;
   private final NodeControl node;
-  private HttpServer server;
-  private ConversationFeeds feeds;
-  private NodeSockets sockets;
-  private long drainSpreadMs;
-  private long requestTimeoutMs;
+  private final List<GatewayServer> servers = new CopyOnWriteArrayList<>();
+  private NodeParts parts;
 
   /**
    * @param metrics the node's meters; {@code GET /metrics} serves their Prometheus text
@@ -60,132 +59,56 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PayloadCodecs.install(vertx);
-    GatewayConfig config = GatewayConfig.from(config());
-    Authenticator authenticator;
+    GatewayConfig config;
     try {
-      authenticator = new Authenticator(JwtKeys.create(vertx, config.jwt()), config.cookieName(), config.allowedOrigins());
+      config = GatewayConfig.from(config());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    DeliveryOptions requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs());
     GatewayMeters meters = new GatewayMeters(metrics.registry(), config.nodeId());
     RetriedRequests retried = new RetriedRequests(vertx, config);
-    feeds = new ConversationFeeds(vertx, config.historyPageSize(), config.gapFillDelayMs(), config.subscriptionSettleMs(), config.tailCheckMs(),
-        retried, meters);
-    PresenceClient presence = new PresenceClient(vertx, config, retried);
-    sockets = new NodeSockets(vertx, config.socketLimits(), meters);
-    drainSpreadMs = config.drainSpreadMs();
-    requestTimeoutMs = config.requestTimeoutMs();
-    SocketServices services = new SocketServices(vertx, config, authenticator, feeds, presence, retried, new AppendRouting(vertx),
-        requestOptions, sockets, meters);
-    ConversationProfile conversationProfile = new ConversationProfile(services);
-    UserProfile userProfile = new UserProfile(services);
-    SurveyProfile surveyProfile = new SurveyProfile(services);
-
-    Router router = Router.router(vertx);
-    // a draining node takes no new socket, on any profile: 503 before the upgrade, which a
-    // load balancer may retry on another node (nginx: proxy_next_upstream http_503)
-    router.route().handler(ctx -> {
-      if (node.draining() && ctx.request().headers().contains("Upgrade", "websocket", true)) {
-        ctx.response().setStatusCode(503).putHeader("content-type", "application/json").putHeader("Retry-After", "1")
-            .end(drainingBody().encode());
-      } else {
-        ctx.next();
-      }
-    });
-    router.get("/api/v1/conversations/:conversation_id/ws")
-        .handler(ctx -> conversationProfile.handle(ctx.request(), ctx.pathParam("conversation_id")));
-    router.get("/ws/auth").handler(ctx -> userProfile.handle(ctx.request()));
-    // after every fixed /ws/... path: a single segment that is not one of them is a survey conversation id.
-    // Only WebSocket upgrades: a plain GET falls through to 404, so /ws/{user_id} (seed 002's insecure
-    // shortcut, not offered) still reads as no such endpoint.
-    router.get("/ws/:conversation_id").handler(ctx -> {
-      if (ctx.request().headers().contains("Upgrade", "websocket", true)) {
-        surveyProfile.handle(ctx.request(), ctx.pathParam("conversation_id"));
-      } else {
-        ctx.next();
-      }
-    });
-    // the browser test client of the survey document, from the gateway's resources
-    router.get("/survey-test.html").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
-        .sendFile(SURVEY_TEST_PAGE).onFailure(ctx::fail));
-    new RestApi(vertx, config, authenticator, requestOptions).mount(router);
-    new AdminApi(config, authenticator, node, sockets).mount(router);
-    mountHealth(router);
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.prometheusText().get()));
-    router.route().last().handler(ctx -> ctx.response().setStatusCode(404)
-        .putHeader("content-type", "application/json").end(RestApi.error("NOT_FOUND", "no such endpoint").encode()));
-    router.errorHandler(500, ctx -> RestApi.fail(ctx, ctx.failure() == null ? new IllegalStateException("failed") : ctx.failure()));
-
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(config.host())
-        .setPort(config.port())
-        // what the kernel may buffer for a client that does not read, besides limits.writeQueueMaxBytes (-1: the OS's)
-        .setSendBufferSize(config.socketLimits().socketSendBufferSize())
-        // frames and whole messages over the limit are refused by the codec; see ConversationSocket for the close
-        .setMaxWebSocketFrameSize(config.maxFrameBytes())
-        .setMaxWebSocketMessageSize(config.maxFrameBytes())
-        // compression stays off: an inflated message could exceed every limit set above
-        .setPerFrameWebSocketCompressionSupported(false)
-        .setPerMessageWebSocketCompressionSupported(false)
-        .setCompressionSupported(false);
-    return userProfile.listenForPresence().compose(v -> conversationProfile.listenForPresence()).compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
-      server = s;
-      log.info("gateway listening on {}:{} node={}", config.host(), s.actualPort(), config.nodeId());
-    });
+    parts = new NodeParts(config, metrics, node, meters, new NodeSockets(vertx, config.socketLimits(), meters), retried,
+        new PresenceClient(vertx, config, retried), new AppendRouting(vertx),
+        new DeliveryOptions().setSendTimeout(config.requestTimeoutMs()));
+    int instances = config.instances();
+    // Vert.x shares one listening socket among servers of a Vertx that ask for the same port;
+    // port 0 would give each its own random port, a negative one is a random port they share
+    int port = config.port() == 0 ? -1 : config.port();
+    List<Future<GatewayServer>> started = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      started.add(deployServer(port));
+    }
+    return Future.all(started).onSuccess(all -> log.info("gateway listening on {}:{} node={} event loops={}", config.host(), actualPort(),
+        config.nodeId(), instances));
   }
 
-  private void mountHealth(Router router) {
-    // live: this process answers HTTP on its event loop, so it is not wedged
-    HealthChecks live = HealthChecks.create(vertx);
-    live.register("event-loop", promise -> promise.complete(Status.OK()));
-    router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(live));
-    HealthChecks ready = HealthChecks.create(vertx);
-    ready.register("database", 3000, promise -> vertx.eventBus()
-        .request(Addresses.DATABASE_PING, new Ping(), new DeliveryOptions().setSendTimeout(2500))
-        .onSuccess(reply -> promise.tryComplete(Status.OK()))
-        .onFailure(e -> promise.tryComplete(Status.KO(new JsonObject().put("reason", "database unreachable: " + e.getMessage())))));
-    ready.register("cluster", 3000, promise -> node.cluster()
-        .onSuccess(cluster -> promise.tryComplete(!cluster.joined()
-            ? Status.KO(new JsonObject().put("reason", "not a member of the cluster"))
-            : !cluster.safe()
-                ? Status.KO(new JsonObject().put("reason", "cluster not safe: partitions are migrating").put("cluster_size", cluster.size()))
-                : Status.OK(new JsonObject().put("cluster_size", cluster.size()))))
-        .onFailure(e -> promise.tryComplete(Status.KO(new JsonObject().put("reason", "cluster state unknown: " + e.getMessage())))));
-    ready.register("draining", promise -> promise.complete(node.draining()
-        ? Status.KO(new JsonObject().put("reason", "node is draining")) : Status.OK()));
-    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
-  }
-
-  /** {@code {"code": "DRAINING", "message": ...}}, the shape of every REST error. */
-  private static JsonObject drainingBody() {
-    return RestApi.error(DRAINING_CODE, "this node is draining; connect again (another node will take the connection)");
+  /** A child deployment: undeployed with this verticle. */
+  private Future<GatewayServer> deployServer(int port) {
+    GatewayServer server = new GatewayServer(parts, port);
+    return vertx.deployVerticle(server, new DeploymentOptions().setConfig(config())).map(id -> {
+      servers.add(server);
+      return server;
+    });
   }
 
   /**
    * The node drains: every open socket is sent away (its profile's notice, then close 1012),
    * spread over {@code drain.spreadMs}; new upgrades are already refused (the node says it is
-   * draining). Then the HTTP server stops listening and lets the REST requests under way finish
+   * draining). Then the HTTP servers stop listening and let the REST requests under way finish
    * (at most limits.requestTimeoutMs). Completes when this node holds no connection. Callable
    * from any thread.
    */
   public Future<Void> drain() {
     Promise<Void> drained = Promise.promise();
-    context.runOnContext(v -> sockets.drain(drainSpreadMs)
-        .compose(closed -> server == null ? Future.<Void>succeededFuture() : server.shutdown(requestTimeoutMs, TimeUnit.MILLISECONDS))
+    context.runOnContext(v -> parts.sockets().drain(parts.config().drainSpreadMs())
+        .compose(closed -> Future.all(servers.stream().map(server -> server.shutdown(parts.config().requestTimeoutMs())).toList()))
+        .<Void>mapEmpty()
         .onComplete(drained));
     return drained.future();
   }
 
-  /** The port actually bound (useful when configured as 0). */
+  /** The port actually bound (useful when configured as 0), or -1 before the gateway listens. */
   public int actualPort() {
-    return server == null ? -1 : server.actualPort();
-  }
-
-  @Override
-  public Future<?> stop() {
-    return feeds == null ? Future.succeededFuture() : feeds.closeAll();
+    return servers.isEmpty() ? -1 : servers.get(0).actualPort();
   }
 }

@@ -58,6 +58,7 @@ public final class AdminApi {
           .put("state", node.draining() ? "draining" : "ready")
           .put("cluster_size", cluster.size())
           .put("sockets", perProfile)
+          .put("sockets_by_event_loop", new JsonObject(new java.util.TreeMap<String, Object>(sockets.openByEventLoop())))
           .put("uptime_ms", node.uptimeMs()));
     }).onFailure(e -> RestApi.fail(ctx, e));
   }

@@ -1,6 +1,7 @@
 package chorus.gateway.socket;
 
 import chorus.gateway.GatewayMeters;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -23,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * released as well. Release is idempotent (a socket is counted while it is in the set), so
  * every admitted socket is counted down exactly once; a periodic sweep of closed sockets
  * catches a profile that forgot to release.
+ *
+ * <p>One per node, shared by every gateway event loop: each socket remembers the context it
+ * was admitted on (its own), and is sent away on that context when the node drains.
  */
 public final class NodeSockets {
   private static final Logger log = LoggerFactory.getLogger(NodeSockets.class);
@@ -48,9 +52,12 @@ public final class NodeSockets {
 
   private boolean draining;
 
-  /** An open socket: its profile, when it was admitted, how its profile tells it to go elsewhere, and its close. */
+  /** An open socket: its profile, its event loop, when it was admitted, how its profile tells it to go elsewhere, and its close. */
   private static final class Admitted {
     final String profile;
+    /** The socket's context (null when admitted off a Vert.x thread, as a test may) and its event loop's name. */
+    final Context context;
+    final String eventLoop;
     final long atNanos;
     final Promise<Void> released = Promise.promise();
     Runnable goAway;
@@ -59,6 +66,8 @@ public final class NodeSockets {
 
     Admitted(String profile, long atNanos) {
       this.profile = profile;
+      this.context = Vertx.currentContext();
+      this.eventLoop = Thread.currentThread().getName();
       this.atNanos = atNanos;
     }
   }
@@ -157,7 +166,10 @@ public final class NodeSockets {
   }
 
   private void goAway(ServerWebSocket ws, Admitted admitted) {
-    if (ws.isClosed()) {
+    if (admitted.context != null && Vertx.currentContext() != admitted.context) {
+      // the profile's state belongs to the socket's event loop
+      admitted.context.runOnContext(v -> goAway(ws, admitted));
+    } else if (ws.isClosed()) {
       release(ws);
     } else if (admitted.goAway != null) {
       admitted.goAway.run();
@@ -170,6 +182,13 @@ public final class NodeSockets {
   public synchronized Map<String, Integer> openByProfile() {
     Map<String, Integer> counts = new java.util.TreeMap<>();
     open.values().forEach(admitted -> counts.merge(admitted.profile, 1, Integer::sum));
+    return counts;
+  }
+
+  /** Open sockets per gateway event loop (thread name): how evenly the node spreads them over its cores. */
+  public synchronized Map<String, Integer> openByEventLoop() {
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    open.values().forEach(admitted -> counts.merge(admitted.eventLoop, 1, Integer::sum));
     return counts;
   }
 
