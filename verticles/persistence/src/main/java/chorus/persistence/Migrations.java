@@ -17,6 +17,7 @@ final class Migrations {
     return Flyway.configure(Migrations.class.getClassLoader())
         .dataSource(config.jdbcUrl(), options.getUser(), options.getPassword())
         .locations("classpath:db/migration")
+        .schemas(config.schema())
         .load()
         .migrate();
   }

@@ -9,9 +9,11 @@ import io.vertx.pgclient.PgConnectOptions;
  * may arrive as strings (environment overrides), so numbers and booleans are parsed leniently.
  *
  * @param url a {@code postgresql://user:pass@host:port/db} URL; when non-empty it wins over the separate fields
+ * @param schema the schema Chorus's tables live in (created by the migrations when missing)
  * @param poolSize connections for everything but appends
  * @param appendConnections how many append transactions run at once, each on a connection of its own (besides poolSize)
  * @param appendBatchMax the most appends one transaction commits together (see {@link AppendBatcher})
+ * @param appendPlanLifetimeMs how long an append connection (and the plans PostgreSQL made on it) is used before it is replaced
  * @param requestTimeoutMs limits.requestTimeoutMs: past it a caller has given up on its request, so a stop waits no longer
  */
 public record PersistenceConfig(
@@ -21,9 +23,11 @@ public record PersistenceConfig(
     String database,
     String user,
     String password,
+    String schema,
     int poolSize,
     int appendConnections,
     int appendBatchMax,
+    int appendPlanLifetimeMs,
     boolean migrate,
     int historyPageSize,
     int historyPageMax,
@@ -32,6 +36,9 @@ public record PersistenceConfig(
     String nodeInstance) {
 
   public PersistenceConfig {
+    if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new IllegalArgumentException("pg.schema must be a lower-case SQL identifier, got '" + schema + "'");
+    }
     if (poolSize < 1) {
       throw new IllegalArgumentException("pg.poolSize must be at least 1, got " + poolSize);
     }
@@ -40,6 +47,9 @@ public record PersistenceConfig(
     }
     if (appendBatchMax < 1) {
       throw new IllegalArgumentException("pg.appendBatchMax must be at least 1, got " + appendBatchMax);
+    }
+    if (appendPlanLifetimeMs < 1) {
+      throw new IllegalArgumentException("pg.appendPlanLifetimeMs must be positive, got " + appendPlanLifetimeMs);
     }
     if (historyPageMax < 1 || historyPageSize < 1 || historyPageSize > historyPageMax) {
       throw new IllegalArgumentException("limits: need 1 <= historyPageSize <= historyPageMax, got "
@@ -58,9 +68,11 @@ public record PersistenceConfig(
         string(pg, "database", "chorus"),
         string(pg, "user", "chorus"),
         string(pg, "password", "chorus"),
+        string(pg, "schema", "public"),
         integer(pg, "poolSize", 8),
         integer(pg, "appendConnections", 4),
         integer(pg, "appendBatchMax", 64),
+        integer(pg, "appendPlanLifetimeMs", 60_000),
         bool(pg, "migrate", true),
         integer(limits, "historyPageSize", 100),
         integer(limits, "historyPageMax", 500),
@@ -72,10 +84,9 @@ public record PersistenceConfig(
 
   /** Where the reactive client connects: the URL when given, else the separate fields. */
   public PgConnectOptions connectOptions() {
-    if (!url.isBlank()) {
-      return PgConnectOptions.fromUri(url);
-    }
-    return new PgConnectOptions().setHost(host).setPort(port).setDatabase(database).setUser(user).setPassword(password);
+    PgConnectOptions options = !url.isBlank() ? PgConnectOptions.fromUri(url)
+        : new PgConnectOptions().setHost(host).setPort(port).setDatabase(database).setUser(user).setPassword(password);
+    return options.addProperty("search_path", schema);
   }
 
   /** The same database for Flyway's JDBC driver, derived from {@link #connectOptions()} so that both always agree. */

@@ -135,10 +135,22 @@ public class PersistenceVerticle extends VerticleBase {
           .build();
       // appends have connections of their own, on which PostgreSQL plans the APPEND statement
       // once (a generic plan) instead of again for every message: measured, planning it each
-      // time cost three times its execution and capped a node's messages per second
+      // time cost three times its execution and capped a node's messages per second.
+      // A generic plan is made from the statistics of its first execution and then kept for
+      // the connection's life; made on a new (empty) database it hashed whole tables (every
+      // message, to check a batch's client ids) and each append grew slower with the table.
+      // An append touches a few rows by key, at any size of the data, so its connections
+      // plan with index lookups only, and are replaced every pg.appendPlanLifetimeMs so that
+      // their plans are made again from the data as it is (which index is the key's depends
+      // on the statistics too).
       appendPool = PgBuilder.pool()
-          .with(new PoolOptions().setMaxSize(config.appendConnections()))
-          .connectingTo(preparedOnce(config.connectOptions()).addProperty("plan_cache_mode", "force_generic_plan"))
+          .with(new PoolOptions().setMaxSize(config.appendConnections())
+              .setMaxLifetime(config.appendPlanLifetimeMs()).setMaxLifetimeUnit(TimeUnit.MILLISECONDS))
+          .connectingTo(preparedOnce(config.connectOptions())
+              .addProperty("plan_cache_mode", "force_generic_plan")
+              .addProperty("enable_seqscan", "off")
+              .addProperty("enable_hashjoin", "off")
+              .addProperty("enable_mergejoin", "off"))
           .using(vertx)
           .build();
       messages = new MessageStore(pool, appendPool, config);

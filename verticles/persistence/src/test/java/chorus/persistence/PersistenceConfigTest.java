@@ -50,6 +50,16 @@ class PersistenceConfigTest {
   }
 
   @Test
+  void theSchemaIsTheSearchPathAndMustBeAPlainIdentifier() {
+    assertEquals("public", PersistenceConfig.from(new JsonObject()).connectOptions().getProperties().get("search_path"));
+    PersistenceConfig chat = PersistenceConfig.from(new JsonObject().put("pg", new JsonObject().put("schema", "chat_1")));
+    assertEquals("chat_1", chat.connectOptions().getProperties().get("search_path"));
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PersistenceConfig.from(new JsonObject().put("pg", new JsonObject().put("schema", "chat; drop table messages"))));
+    assertTrue(refused.getMessage().contains("pg.schema"), refused::getMessage);
+  }
+
+  @Test
   void historyLimitIsClamped() {
     PersistenceConfig config = PersistenceConfig.from(new JsonObject()
         .put("limits", new JsonObject().put("historyPageSize", 10).put("historyPageMax", 50)));
