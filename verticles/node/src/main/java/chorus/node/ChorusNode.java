@@ -81,7 +81,7 @@ public final class ChorusNode {
     HazelcastClusterManager clusterManager;
     HazelcastSetup.completeFuturesOnPooledThreads();
     try {
-      clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cluster, nodeInstance));
+      clusterManager = new LiveNodesClusterManager(HazelcastSetup.build(cluster, nodeInstance));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
