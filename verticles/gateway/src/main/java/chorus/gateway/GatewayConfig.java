@@ -104,7 +104,7 @@ public record GatewayConfig(
         ContentConfig.from(config),
         limits.getInteger("connectHistoryMax", 50),
         config.getJsonObject("drain", new JsonObject()).getLong("spreadMs", 5000L),
-        limits.getLong("requestAttemptMs", 2000L));
+        limits.getLong("requestAttemptMs", 5000L));
   }
 
   /** {@code http.instances}: gateway event loops; 0 means one per CPU core. */
