@@ -107,8 +107,12 @@ class QueryBudgetTest {
   @Test
   void historyAndPresenceOnConnectCostOneQueryEach() {
     SqlQueryCounter counter = new SqlQueryCounter();
-    // the node's first socket on the conversation makes one settle read: done quickly, before counting
-    try (TestCluster cluster = TestCluster.create(3, config -> config.getJsonObject("delivery").put("tailCheckMs", 0).put("subscriptionSettleMs", 100))) {
+    // the node's first socket on the conversation makes one settle read: done quickly, before
+    // counting. One gateway event loop: each loop's first socket on a conversation makes its own
+    try (TestCluster cluster = TestCluster.create(3, config -> {
+      config.getJsonObject("delivery").put("tailCheckMs", 0).put("subscriptionSettleMs", 100);
+      config.getJsonObject("http").put("instances", 1);
+    })) {
       cluster.addNode(EnumSet.of(NodeRole.GATEWAY, NodeRole.PERSISTENCE, NodeRole.PRESENCE), counter);
       String token = cluster.token(TestCluster.newUserId());
       String conversationId = cluster.newConversation(token, "Budget", "Counts queries.", "survey");
