@@ -82,11 +82,18 @@ class ConversationExtrasTest {
   static void awaitTypingPath(WsClient typist, WsClient... receivers) {
     for (WsClient receiver : receivers) {
       Await.until("typing reaches the receiver", Duration.ofSeconds(10), () -> {
-        // a start and a stop each time: a start while typing is coalesced into nothing
+        // a start and a stop each time: a start while typing is coalesced into nothing. Done
+        // at a start, whose stop is then still to come: a stop alone (its start published
+        // before the path was complete) would leave nothing for the check below
         typist.send(typingStart());
         typist.send(typingStop());
-        JsonObject frame = receiver.poll(Duration.ofMillis(300));
-        return frame != null && "typing_indicator".equals(frame.getString("type"));
+        JsonObject frame;
+        while ((frame = receiver.poll(Duration.ofMillis(300))) != null) {
+          if ("typing_indicator".equals(frame.getString("type")) && frame.getBoolean("is_typing")) {
+            return true;
+          }
+        }
+        return false;
       });
     }
     typist.send(typingStop());
