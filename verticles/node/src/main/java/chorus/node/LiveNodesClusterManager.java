@@ -84,7 +84,7 @@ final class LiveNodesClusterManager extends HazelcastClusterManager {
       // hand the selector every address the node served, without it, before the slow clean-up
       latest.forEach((address, registrations) -> {
         if (registrations.stream().anyMatch(registration -> nodeId.equals(registration.nodeId()))) {
-          update(address, latest.getOrDefault(address, registrations));
+          reannounce(address);
         }
       });
     }
@@ -96,6 +96,17 @@ final class LiveNodesClusterManager extends HazelcastClusterManager {
       remember(address, registrations);
       RegistrationListener listener = selector;
       if (listener != null) {
+        listener.registrationsUpdated(new RegistrationUpdateEvent(address, live(registrations)));
+      }
+    }
+  }
+
+  /** Hands the selector what is known of the address now, under the lock, so a newer update is never replaced by an older list. */
+  private void reannounce(String address) {
+    synchronized (updates) {
+      List<RegistrationInfo> registrations = latest.get(address);
+      RegistrationListener listener = selector;
+      if (registrations != null && listener != null) {
         listener.registrationsUpdated(new RegistrationUpdateEvent(address, live(registrations)));
       }
     }

@@ -167,14 +167,15 @@ final class SocketPlumbing {
 
   /** Queues a frame for the client unless the socket is closed or closing. */
   void send(JsonObject frame) {
-    if (!closed && !ws.isClosed()) {
+    if (!closed) {
       sendEncoded(frame.encode());
     }
   }
 
   /** {@link #send} for a frame encoded already (one encoding shared by many sockets). */
   void sendEncoded(String text) {
-    // the writer asks the socket whether it is closed: once per frame is enough (fan-out profile: a lock each time)
+    // the writer asks the socket whether it is closed: once per frame is enough (a lock each
+    // time; the fan-out profile had ServerWebSocketWrapper.isClosed among its top frames)
     if (!closed && writer.writeText(text)) {
       framesOut.increment();
     }
