@@ -31,6 +31,19 @@ public final class MeterNames {
    * gateway received for its sockets, by whether this node or another one committed them.
    */
   public static final String DELIVERIES = "chorus.deliveries";
+  /**
+   * Timer, tags {@code profile}, {@code stage}: one step of a WebSocket's connect, each from
+   * the end of the step before, so that a socket's stages add up to its
+   * {@link #CONNECT_DURATION}. Stages: {@code upgrade} (request to handshake done and admitted
+   * under the node's socket cap), {@code auth} (any wait left for the token check, which runs
+   * during the upgrade), {@code context} (the conversation, membership and bot read),
+   * {@code seat} (the cluster-wide per-user and per-conversation admission), {@code live}
+   * (history and replay until the socket receives the live stream). A profile records the
+   * stages it has; refused sockets record the stages they passed.
+   */
+  public static final String CONNECT_STAGE = "chorus.connect.stage";
+  /** Timer, tag {@code profile}: a WebSocket's upgrade request to the socket being live. */
+  public static final String CONNECT_DURATION = "chorus.connect.duration";
   /** Timer: an AI generation's start (claimed, admitted) to the provider's first token. */
   public static final String AI_FIRST_TOKEN = "chorus.ai.first.token";
   /** Timer, tag {@code outcome} ({@code stored}, {@code stopped}, {@code failed}, {@code lost}): a whole generation. */

@@ -24,6 +24,8 @@ public final class GatewayMeters {
   private final Map<String, AtomicInteger> openByProfile = new ConcurrentHashMap<>();
   private final Map<String, Timer> durationByProfile = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorsByProfileAndCode = new ConcurrentHashMap<>();
+  private final Map<String, Timer> connectStages = new ConcurrentHashMap<>();
+  private final Map<String, Timer> connectDurations = new ConcurrentHashMap<>();
   private final String nodeId;
   private final Counter localDeliveries;
   private final Counter crossNodeDeliveries;
@@ -81,6 +83,22 @@ public final class GatewayMeters {
   /** The counter of text frames queued to {@code profile}'s sockets (look it up once per socket). */
   public Counter framesOut(String profile) {
     return Counter.builder(MeterNames.FRAMES_OUT).description("text frames queued to clients").tag("profile", profile).register(registry);
+  }
+
+  /** One step of a socket's connect took {@code nanos} (see {@link MeterNames#CONNECT_STAGE}). */
+  public void connectStage(String profile, String stage, long nanos) {
+    connectStages.computeIfAbsent(profile + '\u0000' + stage, key -> Timer.builder(MeterNames.CONNECT_STAGE)
+            .description("one step of a WebSocket's connect").tag("profile", profile).tag("stage", stage)
+            .publishPercentileHistogram().register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A socket went live {@code nanos} after its upgrade request arrived. */
+  public void connected(String profile, long nanos) {
+    connectDurations.computeIfAbsent(profile, p -> Timer.builder(MeterNames.CONNECT_DURATION)
+            .description("a WebSocket's upgrade request to the socket receiving the live stream").tag("profile", p)
+            .publishPercentileHistogram().register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void errorFrame(String profile, String code) {

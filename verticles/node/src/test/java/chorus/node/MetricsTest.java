@@ -85,6 +85,52 @@ class MetricsTest {
     userSocket.close();
   }
 
+  /**
+   * Each connect is timed step by step: a socket's steps add up to its connect, a profile
+   * records the steps it has, and a refused socket only those it passed.
+   */
+  @Test
+  void connectStepsAreTimedPerProfile() {
+    String token = cluster.token(TestCluster.newUserId());
+    String conversationId = cluster.newConversation(token, "Ada", "You are terse.");
+    String before = scrape(1);
+
+    WsClient conversationSocket = cluster.openConversation(1, conversationId, token);
+    WsClient userSocket = cluster.connect(1, "/ws/auth?token=" + token);
+    userSocket.next("online_users");
+    Await.until("both connects timed to the end", Duration.ofSeconds(5),
+        () -> added(before, scrape(1), "chorus_connect_duration_seconds_count", "profile=\"conversation\"") == 1.0
+            && added(before, scrape(1), "chorus_connect_duration_seconds_count", "profile=\"user\"") == 1.0);
+    String after = scrape(1);
+    double stepsTotal = 0;
+    for (String stage : new String[] {"upgrade", "auth", "context", "seat", "live"}) {
+      assertEquals(1.0, added(before, after, "chorus_connect_stage_seconds_count", "profile=\"conversation\"", "stage=\"" + stage + "\""), stage);
+      stepsTotal += added(before, after, "chorus_connect_stage_seconds_sum", "profile=\"conversation\"", "stage=\"" + stage + "\"");
+    }
+    double connect = added(before, after, "chorus_connect_duration_seconds_sum", "profile=\"conversation\"");
+    assertTrue(connect > 0 && Math.abs(stepsTotal - connect) < 1e-4, "steps " + stepsTotal + " s, connect " + connect + " s");
+    for (String stage : new String[] {"upgrade", "auth", "seat", "live"}) {
+      assertEquals(1.0, added(before, after, "chorus_connect_stage_seconds_count", "profile=\"user\"", "stage=\"" + stage + "\""), stage);
+    }
+    assertEquals(0.0, value(after, "chorus_connect_stage_seconds_count", "profile=\"user\"", "stage=\"context\""),
+        "the user profile reads no conversation on connect");
+
+    // refused at the context read: the steps before it are timed, the connect is not
+    WsClient refused = cluster.connect(1, "/api/v1/conversations/" + java.util.UUID.randomUUID() + "/ws?token=" + token);
+    assertEquals("NOT_FOUND", refused.next("error").getString("code"));
+    String afterRefusal = scrape(1);
+    assertEquals(2.0, added(before, afterRefusal, "chorus_connect_stage_seconds_count", "profile=\"conversation\"", "stage=\"auth\""));
+    assertEquals(1.0, added(before, afterRefusal, "chorus_connect_stage_seconds_count", "profile=\"conversation\"", "stage=\"context\""));
+    assertEquals(1.0, added(before, afterRefusal, "chorus_connect_duration_seconds_count", "profile=\"conversation\""));
+    conversationSocket.close();
+    userSocket.close();
+    refused.close();
+  }
+
+  private static double added(String before, String after, String name, String... labelFragments) {
+    return value(after, name, labelFragments) - value(before, name, labelFragments);
+  }
+
   private static double persisted(int node, String role) {
     return value(scrape(node), "chorus_messages_persisted_total", "role=\"" + role + "\"");
   }

@@ -73,13 +73,17 @@ public final class ConversationProfile {
     String resumeFrom = request.getParam("last_seq");
     boolean streaming = ReplyControl.streamingRequested(request.getParam("stream"));
     Future<ConversationOptions> options = ConversationOptions.parse(request, services.config().connectHistoryMax());
+    ConnectTimer timer = new ConnectTimer(services.meters(), NAME);
     request.toWebSocket()
         .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
+        .onSuccess(ws -> timer.passed(ConnectTimer.UPGRADE))
         .onSuccess(ws -> principal
+        .onSuccess(user -> timer.passed(ConnectTimer.AUTH))
         .compose(user -> options.map(user))
         .compose(user -> load(conversationIdParam, user).map(context -> new Accepted(user, context)))
+        .onSuccess(accepted -> timer.passed(ConnectTimer.CONTEXT))
         .compose(accepted -> startSeq(resumeFrom, accepted.context()).map(start -> {
-          new ConversationSocket(services, this, ws, accepted.user(), accepted.context(), start, options.result(), streaming).start();
+          new ConversationSocket(services, this, ws, accepted.user(), accepted.context(), start, options.result(), streaming, timer).start();
           return accepted;
         }))
         .onFailure(e -> refuse(ws, e, uri)))

@@ -58,10 +58,11 @@ final class ConversationSocket extends FeedListener {
   private final ConversationOptions options;
   private final Typing typing;
   private SocketPlumbing plumbing;
+  private final ConnectTimer connectTimer;
 
   /** @param startSeq the last seq the client already has (resume), at most the conversation's last_seq */
   ConversationSocket(SocketServices services, ConversationProfile profile, ServerWebSocket ws, Principal user, ConnectContext context,
-      long startSeq, ConversationOptions options, boolean streaming) {
+      long startSeq, ConversationOptions options, boolean streaming, ConnectTimer connectTimer) {
     super(startSeq);
     this.services = services;
     this.profile = profile;
@@ -74,6 +75,7 @@ final class ConversationSocket extends FeedListener {
     this.replies = new ReplyControl(services);
     this.streaming = streaming;
     this.options = options;
+    this.connectTimer = connectTimer;
     this.typing = new Typing(services.vertx(), services.feeds(), services.config().typingTimeoutMs(), user.userId(), socketId);
   }
 
@@ -92,6 +94,7 @@ final class ConversationSocket extends FeedListener {
   }
 
   private void accept() {
+    connectTimer.passed(ConnectTimer.SEAT);
     ConversationProfile.log.info("ws open profile={} user={} conversation={} node={} socket={}",
         ConversationProfile.NAME, user.userId(), conversationId, services.config().nodeId(), socketId);
     send(new JsonObject()
@@ -110,7 +113,7 @@ final class ConversationSocket extends FeedListener {
         return;
       }
       plumbing.resume();
-      services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
+      services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onSuccess(v -> connectTimer.live()).onFailure(e -> {
         error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
         ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
       });

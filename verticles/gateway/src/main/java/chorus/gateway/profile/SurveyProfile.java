@@ -37,15 +37,19 @@ public final class SurveyProfile {
     boolean hasToken = request.getParam("token") != null || request.getHeader("Authorization") != null;
     Future<Principal> principal = hasToken ? services.authenticator().authenticate(request) : Future.succeededFuture(null);
     boolean reconnect = "true".equalsIgnoreCase(request.getParam("reconnect"));
+    ConnectTimer timer = new ConnectTimer(services.meters(), NAME);
     request.toWebSocket()
         .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).encode()))
+        .onSuccess(ws -> timer.passed(ConnectTimer.UPGRADE))
         .onSuccess(ws -> principal
+            .onSuccess(user -> timer.passed(ConnectTimer.AUTH))
             .compose(user -> load(conversationIdParam, user).map(context -> {
+              timer.passed(ConnectTimer.CONTEXT);
               SurveyScript script = SurveyScript.fromSettings(context.bot().settings());
               if (context.survey() == null || script == null) {
                 throw new ConnectRefusal.NotFound();
               }
-              new SurveySocket(services, ws, user, context, script, reconnect).start();
+              new SurveySocket(services, ws, user, context, script, reconnect, timer).start();
               return context;
             }))
             .onFailure(e -> refuse(ws, e, uri)))

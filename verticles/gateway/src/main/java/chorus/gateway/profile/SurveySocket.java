@@ -49,15 +49,18 @@ final class SurveySocket extends FeedListener {
   private final MessageSender sender;
   private SocketPlumbing plumbing;
   private final ConversationSeat seat;
+  private final ConnectTimer connectTimer;
 
   private int index;
   private final Map<String, Object> answers = new LinkedHashMap<>();
   private boolean completed;
   private boolean completedSent;
 
-  SurveySocket(SocketServices services, ServerWebSocket ws, Principal user, SurveyContext context, SurveyScript script, boolean reconnect) {
+  SurveySocket(SocketServices services, ServerWebSocket ws, Principal user, SurveyContext context, SurveyScript script, boolean reconnect,
+      ConnectTimer connectTimer) {
     super(context.conversation().lastSeq());
     this.services = services;
+    this.connectTimer = connectTimer;
     this.ws = ws;
     this.user = user;
     this.context = context;
@@ -87,6 +90,7 @@ final class SurveySocket extends FeedListener {
   }
 
   private void accept() {
+    connectTimer.passed(ConnectTimer.SEAT);
     // user: the token's subject, or the survey's respondent when the conversation id alone admitted the socket
     SurveyProfile.log.info("ws open profile={} user={} conversation={} node={} socket={} token={} reconnect={}", SurveyProfile.NAME,
         senderId, conversationId, services.config().nodeId(), socketId, user != null, reconnect);
@@ -95,7 +99,7 @@ final class SurveySocket extends FeedListener {
     send(stateFrame(history));
     send(new JsonObject().put("type", "history").put("messages", history.copy()));
     plumbing.resume();
-    services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onFailure(e -> {
+    services.feeds().attach(conversationId, context.conversation().lastSeq(), this).onSuccess(v -> connectTimer.live()).onFailure(e -> {
       error("UNAVAILABLE", "could not subscribe to the conversation; reconnect");
       ws.close(CloseCodes.INTERNAL_ERROR, "subscription failed");
     });

@@ -50,10 +50,13 @@ public final class UserProfile {
   public void handle(HttpServerRequest request) {
     var principal = services.authenticator().authenticate(request);
     boolean streaming = ReplyControl.streamingRequested(request.getParam("stream"));
+    ConnectTimer timer = new ConnectTimer(services.meters(), NAME);
     request.toWebSocket()
         .compose(ws -> services.sockets().admit(ws, NAME, Frames.error(NodeSockets.ERROR_CODE, NodeSockets.ERROR_MESSAGE).put("timestamp", Frames.now()).encode()))
+        .onSuccess(ws -> timer.passed(ConnectTimer.UPGRADE))
         .onSuccess(ws -> principal
-        .onSuccess(user -> new UserSocket(services, ws, user, this, streaming).start())
+        .onSuccess(user -> timer.passed(ConnectTimer.AUTH))
+        .onSuccess(user -> new UserSocket(services, ws, user, this, streaming, timer).start())
         .onFailure(e -> refuse(ws, e)));
   }
 

@@ -70,12 +70,14 @@ final class UserSocket {
   /** Opted in with ?stream=true: assistant_delta frames before each AI new_message. */
   private final boolean streaming;
   private SocketPlumbing plumbing;
+  private final ConnectTimer connectTimer;
   private boolean closed;
   /** Presence updates that arrive before online_users was sent; null once it was. */
   private List<PresenceChanged> heldPresence = new ArrayList<>();
 
-  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile, boolean streaming) {
+  UserSocket(SocketServices services, ServerWebSocket ws, Principal user, UserProfile profile, boolean streaming, ConnectTimer connectTimer) {
     this.services = services;
+    this.connectTimer = connectTimer;
     this.ws = ws;
     this.user = user;
     this.profile = profile;
@@ -104,9 +106,12 @@ final class UserSocket {
         ws.close(CloseCodes.POLICY_VIOLATION, "Too many connections");
         return;
       }
+      connectTimer.passed(ConnectTimer.SEAT);
       UserProfile.log.info("ws open profile={} user={} node={} socket={}", UserProfile.NAME, user.userId(), services.config().nodeId(), socketId);
       profile.register(this);
       plumbing.resume();
+      // this profile's sockets are live once admitted: conversations are joined later, by frame
+      connectTimer.live();
       // the document sends the online users it may see on connect
       visibleOnline(null)
           .onSuccess(visible -> send(onlineUsers(visible)))
