@@ -19,6 +19,8 @@ public final class ChorusConversationClient extends WebSocketRoomClient {
   private volatile long lastSeq;
   private volatile Consumer<JsonObject> otherFrames = f -> { };
   private volatile java.util.function.LongConsumer onAck = k -> { };
+  /** When the server answered the upgrade (101); connection_ack comes after the server's connect steps. */
+  private final long upgradedAtNanos = System.nanoTime();
 
   private ChorusConversationClient(int index, String conversationId, WebSocket ws, Deliveries deliveries, long lastSeq) {
     super(index, ws);
@@ -57,6 +59,10 @@ public final class ChorusConversationClient extends WebSocketRoomClient {
       ws.exceptionHandler(e -> { });
       return ready.future();
     });
+  }
+
+  public long upgradedAtNanos() {
+    return upgradedAtNanos;
   }
 
   public void otherFrames(Consumer<JsonObject> handler) {

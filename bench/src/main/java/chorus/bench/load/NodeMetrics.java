@@ -3,6 +3,13 @@ package chorus.bench.load;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Figures read from a node's Prometheus endpoint ({@code GET /metrics}). */
 public final class NodeMetrics {
@@ -12,11 +19,80 @@ public final class NodeMetrics {
 
   /** The node's open WebSockets, all profiles: the sum of its {@code chorus_sockets_open} series. */
   public static Future<Long> socketsOpen(Vertx vertx, String host, int port) {
+    return scrape(vertx, host, port).map(text -> sumOf(text, "chorus_sockets_open"));
+  }
+
+  /** The node's whole Prometheus text. */
+  public static Future<String> scrape(Vertx vertx, String host, int port) {
     var http = vertx.createHttpClient();
     return http.request(HttpMethod.GET, port, host, "/metrics")
         .compose(req -> req.send().compose(resp -> resp.body()))
-        .map(body -> sumOf(body.toString(), "chorus_sockets_open"))
+        .map(Object::toString)
         .eventually(http::close);
+  }
+
+  /** The connect steps the gateway times ({@code chorus_connect_stage_seconds}), in their order. */
+  public static final List<String> CONNECT_STAGES = List.of("upgrade", "auth", "context", "seat", "live");
+
+  /**
+   * What one connect step of {@code profile} took between two scrapes of the same nodes
+   * (texts added up per node): count, mean and, from the histogram's buckets, the p50 and p99
+   * (the upper bound of the bucket they fall in), in ms.
+   */
+  public static JsonObject connectStage(List<String> before, List<String> after, String profile, String stage) {
+    String[] labels = {"profile=\"" + profile + "\"", "stage=\"" + stage + "\""};
+    double count = 0;
+    double sum = 0;
+    TreeMap<Double, Double> buckets = new TreeMap<>();
+    for (int n = 0; n < after.size(); n++) {
+      count += sample(after.get(n), "chorus_connect_stage_seconds_count", labels) - sample(before.get(n), "chorus_connect_stage_seconds_count", labels);
+      sum += sample(after.get(n), "chorus_connect_stage_seconds_sum", labels) - sample(before.get(n), "chorus_connect_stage_seconds_sum", labels);
+      Map<Double, Double> was = buckets(before.get(n), labels);
+      buckets(after.get(n), labels).forEach((le, v) -> buckets.merge(le, v - was.getOrDefault(le, 0.0), Double::sum));
+    }
+    return new JsonObject().put("stage", stage).put("count", Math.round(count))
+        .put("mean_ms", count == 0 ? 0 : round(sum / count * 1000))
+        .put("p50_ms", quantile(buckets, count, 0.50)).put("p99_ms", quantile(buckets, count, 0.99));
+  }
+
+  private static double quantile(TreeMap<Double, Double> cumulative, double count, double q) {
+    for (Map.Entry<Double, Double> bucket : cumulative.entrySet()) {
+      if (count > 0 && bucket.getValue() >= q * count) {
+        return bucket.getKey().isInfinite() ? -1 : round(bucket.getKey() * 1000);
+      }
+    }
+    return 0;
+  }
+
+  /** {@code le} as a label of its own (not the end of {@code profile}). */
+  private static final Pattern BUCKET_BOUND = Pattern.compile("[{,]le=\"([^\"]+)\"");
+
+  private static Map<Double, Double> buckets(String text, String... labels) {
+    Map<Double, Double> byBound = new TreeMap<>();
+    for (String line : text.split("\n")) {
+      if (line.startsWith("chorus_connect_stage_seconds_bucket{") && Arrays.stream(labels).allMatch(line::contains)) {
+        Matcher bound = BUCKET_BOUND.matcher(line);
+        if (!bound.find()) {
+          continue;
+        }
+        String le = bound.group(1);
+        byBound.put(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+      }
+    }
+    return byBound;
+  }
+
+  private static double sample(String text, String metric, String... labels) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(metric + "{") && Arrays.stream(labels).allMatch(line::contains)) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 10) / 10.0;
   }
 
   /** The sum of every sample of {@code metric} in Prometheus text. */

@@ -516,6 +516,13 @@ final class Workloads {
       sender.send(new Payload(sender.index, counter[0]++, intended), receivers);
     });
     Thread.sleep(beforeMs);
+    List<Integer> survivors = new ArrayList<>();
+    for (int n = 0; n < ports.size(); n++) {
+      if (n != victim) {
+        survivors.add(ports.get(n));
+      }
+    }
+    List<String> stagesBefore = scrapeAll(survivors);
     long victimPid = pids.get(victim);
     killAt.set(System.nanoTime());
     ProcessHandle.of(victimPid).ifPresent(ProcessHandle::destroyForcibly);
@@ -529,6 +536,10 @@ final class Workloads {
       }
     }
     sending.set(false);
+    // how long each connect step of the reconnects took on the nodes that took them
+    List<String> stagesAfter = scrapeAll(survivors);
+    JsonArray connectStages = new JsonArray();
+    NodeMetrics.CONNECT_STAGES.forEach(stage -> connectStages.add(NodeMetrics.connectStage(stagesBefore, stagesAfter, "conversation", stage)));
     traffic.await();
     // let resends, replays and the last acks arrive
     drain(tracker);
@@ -539,14 +550,28 @@ final class Workloads {
     Latency perSocket = new Latency();
     all.stream().filter(s -> s.droppedAt > 0 && s.backAt > 0).forEach(s -> perSocket.recordNanos(s.backAt - s.droppedAt));
     long attempts = all.stream().mapToLong(s -> s.attempts).sum();
+    // each reconnect's downtime in three parts: until the attempt that got in started (jitter,
+    // earlier attempts), its upgrade (TCP, nginx, the node's HTTP handling), the node's connect steps until connection_ack
+    Latency untilAttempt = new Latency();
+    Latency upgrade = new Latency();
+    Latency untilAck = new Latency();
+    all.stream().filter(s -> s.droppedAt > 0 && s.backAt > 0).forEach(s -> {
+      untilAttempt.recordNanos(s.attemptAt - s.droppedAt);
+      upgrade.recordNanos(s.upgradedAt - s.attemptAt);
+      untilAck.recordNanos(s.backAt - s.upgradedAt);
+    });
+    JsonObject downtimeParts = new JsonObject().put("drop_to_attempt", untilAttempt.toJson()).put("attempt_to_upgraded", upgrade.toJson())
+        .put("upgraded_to_ack", untilAck.toJson());
     JsonObject step = new JsonObject().put("label", sockets + " sockets, node " + (victim + 1) + " killed")
         .put("sockets", sockets).put("sockets_per_node_before", held).put("killed_node", victim + 1)
         .put("dropped", dropped).put("still_down", stillDown).put("reconnect_attempts", attempts)
         .put("recovery_seconds", Latency.round(recovery))
         .put("downtime_per_socket", perSocket.toJson())
+        .put("downtime_parts", downtimeParts)
         .put("not_sent_no_socket_up", notSent.sum())
         .put("resend_echoes", tracker.resendEchoes.sum())
         .put("failed_attempts", failuresJson())
+        .put("connect_stages_on_survivors", connectStages)
         .put("counts", tracker.counts.toJson()).put("errors", tracker.errorsJson())
         .put("ack_latency", tracker.ackLatency.toJson()).put("delivery_latency", tracker.deliveryLatency.toJson());
     JsonArray problems = new JsonArray();
@@ -558,6 +583,14 @@ final class Workloads {
     rest.close();
     log("reconnect: " + dropped + " dropped, back in " + recovery + " s");
     return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems);
+  }
+
+  private List<String> scrapeAll(List<Integer> nodePorts) {
+    List<String> texts = new ArrayList<>();
+    for (int port : nodePorts) {
+      texts.add(NodeMetrics.scrape(vertx, host, port).await());
+    }
+    return texts;
   }
 
   /** Why reconnect attempts failed (the first words of the error), over all sockets of the run. */
@@ -583,6 +616,9 @@ final class Workloads {
     volatile long backAt;
     volatile long attempts;
     volatile long lastSeq = -1;
+    /** The last attempt's start, and when its upgrade was answered: where a reconnect's downtime went. */
+    volatile long attemptAt;
+    volatile long upgradedAt;
 
     ResumingSocket(int index, String conversationId, String token, int port, Deliveries deliveries) {
       this.index = index;
@@ -599,8 +635,10 @@ final class Workloads {
 
     Future<Void> open() {
       attempts++;
+      attemptAt = System.nanoTime();
       return ChorusConversationClient.connect(pool, host, port, token, conversationId, lastSeq, null, index, deliveries).map(c -> {
         client = c;
+        upgradedAt = c.upgradedAtNanos();
         c.onAck(unacked::remove);
         c.closeHandler(this::dropped);
         // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)

@@ -552,11 +552,35 @@ public final class ReportWriter {
         down.getDouble("max_ms") / 1000, c.getLong("sent"), c.getLong("acked"), c.getLong("lost"), c.getLong("missing_deliveries"),
         c.getLong("duplicates"), s.getJsonObject("errors").encode()));
     md.append("Failed reconnect attempts, by reason: `").append(s.getJsonObject("failed_attempts", new JsonObject()).encode()).append("`.\n\n");
+    JsonObject parts = s.getJsonObject("downtime_parts");
+    if (parts != null) {
+      md.append("Where each dropped socket's downtime went, as the client saw it (p50 / p99 / max s): until the attempt that got in started ")
+          .append(seconds(parts.getJsonObject("drop_to_attempt"))).append("; that attempt's upgrade (TCP connect, nginx, the node's HTTP handling) ")
+          .append(seconds(parts.getJsonObject("attempt_to_upgraded"))).append("; upgrade to `connection_ack` ")
+          .append(seconds(parts.getJsonObject("upgraded_to_ack"))).append(".\n\n");
+    }
+    JsonArray stages = s.getJsonArray("connect_stages_on_survivors");
+    if (stages != null && !stages.isEmpty()) {
+      md.append("Where the reconnects waited: each connect step as the surviving nodes timed it (`chorus_connect_stage_seconds`, ")
+          .append("from the kill to the end of the recovery; a step starts where the one before ended; p50 and p99 are the upper bounds of ")
+          .append("their histogram buckets):\n\n| step | connects | mean ms | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |\n");
+      for (int i = 0; i < stages.size(); i++) {
+        JsonObject st = stages.getJsonObject(i);
+        md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f |\n", st.getString("stage"), st.getLong("count"),
+            st.getDouble("mean_ms"), st.getDouble("p50_ms"), st.getDouble("p99_ms")));
+      }
+      md.append("\n");
+    }
     md.append("Message latency over the whole run (send to ack) p50 / p99: ").append(s.getJsonObject("ack_latency").getDouble("p50_ms"))
         .append(" / ").append(s.getJsonObject("ack_latency").getDouble("p99_ms")).append(" ms.\n\n");
     problems(md, r);
     double seconds = s.getDouble("recovery_seconds", -1.0);
     goals.add(new String[] {"6 reconnect storm", "all back and resumed < 10 s, nothing lost", seconds + " s", yesNo(seconds >= 0 && seconds < 10 && lossless(s))});
+  }
+
+  private static String seconds(JsonObject latency) {
+    return String.format(Locale.ROOT, "%.2f / %.2f / %.2f", latency.getDouble("p50_ms") / 1000, latency.getDouble("p99_ms") / 1000,
+        latency.getDouble("max_ms") / 1000);
   }
 
   private void profile(StringBuilder md) {

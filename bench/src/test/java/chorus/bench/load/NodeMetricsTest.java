@@ -1,0 +1,37 @@
+package chorus.bench.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Reading connect-step histograms out of two scrapes of the same nodes. */
+class NodeMetricsTest {
+
+  private static String scrape(double count, double sum, double le10ms, double le1s) {
+    String labels = "node=\"b1\",profile=\"conversation\",stage=\"seat\"";
+    return "# TYPE chorus_connect_stage_seconds histogram\n"
+        + "chorus_connect_stage_seconds_bucket{" + labels + ",le=\"0.01\"} " + le10ms + "\n"
+        + "chorus_connect_stage_seconds_bucket{le=\"1.0\"," + labels + "} " + le1s + "\n"
+        + "chorus_connect_stage_seconds_bucket{le=\"+Inf\"," + labels + "} " + count + "\n"
+        + "chorus_connect_stage_seconds_count{" + labels + "} " + count + "\n"
+        + "chorus_connect_stage_seconds_sum{" + labels + "} " + sum + "\n"
+        + "chorus_connect_stage_seconds_count{node=\"b1\",profile=\"conversation\",stage=\"live\"} 999.0\n";
+  }
+
+  @Test
+  void onlyWhatHappenedBetweenTheScrapesOfEveryNodeCounts() {
+    // node one: 10 connects before (all fast), 110 after: 100 more, 90 of them under 1 s, 10 fast
+    // node two: nothing before, 100 after, all fast
+    List<String> before = List.of(scrape(10, 0.05, 10, 10), "");
+    List<String> after = List.of(scrape(110, 60.05, 20, 100), scrape(100, 0.5, 100, 100));
+    JsonObject seat = NodeMetrics.connectStage(before, after, "conversation", "seat");
+    assertEquals(200, seat.getLong("count"));
+    assertEquals(302.5, seat.getDouble("mean_ms"));
+    // 110 of 200 within 10 ms; 190 within 1 s; the 99th percentile is in the last bucket
+    assertEquals(10.0, seat.getDouble("p50_ms"));
+    assertEquals(-1.0, seat.getDouble("p99_ms"), "beyond the last finite bucket");
+    assertEquals(0, NodeMetrics.connectStage(before, after, "user", "seat").getLong("count"));
+  }
+}
