@@ -175,8 +175,7 @@ public final class ReportWriter {
         .append("open-loop sending at a fixed rate with each latency taken from the message's *intended* send time (no coordinated ")
         .append("omission), HdrHistogram percentiles, and exact counts: every message sent is acked, refused or lost; every delivery ")
         .append("expected is received once or missing; a second copy is a duplicate. The load generator's sockets are spread over all of its ")
-        .append("event loops and, run as root, it runs at nice -10, so that its own scheduling delays on the shared cores are not counted ")
-        .append("against the servers (the same for every server). Source: `bench/src/main/java/chorus/bench/load`.\n\n");
+        .append("event loops (before 2 December they all ran on one, for every server alike). Source: `bench/src/main/java/chorus/bench/load`.\n\n");
     machineTable(md);
     StringBuilder body = new StringBuilder();
     idle(body);
