@@ -28,7 +28,9 @@ public final class BenchMain {
       System.exit(2);
     }
     String workload = args.positional().get(0);
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(args.integer("loops", Math.max(2, Runtime.getRuntime().availableProcessors())))
+    // One event loop by default: on a machine it shares with the servers, a second one only
+    // takes their CPU (docs/bench/findings.md, 19); --loops N spreads the sockets over N
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(args.integer("loops", 1))
         .setBlockedThreadCheckInterval(10_000));
     JsonObject result;
     try {

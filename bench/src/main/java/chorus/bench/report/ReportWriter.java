@@ -174,8 +174,8 @@ public final class ReportWriter {
     md.append("How it measures: many real WebSocket clients on Vert.x's client (source addresses rotated over 127.0.0.x), ")
         .append("open-loop sending at a fixed rate with each latency taken from the message's *intended* send time (no coordinated ")
         .append("omission), HdrHistogram percentiles, and exact counts: every message sent is acked, refused or lost; every delivery ")
-        .append("expected is received once or missing; a second copy is a duplicate. The load generator's sockets are spread over all of its ")
-        .append("event loops (before 2 December they all ran on one, for every server alike). Source: `bench/src/main/java/chorus/bench/load`.\n\n");
+        .append("expected is received once or missing; a second copy is a duplicate. The load generator runs one event loop (`BENCH_LOAD_LOOPS`): ")
+        .append("on a machine it shares with the servers, a second one measured the servers worse, Chorus most. Source: `bench/src/main/java/chorus/bench/load`.\n\n");
     machineTable(md);
     StringBuilder body = new StringBuilder();
     idle(body);
