@@ -82,28 +82,23 @@ public final class NodeMetrics {
     return byBound;
   }
 
-  private static double sample(String text, String metric, String... labels) {
-    for (String line : text.split("\n")) {
-      if (line.startsWith(metric + "{") && Arrays.stream(labels).allMatch(line::contains)) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return 0;
-  }
-
   private static double round(double value) {
     return Math.round(value * 10) / 10.0;
   }
 
   /** The sum of every sample of {@code metric} in Prometheus text. */
   public static long sumOf(String prometheusText, String metric) {
+    return Math.round(sample(prometheusText, metric));
+  }
+
+  /** The sum of the samples of {@code metric} whose labels contain every fragment given (0 when none). */
+  private static double sample(String prometheusText, String metric, String... labelFragments) {
     double sum = 0;
     for (String line : prometheusText.split("\n")) {
-      if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
-        String[] parts = line.trim().split("\\s+");
-        sum += Double.parseDouble(parts[parts.length - 1]);
+      if ((line.startsWith(metric + "{") || line.startsWith(metric + " ")) && Arrays.stream(labelFragments).allMatch(line::contains)) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }
-    return Math.round(sum);
+    return sum;
   }
 }

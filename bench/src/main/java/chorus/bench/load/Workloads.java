@@ -547,15 +547,15 @@ final class Workloads {
     long stillDown = all.stream().filter(s -> !s.isUp()).count();
     long lastBack = all.stream().filter(s -> s.droppedAt > 0).mapToLong(s -> s.backAt).max().orElse(0);
     double recovery = lastBack > 0 && stillDown == 0 ? (lastBack - killAt.get()) / 1e9 : -1;
-    Latency perSocket = new Latency();
-    all.stream().filter(s -> s.droppedAt > 0 && s.backAt > 0).forEach(s -> perSocket.recordNanos(s.backAt - s.droppedAt));
     long attempts = all.stream().mapToLong(s -> s.attempts).sum();
-    // each reconnect's downtime in three parts: until the attempt that got in started (jitter,
-    // earlier attempts), its upgrade (TCP, nginx, the node's HTTP handling), the node's connect steps until connection_ack
+    // each reconnect's downtime, whole and in three parts: until the attempt that got in started
+    // (jitter, earlier attempts), its upgrade (TCP, nginx, the node's HTTP handling), the node's connect steps until connection_ack
+    Latency perSocket = new Latency();
     Latency untilAttempt = new Latency();
     Latency upgrade = new Latency();
     Latency untilAck = new Latency();
     all.stream().filter(s -> s.droppedAt > 0 && s.backAt > 0).forEach(s -> {
+      perSocket.recordNanos(s.backAt - s.droppedAt);
       untilAttempt.recordNanos(s.attemptAt - s.droppedAt);
       upgrade.recordNanos(s.upgradedAt - s.attemptAt);
       untilAck.recordNanos(s.backAt - s.upgradedAt);

@@ -34,4 +34,13 @@ class NodeMetricsTest {
     assertEquals(-1.0, seat.getDouble("p99_ms"), "beyond the last finite bucket");
     assertEquals(0, NodeMetrics.connectStage(before, after, "user", "seat").getLong("count"));
   }
+
+  @Test
+  void socketsOpenAddsUpEveryProfile() {
+    String text = "# HELP chorus_sockets_open x\n# TYPE chorus_sockets_open gauge\n"
+        + "chorus_sockets_open{node=\"b1\",profile=\"conversation\"} 3300.0\n"
+        + "chorus_sockets_open{node=\"b1\",profile=\"user\"} 34.0\n"
+        + "chorus_sockets_open_other{node=\"b1\"} 5.0\n";
+    assertEquals(3334, NodeMetrics.sumOf(text, "chorus_sockets_open"));
+  }
 }
