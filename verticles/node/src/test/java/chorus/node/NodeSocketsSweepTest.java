@@ -14,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -34,6 +35,7 @@ class NodeSocketsSweepTest {
   NodeSockets sockets;
   HttpServer server;
   Promise<ServerWebSocket> admitted;
+  NetClient netClient;
 
   @BeforeEach
   void start() {
@@ -55,7 +57,10 @@ class NodeSocketsSweepTest {
 
   /** Opens a WebSocket, then stops reading: what the server writes piles up in the buffers between them. */
   private NetSocket stalledClient() {
-    NetSocket socket = Await.result(vertx.createNetClient().connect(server.actualPort(), "127.0.0.1"));
+    // held in a field: Vert.x closes a client, and its connections, once it is unreachable (a
+    // garbage collection before the 101 arrived left this waiting for it: a CI flake)
+    netClient = vertx.createNetClient();
+    NetSocket socket = Await.result(netClient.connect(server.actualPort(), "127.0.0.1"));
     Promise<Void> upgraded = Promise.promise();
     Buffer response = Buffer.buffer();
     socket.handler(bytes -> {
