@@ -44,6 +44,15 @@ HAZELCAST_OPENS="--add-modules java.se --add-exports java.base/jdk.internal.ref=
   --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
   --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
 
+# node_cpu_share N: the cores each of N nodes sharing this machine is told it has
+# (-XX:ActiveProcessorCount): its share, at least 1, as a container's CPU limit would tell it.
+# Sized for the whole machine, N JVMs' event loops, GC, JIT and Hazelcast threads
+# oversubscribe it N times (docs/bench/findings.md, 23).
+node_cpu_share() {
+  local share=$(( $(nproc) / $1 ))
+  echo $(( share > 0 ? share : 1 ))
+}
+
 # Replaces the calling shell with a node: the one launch command of scripts/run and of the
 # cluster scripts' nodes (scripts/lib/cluster.sh). Arguments go to the node (--roles ...).
 exec_node() {

@@ -287,6 +287,7 @@ class DrainTest {
       assertEquals(ProcessHandle.current().pid(), body.getLong("pid"));
       assertEquals("ready", body.getString("state"));
       assertEquals(1, body.getInteger("cluster_size"));
+      assertEquals(Runtime.getRuntime().availableProcessors(), body.getInteger("cpus"));
       assertEquals(new JsonObject().put("conversation", 1).put("user", 1).put("survey", 0), body.getJsonObject("sockets"));
       assertTrue(body.getLong("uptime_ms") > 0, body::encode);
 

@@ -57,6 +57,8 @@ public final class AdminApi {
           .put("pid", ProcessHandle.current().pid())
           .put("state", node.draining() ? "draining" : "ready")
           .put("cluster_size", cluster.size())
+          // what the JVM sized its thread pools for: the machine's cores, a container's CPU limit, or -XX:ActiveProcessorCount
+          .put("cpus", Runtime.getRuntime().availableProcessors())
           .put("sockets", perProfile)
           .put("sockets_by_event_loop", new JsonObject(new java.util.TreeMap<String, Object>(sockets.openByEventLoop())))
           .put("uptime_ms", node.uptimeMs()));
