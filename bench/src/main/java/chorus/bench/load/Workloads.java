@@ -40,7 +40,8 @@ final class Workloads {
 
   private JsonObject header(String workload) {
     return new JsonObject().put("workload", workload).put("target", target).put("ports", new JsonArray(new ArrayList<>(ports)))
-        .put("source_addresses", pool.addresses().size());
+        .put("source_addresses", pool.addresses().size()).put("load_event_loops", pool.eventLoops())
+        .put("node_cpus", a.str("node-cpus", "all"));
   }
 
   private static void log(String text) {

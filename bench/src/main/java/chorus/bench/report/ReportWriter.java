@@ -174,8 +174,8 @@ public final class ReportWriter {
     md.append("How it measures: many real WebSocket clients on Vert.x's client (source addresses rotated over 127.0.0.x), ")
         .append("open-loop sending at a fixed rate with each latency taken from the message's *intended* send time (no coordinated ")
         .append("omission), HdrHistogram percentiles, and exact counts: every message sent is acked, refused or lost; every delivery ")
-        .append("expected is received once or missing; a second copy is a duplicate. The load generator runs one event loop (`BENCH_LOAD_LOOPS`): ")
-        .append("on a machine it shares with the servers, a second one measured the servers worse, Chorus most. Source: `bench/src/main/java/chorus/bench/load`.\n\n");
+        .append("expected is received once or missing; a second copy is a duplicate. The load generator runs one event loop (`BENCH_LOAD_LOOPS`; ")
+        .append("the reconnect storm excepted): on a machine it shares with the servers, a second one measured the servers worse, Chorus most. Source: `bench/src/main/java/chorus/bench/load`.\n\n");
     machineTable(md);
     StringBuilder body = new StringBuilder();
     idle(body);
@@ -358,6 +358,7 @@ public final class ReportWriter {
     if ("crossnode".equals(workload)) {
       md.append(" Sockets are spread round-robin over 3 Chorus nodes (3 Socket.IO processes with the PostgreSQL adapter), so ")
           .append("two thirds of the deliveries cross nodes.");
+      md.append(nodeCpus(results.get(prefix + "-chorus")));
     }
     md.append("\n\n");
     if (results.get(prefix + "-chorus") != null) {
@@ -530,6 +531,16 @@ public final class ReportWriter {
     problems(md, r);
   }
 
+  /** The cores each node of a 3-node workload was told it has, when it was told. */
+  private static String nodeCpus(JsonObject result) {
+    String cpus = result == null ? "all" : result.getString("node_cpus", "all");
+    if ("all".equals(cpus)) {
+      return "";
+    }
+    return " Each Chorus node is told it has " + cpus + " core(s) (`-XX:ActiveProcessorCount`, `BENCH_CLUSTER_NODE_CPUS`), its share of "
+        + "this machine, as a container's CPU limit would tell it; sized for the whole machine, three nodes oversubscribe it three times.";
+  }
+
   private void reconnect(StringBuilder md) {
     md.append("## 6. Reconnect storm\n\n");
     JsonObject r = results.get("reconnect");
@@ -544,7 +555,9 @@ public final class ReportWriter {
         .append("on one open socket per conversation; the node holding the most sockets is SIGKILLed. Each dropped socket reconnects through ")
         .append("nginx after 50-500 ms (jitter, then again until it gets in) with `last_seq` (resume) and sends again, same `message_id`, ")
         .append("what was not acknowledged (and on `MESSAGE_ERROR`, as the protocol says). Recovery: the kill to the last dropped socket's ")
-        .append("`connection_ack`.\n\n");
+        .append("`connection_ack`.").append(nodeCpus(r)).append(" The clients run on ").append(r.getInteger("load_event_loops", 1))
+        .append(" event loop(s) of the load generator (`BENCH_STORM_LOOPS`): with one, it did the 3,334 handshakes one after another and ")
+        .append("was itself the slowest part (docs/bench/findings.md, 23).\n\n");
     md.append("| sockets (per node before) | dropped | still down | attempts | recovery s | downtime per socket p50 / p99 / max s | sent | acked | lost | deliveries missing | duplicates | errors |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     md.append(String.format(Locale.ROOT, "| %d (%s) | %d | %d | %d | %.2f | %.2f / %.2f / %.2f | %d | %d | %d | %d | %d | %s |\n\n",

@@ -90,4 +90,27 @@ class ReportWriterTest {
     assertTrue(Files.readString(dir.resolve("roundtrip-latency.svg")).startsWith("<svg"));
     assertFalse(md.contains("NaN"));
   }
+
+  @Test
+  void theStormReportSaysOnWhatCoresAndLoopsItRan(@TempDir Path dir) throws Exception {
+    JsonObject counts = new JsonObject().put("sent", 10).put("acked", 10).put("refused", 0).put("lost", 0)
+        .put("missing_deliveries", 0).put("duplicates", 0).put("expected_deliveries", 100).put("delivered", 100);
+    JsonObject storm = new JsonObject().put("sockets", 300).put("sockets_per_node_before", new JsonArray().add(100).add(100).add(100))
+        .put("dropped", 100).put("still_down", 0).put("reconnect_attempts", 400).put("recovery_seconds", 9.5)
+        .put("downtime_per_socket", latency(900)).put("counts", counts).put("errors", new JsonObject())
+        .put("ack_latency", latency(50));
+    Map<String, JsonObject> results = new TreeMap<>();
+    results.put("reconnect", new JsonObject().put("workload", "reconnect").put("problems", new JsonArray())
+        .put("load_event_loops", 2).put("node_cpus", "1").put("steps", new JsonArray().add(storm)));
+    String md = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(md.contains("Each Chorus node is told it has 1 core(s) (`-XX:ActiveProcessorCount`"), md);
+    assertTrue(md.contains("The clients run on 2 event loop(s) of the load generator"), md);
+    assertTrue(md.contains("| 6 reconnect storm | all back and resumed < 10 s, nothing lost | 9.5 s | **met** |"), md);
+
+    // nodes that were not told a share: nothing is claimed
+    results.get("reconnect").put("node_cpus", "all").put("load_event_loops", 1);
+    String untold = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertFalse(untold.contains("Each Chorus node is told"), untold);
+    assertTrue(untold.contains("The clients run on 1 event loop(s)"), untold);
+  }
 }
