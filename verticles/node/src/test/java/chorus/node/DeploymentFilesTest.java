@@ -101,6 +101,13 @@ class DeploymentFilesTest {
         "Hazelcast must bind the pod's address, not 127.0.0.1");
     assertFalse(configMap().containsKey("CHORUS_JWT_SECRET") || configMap().containsKey("CHORUS_PG_PASSWORD"), "secrets stay out of the ConfigMap");
     assertTrue(container.path("resources").path("requests").has("memory") && container.path("resources").path("limits").has("memory"));
+    // without a CPU limit the JVM sees every core of the host and sizes its threads for them all
+    JsonNode resources = container.path("resources");
+    if (!resources.path("limits").has("cpu")) {
+      java.util.regex.Matcher told = java.util.regex.Pattern.compile("-XX:ActiveProcessorCount=(\\d+)").matcher(configMap().get("JAVA_OPTS"));
+      assertTrue(told.find(), "no CPU limit: JAVA_OPTS must say how many cores the node sizes itself for");
+      assertEquals(resources.path("requests").path("cpu").asText(), told.group(1), "the cores the node is told are the cores it requests");
+    }
   }
 
   @Test
