@@ -376,10 +376,12 @@ public final class ReportWriter {
         continue;
       }
       JsonArray steps = r.getJsonArray("steps");
+      // any target whose steps split same-node from cross-node deliveries (Socket.IO's do too) gets the two columns
+      boolean split = steps.stream().anyMatch(o -> ((JsonObject) o).containsKey("same_node_latency"));
       md.append("| conversations x members | offered msg/s | acked | lost | deliveries/s | missing | dup | p50 ms | p99 ms | p99.9 ms |")
-          .append("crossnode".equals(workload) && "chorus".equals(t) ? " same-node p99 | cross-node p99 |\n" : "\n")
+          .append(split ? " same-node p99 | cross-node p99 |\n" : "\n")
           .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-          .append("crossnode".equals(workload) && "chorus".equals(t) ? " --- | --- |\n" : "\n");
+          .append(split ? " --- | --- |\n" : "\n");
       List<double[]> points = new ArrayList<>();
       for (Object o : steps) {
         JsonObject s = (JsonObject) o;
@@ -388,7 +390,7 @@ public final class ReportWriter {
         md.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %.0f | %d | %d | %.2f | %.2f | %.2f |", s.getString("label"), s.getDouble("rate"),
             c.getLong("acked"), c.getLong("lost"), s.getDouble("deliveries_per_s"), c.getLong("missing_deliveries"), c.getLong("duplicates"),
             l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms")));
-        if (s.containsKey("same_node_latency")) {
+        if (split) {
           md.append(String.format(Locale.ROOT, " %.2f | %.2f |", s.getJsonObject("same_node_latency").getDouble("p99_ms"),
               s.getJsonObject("cross_node_latency").getDouble("p99_ms")));
           // the lightest step: what crossing a node adds, not what a saturated machine adds

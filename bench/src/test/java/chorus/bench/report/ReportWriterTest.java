@@ -113,4 +113,18 @@ class ReportWriterTest {
     assertFalse(untold.contains("Each Chorus node is told"), untold);
     assertTrue(untold.contains("The clients run on 1 event loop(s)"), untold);
   }
+
+  @Test
+  void everyCrossNodeTableWithTheSplitHasItsColumns(@TempDir Path dir) throws Exception {
+    Map<String, JsonObject> results = new TreeMap<>();
+    for (String target : java.util.List.of("chorus", "socketio")) {
+      JsonObject one = step(100, 5, 9, 10_000, 0, 0).put("same_node_latency", latency(8)).put("cross_node_latency", latency(10));
+      results.put("crossnode-" + target, new JsonObject().put("workload", "crossnode").put("target", target).put("problems", new JsonArray())
+          .put("steps", new JsonArray().add(one)));
+    }
+    String md = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    String header = "| conversations x members | offered msg/s | acked | lost | deliveries/s | missing | dup | p50 ms | p99 ms | p99.9 ms | same-node p99 | cross-node p99 |";
+    assertEquals(2, md.split(java.util.regex.Pattern.quote(header), -1).length - 1, md);
+    assertEquals(2, md.split(java.util.regex.Pattern.quote("| 100.0 | 100 | 10 | 0 | 10000 | 0 | 0 | 4.50 | 9.00 | 13.50 | 8.00 | 10.00 |"), -1).length - 1, md);
+  }
 }
