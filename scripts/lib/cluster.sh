@@ -172,11 +172,6 @@ cluster_stage_jar() {
 # node starts, for `up`, `start` and rolling-restart. A supervisor shell in a session of
 # its own (so the caller's Ctrl-C or exit does not reach it) waits for the JVM and records
 # its exit status in ID.exit (0 after a drain, 137 after SIGKILL).
-# The cores each node is told it has: CHORUS_CLUSTER_NODE_CPUS ("all": not told), else its share.
-cluster_node_cpus() {
-  echo "${CHORUS_CLUSTER_NODE_CPUS:-$(node_cpu_share "$((CLUSTER_SIZE > 0 ? CLUSTER_SIZE : 1))")}"
-}
-
 cluster_spawn_node() {
   local id=$1 i http_port hz_port jar
   i=$(cluster_node_index "$id") || return 1
@@ -198,10 +193,9 @@ cluster_spawn_node() {
   (
     export CHORUS_NODE_ID=$id CHORUS_HTTP_PORT=$http_port CHORUS_CLUSTER_PORT=$hz_port
     export CHORUS_CLUSTER_NAME=$CLUSTER_NAME CHORUS_CLUSTER_MEMBERS=$CLUSTER_MEMBERS CHORUS_PG_DATABASE=$CLUSTER_DB
-    # N nodes on one machine: each is told its share of the cores (node_cpu_share); first, so JAVA_OPTS can override it
-    local cpus
-    cpus=$(cluster_node_cpus)
-    [ "$cpus" = all ] || export JAVA_OPTS="-XX:ActiveProcessorCount=$cpus ${JAVA_OPTS:-}"
+    # N nodes on one machine: each is told its share of the cores (CHORUS_CLUSTER_NODE_CPUS
+    # overrides, "all": not told); first, so a count in JAVA_OPTS wins
+    export JAVA_OPTS="$(cpu_count_opt "${CHORUS_CLUSTER_NODE_CPUS:-$(node_cpu_share "$CLUSTER_SIZE")}") ${JAVA_OPTS:-}"
     # nodes are reached through nginx (or by the scripts on 127.0.0.1), not from outside
     export CHORUS_HTTP_HOST=${CHORUS_HTTP_HOST:-127.0.0.1}
     # browsers open cookie sockets on the load balancer's origin

@@ -49,8 +49,13 @@ HAZELCAST_OPENS="--add-modules java.se --add-exports java.base/jdk.internal.ref=
 # Sized for the whole machine, N JVMs' event loops, GC, JIT and Hazelcast threads
 # oversubscribe it N times (docs/bench/findings.md, 23).
 node_cpu_share() {
-  local share=$(( $(nproc) / $1 ))
+  local share=$(( $(nproc) / ($1 > 0 ? $1 : 1) ))
   echo $(( share > 0 ? share : 1 ))
+}
+
+# cpu_count_opt CPUS: the JVM option that tells a node it has CPUS cores; nothing for "all".
+cpu_count_opt() {
+  [ "$1" = all ] || echo "-XX:ActiveProcessorCount=$1"
 }
 
 # Replaces the calling shell with a node: the one launch command of scripts/run and of the
