@@ -12,44 +12,59 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * A local fake model provider speaking the OpenAI chat-completions streaming protocol (the
  * one Chorus's {@code openai} provider calls): each reply is {@code tokens} words, one every
- * {@code intervalMs}, each word naming its generation and index ({@code g12t3 }). It keeps
- * the moment it wrote each word, so the load generator (same process, same clock) measures
- * the latency Chorus adds between the provider's delta and the client's frame exactly.
- * The prompt's last user message says which generation it is ({@code ai 12}).
+ * {@code intervalMs}, each word naming its conversation, the round's ask it answers and its
+ * index ({@code g12a1012t3 }: conversation 12, ask 1012, word 3). It keeps the moment it wrote each
+ * word, so the load generator (same process, same clock) measures the latency Chorus adds
+ * between the provider's delta and the client's frame exactly. The prompt's last user
+ * message says which conversation and ask it is ({@code ai 12 1012}). One server
+ * serves every round ({@link #newRound}), so the node's connections to it stay open between
+ * rounds, as they do to a real provider on a node in service.
  */
 public final class FakeModelServer {
 
   private final Vertx vertx;
-  private final int tokens;
   private final long intervalMs;
-  private final AtomicLongArray emitted;
+  /** This round's reply length, number of asks and emission times; replaced together by {@link #newRound}, between rounds. */
+  private volatile int tokens;
+  private volatile int asks;
+  private volatile AtomicLongArray emitted;
   private final AtomicInteger concurrent = new AtomicInteger();
   private final AtomicInteger maxConcurrent = new AtomicInteger();
   private HttpServer server;
 
-  public FakeModelServer(Vertx vertx, int generations, int tokens, long intervalMs) {
+  public FakeModelServer(Vertx vertx, long intervalMs) {
     this.vertx = vertx;
-    this.tokens = tokens;
     this.intervalMs = intervalMs;
-    this.emitted = new AtomicLongArray((generations + 1) * (tokens + 1));
+    newRound(0, 0);
   }
 
-  public static String prompt(int generation) {
-    return "ai " + generation;
+  /** The next round asks {@code asks} times (numbered from 0), each reply {@code tokens} words; the last round's times are forgotten. */
+  public void newRound(int tokens, int asks) {
+    this.emitted = new AtomicLongArray(asks * (tokens + 1));
+    this.tokens = tokens;
+    this.asks = asks;
+    concurrent.set(0);
+    maxConcurrent.set(0);
   }
 
-  public static String token(int generation, int index) {
-    return "g" + generation + "t" + index + " ";
+  public static String prompt(int conversation, int ask) {
+    return "ai " + conversation + " " + ask;
   }
 
-  /** {generation, index} of a token, or null. */
-  public static long[] parseToken(String text) {
+  public static String token(int conversation, int ask, int index) {
+    return "g" + conversation + "a" + ask + "t" + index + " ";
+  }
+
+  /** {conversation, ask, index} of a token, or null. */
+  public static int[] parseToken(String text) {
     if (text == null || !text.startsWith("g")) {
       return null;
     }
+    int a = text.indexOf('a');
     int t = text.indexOf('t');
     try {
-      return new long[] {Long.parseLong(text.substring(1, t)), Long.parseLong(text.substring(t + 1).strip())};
+      return new int[] {Integer.parseInt(text.substring(1, a)), Integer.parseInt(text.substring(a + 1, t)),
+          Integer.parseInt(text.substring(t + 1).strip())};
     } catch (RuntimeException e) {
       return null;
     }
@@ -58,12 +73,16 @@ public final class FakeModelServer {
   public Future<Integer> listen(int port) {
     server = vertx.createHttpServer();
     server.requestHandler(req -> req.body().onSuccess(body -> {
-      int generation = generationOf(body.toJsonObject());
+      int[] asked = askOf(body.toJsonObject());
       HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
-      if (generation < 0) {
+      int tokens = this.tokens;
+      AtomicLongArray emitted = this.emitted;
+      if (asked == null || asked[0] < 0 || asked[1] < 0 || asked[1] >= asks) {
         resp.setStatusCode(400).end();
         return;
       }
+      int conversation = asked[0];
+      int ask = asked[1];
       int now = concurrent.incrementAndGet();
       maxConcurrent.accumulateAndGet(now, Math::max);
       int[] next = {1};
@@ -71,8 +90,8 @@ public final class FakeModelServer {
         int i = next[0]++;
         if (i <= tokens) {
           String chunk = new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-              .put("delta", new JsonObject().put("content", token(generation, i))))).encode();
-          emitted.set(generation * (tokens + 1) + i, System.nanoTime());
+              .put("delta", new JsonObject().put("content", token(conversation, ask, i))))).encode();
+          emitted.set(ask * (tokens + 1) + i, System.nanoTime());
           resp.write("data: " + chunk + "\n\n");
         } else {
           vertx.cancelTimer(id);
@@ -87,26 +106,29 @@ public final class FakeModelServer {
     return server.listen(port, "127.0.0.1").map(HttpServer::actualPort);
   }
 
-  private static int generationOf(JsonObject request) {
+  /** {conversation, ask} from the prompt's last {@code ai G A} user message, or null. */
+  private static int[] askOf(JsonObject request) {
     JsonArray messages = request.getJsonArray("messages", new JsonArray());
     for (int i = messages.size() - 1; i >= 0; i--) {
       JsonObject m = messages.getJsonObject(i);
       String content = m.getString("content", "");
       if ("user".equals(m.getString("role")) && content.startsWith("ai ")) {
+        String[] words = content.substring(3).strip().split(" ");
         try {
-          return Integer.parseInt(content.substring(3).strip());
+          return words.length == 2 ? new int[] {Integer.parseInt(words[0]), Integer.parseInt(words[1])} : null;
         } catch (NumberFormatException e) {
-          return -1;
+          return null;
         }
       }
     }
-    return -1;
+    return null;
   }
 
-  /** When token {@code index} of {@code generation} was written (nanoTime), 0 if never. */
-  public long emittedAt(int generation, int index) {
-    int slot = generation * (tokens + 1) + index;
-    return slot < emitted.length() ? emitted.get(slot) : 0;
+  /** When word {@code index} of the reply to {@code ask} was written (nanoTime), 0 if never. */
+  public long emittedAt(int ask, int index) {
+    AtomicLongArray emitted = this.emitted;
+    int tokens = this.tokens;
+    return ask < 0 || ask >= asks || index < 0 || index > tokens ? 0 : emitted.get(ask * (tokens + 1) + index);
   }
 
   public int maxConcurrent() {

@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -285,16 +288,48 @@ final class Workloads {
   // ---------------------------------------------------------------- 5. AI streaming
 
   /**
-   * One conversation-profile socket per generation, each its own conversation with a bot.
-   * Warm-up rounds ({@code --warmup-rounds}, each {@code --warmup-tokens} words per reply, not
-   * measured) run first on the same sockets, so the measured round sees a node whose hot paths are compiled, as a node
-   * in service has; then the measured round asks every conversation again.
+   * How a round asks. A burst: every conversation asks once, all within a second (their
+   * claims, provider calls and stored replies come together). Steady: asks arrive open-loop
+   * at {@code generations} per reply's length, each to a conversation whose last reply is
+   * complete, so about {@code generations} replies stream at any moment while as many start
+   * and end as in service; asks from the second reply-length to the last but one are
+   * measured (the first ramps the streams up, the last ramps them down).
+   */
+  private record AiShape(String name, int asks, double asksPerSecond, int firstMeasured, int endMeasured) {
+    static AiShape burst(int generations) {
+      return new AiShape("burst", generations, Math.min(generations, 1000), 0, generations);
+    }
+
+    static AiShape steady(int generations, int tokens, long intervalMs, int replyLengths) {
+      return new AiShape("steady", generations * replyLengths, generations * 1000.0 / (tokens * intervalMs), generations,
+          generations * (replyLengths - 1));
+    }
+
+    boolean measured(int ask) {
+      return ask >= firstMeasured && ask < endMeasured;
+    }
+  }
+
+  /**
+   * Conversation-profile sockets, each its own conversation with a bot: {@code --generations}
+   * for the burst rounds, half as many again (at least 20) for the steady round: a conversation
+   * asks again only once its reply is complete, and a reply takes its length plus the time to its
+   * first delta and to being stored. Warm-up rounds ({@code --warmup-rounds} bursts, each
+   * {@code --warmup-tokens} words per reply, not measured) run first on the same sockets, so
+   * the measured rounds see a node whose hot paths are compiled, as a node in service has;
+   * then a measured burst, then a steady round of {@code --steady-reply-lengths} reply
+   * lengths (0: none). One fake provider serves every round.
    */
   JsonObject aiStreaming() throws Exception {
     int generations = a.integer("generations", 1000);
     int tokensPerReply = a.integer("tokens", 100);
     int warmupTokens = a.integer("warmup-tokens", 0);
     long intervalMs = a.number("token-interval-ms", 50);
+    int steadyLengths = a.integer("steady-reply-lengths", 4);
+    if (steadyLengths != 0 && steadyLengths < 3) {
+      throw new IllegalArgumentException("--steady-reply-lengths is 0 (no steady round) or at least 3 (ramp up, measured, ramp down)");
+    }
+    int conversations = steadyLengths > 0 ? generations + Math.max(20, generations / 2) : generations;
     int usersCount = Math.min(generations, a.integer("users", 100));
     int port = ports.get(0);
     Tokens tokens = tokens();
@@ -304,49 +339,58 @@ final class Workloads {
       userIds.add("ai-" + runId + "-" + u);
     }
     Batches.Outcome<String> bots = Batches.run(usersCount, 8, u -> rest.createBot(userIds.get(u))).await();
-    Batches.Outcome<String> convs = Batches.run(generations, 8,
+    Batches.Outcome<String> convs = Batches.run(conversations, 8,
         g -> rest.createConversation(userIds.get(g % usersCount), bots.results().get(g % usersCount))).await();
     if (bots.failed() + convs.failed() > 0) {
       throw new IllegalStateException("set-up failed: " + bots.firstFailure() + " / " + convs.firstFailure());
     }
     Deliveries noPayloads = Deliveries.oneNode(new Tracker());
-    Batches.Outcome<ChorusConversationClient> open = Batches.run(generations, 100, g -> ChorusConversationClient.connect(pool, host, port,
+    Batches.Outcome<ChorusConversationClient> open = Batches.run(conversations, 100, g -> ChorusConversationClient.connect(pool, host, port,
         tokens.token(userIds.get(g % usersCount), false), convs.results().get(g), -1, "stream=true", g, noPayloads)).await();
     if (open.failed() > 0) {
       throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
     }
     List<ChorusConversationClient> clients = open.results();
+    List<ChorusConversationClient> burstClients = clients.subList(0, generations);
     JsonArray problems = new JsonArray();
+    FakeModelServer provider = new FakeModelServer(vertx, intervalMs);
+    int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
+    log("ai: fake OpenAI-compatible provider on " + providerPort);
     int warmupRounds = warmupTokens > 0 ? a.integer("warmup-rounds", 1) : 0;
     JsonObject warmupCounts = new JsonObject();
     double warmupSeconds = 0;
     for (int round = 1; round <= warmupRounds; round++) {
-      JsonObject warm = aiRound(clients, round, true, warmupTokens, intervalMs, problems);
+      JsonObject warm = aiRound(burstClients, provider, round, true, warmupTokens, intervalMs, AiShape.burst(generations), problems);
       warm.getJsonObject("counts").forEach(count -> warmupCounts.put(count.getKey(),
           warmupCounts.getLong(count.getKey(), 0L) + ((Number) count.getValue()).longValue()));
       warmupSeconds += warm.getDouble("seconds");
     }
-    JsonObject step = aiRound(clients, warmupRounds + 1, false, tokensPerReply, intervalMs, problems);
+    JsonArray steps = new JsonArray();
+    JsonObject burst = aiRound(burstClients, provider, warmupRounds + 1, false, tokensPerReply, intervalMs, AiShape.burst(generations), problems);
     if (warmupRounds > 0) {
-      step.put("warmup", new JsonObject().put("rounds", warmupRounds).put("tokens_per_reply", warmupTokens)
+      burst.put("warmup", new JsonObject().put("rounds", warmupRounds).put("tokens_per_reply", warmupTokens)
           .put("counts", warmupCounts).put("seconds", warmupSeconds));
     }
+    steps.add(burst);
+    if (steadyLengths > 0) {
+      steps.add(aiRound(clients, provider, warmupRounds + 2, false, tokensPerReply, intervalMs,
+          AiShape.steady(generations, tokensPerReply, intervalMs, steadyLengths), problems).put("concurrent_wanted", generations));
+    }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
+    provider.close().await();
     rest.close();
-    return header("ai").put("steps", new JsonArray().add(step)).put("problems", problems);
+    return header("ai").put("steps", steps).put("problems", problems);
   }
 
-  private static String aiMessageId(int round, int generation) {
-    return "ai-" + round + "-" + generation;
-  }
-
-  /** Every socket asks once ({@code message_id} ai-ROUND-G) and its reply streams from a fresh fake provider. */
-  private JsonObject aiRound(List<ChorusConversationClient> clients, int round, boolean warmUp, int tokensPerReply, long intervalMs,
-      JsonArray problems) throws Exception {
-    int generations = clients.size();
-    FakeModelServer provider = new FakeModelServer(vertx, generations, tokensPerReply, intervalMs);
-    int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
-    log("ai: round " + round + ": fake OpenAI-compatible provider on " + providerPort + ", " + tokensPerReply + " tokens per reply");
+  /**
+   * One round: asks go out open-loop as {@code shape} says, each to a conversation with no
+   * reply under way, waiting for one when none is ({@code message_id} ai-ROUND-ASK), and each
+   * reply streams from the fake provider. Counted: every ask acked, every word delivered once, every reply stored.
+   */
+  private JsonObject aiRound(List<ChorusConversationClient> clients, FakeModelServer provider, int round, boolean warmUp,
+      int tokensPerReply, long intervalMs, AiShape shape, JsonArray problems) throws Exception {
+    provider.newRound(tokensPerReply, shape.asks());
+    log("ai: round " + round + " (" + shape.name() + "): " + shape.asks() + " asks, " + tokensPerReply + " tokens per reply");
     Tracker tracker = new Tracker();
     Latency added = new Latency();
     Latency firstDelta = new Latency();
@@ -354,45 +398,81 @@ final class Workloads {
     LongAdder resumed = new LongAdder();
     LongAdder replies = new LongAdder();
     LongAdder resends = new LongAdder();
-    long[] sentAt = new long[generations];
+    LongAdder measuredDeltas = new LongAdder();
+    LongAccumulator measuredFrom = new LongAccumulator(Math::min, Long.MAX_VALUE);
+    LongAccumulator measuredTo = new LongAccumulator(Math::max, Long.MIN_VALUE);
+    long[] askedAt = new long[shape.asks()];
+    // the ask each conversation's reply under way answers; a conversation is free once that reply is complete
+    AtomicIntegerArray askOf = new AtomicIntegerArray(clients.size());
+    ConcurrentLinkedQueue<Integer> free = new ConcurrentLinkedQueue<>();
+    for (int g = 0; g < clients.size(); g++) {
+      free.add(g);
+    }
+    // an ask due while every conversation has a reply under way waits for the next to finish:
+    // the offered load stays, and the wait shows in the first-delta latency (taken from the
+    // ask's intended time), as a user's would
+    ConcurrentLinkedQueue<long[]> waiting = new ConcurrentLinkedQueue<>(); // ask, intended
+    LongAdder asksWaited = new LongAdder();
+    Runnable dispatch = () -> {
+      synchronized (free) {
+        while (!waiting.isEmpty() && !free.isEmpty()) {
+          long[] due = waiting.poll();
+          int g = free.poll();
+          int ask = (int) due[0];
+          askOf.set(g, ask);
+          askedAt[ask] = due[1];
+          tracker.sent(new Payload(g, ask, due[1]), tokensPerReply);
+          clients.get(g).sendText(FakeModelServer.prompt(g, ask), aiMessageId(round, ask));
+        }
+      }
+    };
     ConcurrentHashMap<Long, Boolean> seen = new ConcurrentHashMap<>();
     for (ChorusConversationClient client : clients) {
       int g = client.index();
-      String messageId = aiMessageId(round, g);
       client.otherFrames(frame -> {
         long now = System.nanoTime();
         switch (frame.getString("type", "")) {
-          case "message_received" -> tracker.acked(Payload.key(g, 0), now);
+          case "message_received" -> tracker.acked(Payload.key(g, askOf.get(g)), now);
           case "assistant_delta" -> {
             if (frame.getBoolean("resumed", false)) {
               resumed.increment();
               return;
             }
-            long[] gt = FakeModelServer.parseToken(frame.getString("delta"));
-            if (gt == null || gt[0] != g) {
+            int[] word = FakeModelServer.parseToken(frame.getString("delta"));
+            if (word == null || word[0] != g) {
               tracker.stray();
               return;
             }
-            if (seen.putIfAbsent(gt[0] * 1_000_000L + gt[1], Boolean.TRUE) != null) {
+            if (seen.putIfAbsent((long) word[1] * (tokensPerReply + 1) + word[2], Boolean.TRUE) != null) {
               tracker.counts.duplicates.increment();
               return;
             }
             tracker.counts.delivered.increment();
-            long emitted = provider.emittedAt((int) gt[0], (int) gt[1]);
+            long emitted = provider.emittedAt(word[1], word[2]);
             if (emitted > 0) {
-              added.recordNanos(now - emitted);
               timeline.recordNanos(now, now - emitted);
+              if (shape.measured(word[1])) {
+                added.recordNanos(now - emitted);
+                measuredDeltas.increment();
+                measuredFrom.accumulate(now);
+                measuredTo.accumulate(now);
+              }
             }
-            if (gt[1] == 1) {
-              firstDelta.recordNanos(now - sentAt[g]);
+            if (word[2] == 1 && shape.measured(word[1])) {
+              firstDelta.recordNanos(now - askedAt[word[1]]);
             }
           }
-          case "assistant_message" -> replies.increment();
+          case "assistant_message" -> {
+            replies.increment();
+            free.add(g);
+            dispatch.run();
+          }
           // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)
           case "error" -> {
             if ("MESSAGE_ERROR".equals(frame.getString("code"))) {
               resends.increment();
-              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g), messageId));
+              int ask = askOf.get(g);
+              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g, ask), aiMessageId(round, ask)));
             }
           }
           default -> { }
@@ -400,23 +480,33 @@ final class Workloads {
       });
     }
     long t0 = System.nanoTime();
-    // all generations start within a second (open loop), then stream side by side
-    runOpenLoopRaw(generations, Math.min(generations, 1000), i -> {
-      int g = (int) i;
-      sentAt[g] = System.nanoTime();
-      tracker.sent(new Payload(g, 0, sentAt[g]), tokensPerReply);
-      clients.get(g).sendText(FakeModelServer.prompt(g), aiMessageId(round, g));
-    });
+    OpenLoop.run(vertx, shape.asksPerSecond(), Math.max(1, Math.round(shape.asks() * 1000.0 / shape.asksPerSecond())), (i, intended) -> {
+      if (i >= shape.asks()) {
+        return;
+      }
+      if (free.isEmpty()) {
+        asksWaited.increment();
+      }
+      waiting.add(new long[] {i, intended});
+      dispatch.run();
+    }).await();
     long deadline = System.currentTimeMillis() + tokensPerReply * intervalMs + a.number("drain-ms", 30_000);
-    while (System.currentTimeMillis() < deadline && replies.sum() < generations) {
+    while (System.currentTimeMillis() < deadline && replies.sum() < shape.asks()) {
       Thread.sleep(200);
     }
+    if (!waiting.isEmpty()) {
+      problems.add((warmUp ? "warm-up round " + round + ": " : "") + waiting.size() + " asks never found a conversation free before the round's deadline");
+    }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    provider.close().await();
-    JsonObject step = new JsonObject().put("label", generations + " generations x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
-        .put("generations", generations).put("tokens_per_reply", tokensPerReply).put("token_interval_ms", intervalMs)
+    double measuredSeconds = measuredDeltas.sum() > 1 ? (measuredTo.get() - measuredFrom.get()) / 1e9 : 0;
+    JsonObject step = new JsonObject().put("shape", shape.name())
+        .put("label", shape.asks() + " asks (" + shape.name() + ") x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
+        .put("generations", shape.asks()).put("conversations", clients.size())
+        .put("asks_per_s", Latency.round(shape.asksPerSecond()))
+        .put("measured_asks", new JsonArray().add(shape.firstMeasured()).add(shape.endMeasured()))
+        .put("tokens_per_reply", tokensPerReply).put("token_interval_ms", intervalMs)
         .put("counts", tracker.counts.toJson().put("replies_stored", replies.sum()).put("resumed_deltas", resumed.sum())
-            .put("prompts_sent_again", resends.sum()))
+            .put("prompts_sent_again", resends.sum()).put("asks_waited_for_a_conversation", asksWaited.sum()))
         .put("errors", tracker.errorsJson())
         .put("ack_latency", tracker.ackLatency.toJson())
         .put("delivery_latency", added.toJson())
@@ -424,10 +514,16 @@ final class Workloads {
         .put("first_delta_latency", firstDelta.toJson())
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))
+        .put("measured_deltas", measuredDeltas.sum())
+        .put("measured_deltas_per_s", measuredSeconds > 0 ? Latency.round(measuredDeltas.sum() / measuredSeconds) : 0)
         .put("seconds", Latency.round(seconds));
     String prefix = warmUp ? "warm-up round " + round + ": " : "";
     tracker.counts.problems(false).forEach(problem -> problems.add(prefix + problem));
     return step;
+  }
+
+  private static String aiMessageId(int round, int ask) {
+    return "ai-" + round + "-" + ask;
   }
 
   // ---------------------------------------------------------------- 6. reconnect storm
