@@ -494,42 +494,93 @@ public final class ReportWriter {
       goals.add(new String[] {"5 AI streaming", "added latency p99 < 5 ms", "not measured", "**not measured**"});
       return;
     }
-    JsonObject s = r.getJsonArray("steps").getJsonObject(0);
-    JsonObject c = s.getJsonObject("counts");
-    JsonObject l = s.getJsonObject("delivery_latency");
-    md.append("| generations | provider concurrency reached | deltas expected | received | dup | replies stored | deltas/s | added p50 ms | p99 ms | p99.9 ms | max ms | first delta after send, p50 / p99 ms |\n")
-        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-    JsonObject first = s.getJsonObject("first_delta_latency");
-    md.append(String.format(Locale.ROOT, "| %d x %d tokens @ %d ms | %d | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f / %.1f |\n\n",
-        s.getInteger("generations"), s.getInteger("tokens_per_reply"), s.getLong("token_interval_ms"), s.getInteger("provider_max_concurrent"),
-        c.getLong("expected_deliveries"), c.getLong("delivered"), c.getLong("duplicates"), c.getLong("replies_stored"), s.getDouble("deltas_per_s"),
-        l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms"), l.getDouble("max_ms"), first.getDouble("p50_ms"), first.getDouble("p99_ms")));
-    md.append("Errors: ").append(s.getJsonObject("errors").encode()).append("\n\n");
-    JsonObject warmup = s.getJsonObject("warmup");
+    JsonArray steps = r.getJsonArray("steps");
+    JsonObject burst = null;
+    JsonObject steady = null;
+    for (Object o : steps) {
+      JsonObject s = (JsonObject) o;
+      if ("steady".equals(s.getString("shape"))) {
+        steady = s;
+      } else if (burst == null) {
+        burst = s; // a result from before the steady round has no shape: its one round is a burst
+      }
+    }
+    if (steady != null) {
+      int g = steady.getInteger("generations");
+      md.append(String.format(Locale.ROOT, "Two measured rounds. **Burst**: every conversation asks once at %.0f asks/s, so %d claims, "
+          + "provider calls and then %d stored replies come together. **Steady**: asks arrive open-loop at %d per reply's length, "
+          + "each to a conversation whose last reply is complete (an ask due while none is waits for one, and the wait counts in "
+          + "its first-delta latency), so about %d replies stream at any moment while others start and end, as in service; its figures are the asks from the second reply-length to the last but one (the first ramps the "
+          + "streams up, the last ramps them down). The goal is judged on the steady round.%n%n",
+          burst == null ? 0 : burst.getDouble("asks_per_s", 0.0), burst == null ? 0 : burst.getInteger("generations"),
+          burst == null ? 0 : burst.getInteger("generations"), g, g));
+    }
+    md.append("| round | asks | asks/s | provider concurrency reached | deltas expected | received | dup | replies stored | deltas/s (measured) | added p50 ms | p99 ms | p99.9 ms | max ms | first delta after ask, p50 / p99 ms |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for (JsonObject s : new JsonObject[] {burst, steady}) {
+      if (s == null) {
+        continue;
+      }
+      JsonObject c = s.getJsonObject("counts");
+      JsonObject l = s.getJsonObject("delivery_latency");
+      JsonObject first = s.getJsonObject("first_delta_latency");
+      JsonArray measured = s.getJsonArray("measured_asks");
+      String asks = measured == null || s == burst
+          ? String.format(Locale.ROOT, "%d x %d tokens @ %d ms", s.getInteger("generations"), s.getInteger("tokens_per_reply"), s.getLong("token_interval_ms"))
+          : String.format(Locale.ROOT, "%d x %d tokens @ %d ms (%d-%d measured; %d waited for a free conversation)", s.getInteger("generations"),
+              s.getInteger("tokens_per_reply"), s.getLong("token_interval_ms"), measured.getInteger(0), measured.getInteger(1) - 1,
+              c.getLong("asks_waited_for_a_conversation", 0L));
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f / %.1f |\n",
+          s == steady ? "steady" : "burst", asks, s.containsKey("asks_per_s") ? String.format(Locale.ROOT, "%.0f", s.getDouble("asks_per_s")) : "-",
+          s.getInteger("provider_max_concurrent"),
+          c.getLong("expected_deliveries"), c.getLong("delivered"), c.getLong("duplicates"), c.getLong("replies_stored"),
+          s.getDouble(s == steady ? "measured_deltas_per_s" : "deltas_per_s"),
+          l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms"), l.getDouble("max_ms"), first.getDouble("p50_ms"), first.getDouble("p99_ms")));
+    }
+    md.append('\n');
+    for (JsonObject s : new JsonObject[] {burst, steady}) {
+      if (s != null) {
+        md.append("Errors (").append(s == steady ? "steady" : "burst").append("): ").append(s.getJsonObject("errors").encode()).append("\n\n");
+      }
+    }
+    JsonObject warmup = burst == null ? null : burst.getJsonObject("warmup");
     if (warmup != null) {
       JsonObject wc = warmup.getJsonObject("counts");
       int rounds = warmup.getInteger("rounds", 1);
-      md.append(String.format(Locale.ROOT, "Measured after %s on the same sockets and node (every conversation asked once a round, "
-          + "%d tokens per reply, not in the figures; %d of %d deltas and %d of %d replies arrived in %s, in %.1f s), so the JIT "
-          + "has compiled the streaming path as it has on a node in service.\n\n",
+      md.append(String.format(Locale.ROOT, "Measured after %s on the same sockets and node (bursts, %d tokens per reply, not in the figures; "
+          + "%d of %d deltas and %d of %d replies arrived in %s, in %.1f s), so the JIT "
+          + "has compiled the streaming path as it has on a node in service. One fake provider serves every round, so the node's "
+          + "connections to it stay open between rounds, as to a real provider.\n\n",
           rounds == 1 ? "a warm-up round" : rounds + " warm-up rounds", warmup.getInteger("tokens_per_reply"),
           wc.getLong("delivered"), wc.getLong("expected_deliveries"),
           wc.getLong("replies_stored"), wc.getLong("sent"), rounds == 1 ? "it" : "them", warmup.getDouble("seconds")));
     }
-    chart(md, "ai-added-latency.svg", new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true).add("Chorus", curve(l)));
-    List<double[]> p50 = new ArrayList<>();
-    List<double[]> p99 = new ArrayList<>();
-    for (Object o : s.getJsonArray("delivery_timeline", new JsonArray())) {
-      JsonArray row = (JsonArray) o; // second, count, p50, p99
-      p50.add(new double[] {row.getDouble(0), row.getDouble(2)});
-      p99.add(new double[] {row.getDouble(0), row.getDouble(3)});
+    SvgChart curves = new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true);
+    SvgChart timelines = new SvgChart("AI streaming: added latency p99 by second of each measured round", "second", "ms", false);
+    for (JsonObject s : new JsonObject[] {burst, steady}) {
+      if (s == null) {
+        continue;
+      }
+      String name = s == steady ? "steady" : "burst";
+      curves.add(name, curve(s.getJsonObject("delivery_latency")));
+      List<double[]> p99 = new ArrayList<>();
+      for (Object o : s.getJsonArray("delivery_timeline", new JsonArray())) {
+        JsonArray row = (JsonArray) o; // second, count, p50, p99
+        p99.add(new double[] {row.getDouble(0), row.getDouble(3)});
+      }
+      timelines.add(name + " p99", p99);
     }
-    chart(md, "ai-added-latency-timeline.svg", new SvgChart("AI streaming: added latency by second of the measured round", "second", "ms", false)
-        .add("p50", p50).add("p99", p99));
-    boolean full = s.getInteger("provider_max_concurrent") >= 1000;
-    goals.add(new String[] {"5 AI streaming", "1,000 concurrent generations, added latency p99 < 5 ms",
-        String.format(Locale.ROOT, "%d concurrent, p99 %.2f ms", s.getInteger("provider_max_concurrent"), l.getDouble("p99_ms")),
-        yesNo(full && l.getDouble("p99_ms") < 5)});
+    chart(md, "ai-added-latency.svg", curves);
+    chart(md, "ai-added-latency-timeline.svg", timelines);
+    JsonObject judged = steady != null ? steady : burst;
+    double p99 = judged.getJsonObject("delivery_latency").getDouble("p99_ms");
+    boolean full = judged.getInteger("provider_max_concurrent") >= 1000;
+    String measuredText = String.format(Locale.ROOT, "%s: %d concurrent, p99 %.2f ms", steady != null ? "steady" : "burst",
+        judged.getInteger("provider_max_concurrent"), p99);
+    if (steady != null && burst != null) {
+      measuredText += String.format(Locale.ROOT, " (burst, all asking within a second: p99 %.2f ms)", burst.getJsonObject("delivery_latency").getDouble("p99_ms"));
+    }
+    goals.add(new String[] {"5 AI streaming", "1,000 concurrent generations, added latency p99 < 5 ms", measuredText, yesNo(full && p99 < 5)});
     problems(md, r);
   }
 
