@@ -574,9 +574,16 @@ public final class ReportWriter {
     chart(md, "ai-added-latency-timeline.svg", timelines);
     JsonObject judged = steady != null ? steady : burst;
     double p99 = judged.getJsonObject("delivery_latency").getDouble("p99_ms");
-    boolean full = judged.getInteger("provider_max_concurrent") >= 1000;
+    long waited = judged.getJsonObject("counts").getLong("asks_waited_for_a_conversation", 0L);
+    // asks that waited mean every conversation was busy: the node fell behind, and the concurrency is the harness's cap
+    boolean full = judged.getInteger("provider_max_concurrent") >= 1000 && waited == 0;
     String measuredText = String.format(Locale.ROOT, "%s: %d concurrent, p99 %.2f ms", steady != null ? "steady" : "burst",
         judged.getInteger("provider_max_concurrent"), p99);
+    if (waited > 0) {
+      measuredText += String.format(Locale.ROOT, "; %d of %d asks waited for a free conversation, %.0f of %.0f deltas/s carried", waited,
+          judged.getInteger("generations"), judged.getDouble("measured_deltas_per_s"),
+          judged.getDouble("asks_per_s") * judged.getInteger("tokens_per_reply"));
+    }
     if (steady != null && burst != null) {
       measuredText += String.format(Locale.ROOT, " (burst, all asking within a second: p99 %.2f ms)", burst.getJsonObject("delivery_latency").getDouble("p99_ms"));
     }

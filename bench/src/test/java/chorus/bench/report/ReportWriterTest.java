@@ -129,7 +129,7 @@ class ReportWriterTest {
   }
   private static JsonObject aiRound(String shape, int generations, int concurrency, double p99) {
     JsonObject counts = new JsonObject().put("expected_deliveries", 1000).put("delivered", 1000).put("duplicates", 0).put("replies_stored", 10)
-        .put("asks_waited_for_a_conversation", "steady".equals(shape) ? 7 : 0);
+        .put("asks_waited_for_a_conversation", 0);
     JsonObject round = new JsonObject().put("generations", generations).put("tokens_per_reply", 100).put("token_interval_ms", 50)
         .put("provider_max_concurrent", concurrency).put("counts", counts).put("errors", new JsonObject())
         .put("deltas_per_s", 9000.0).put("delivery_latency", latency(p99)).put("first_delta_latency", latency(400))
@@ -138,7 +138,7 @@ class ReportWriterTest {
       round.put("shape", shape).put("asks_per_s", "burst".equals(shape) ? 1000.0 : 200.0);
     }
     if ("steady".equals(shape)) {
-      round.put("measured_asks", new JsonArray().add(generations).add(generations * 3)).put("measured_deltas_per_s", 20000.0);
+      round.put("measured_asks", new JsonArray().add(generations / 4).add(generations * 3 / 4)).put("measured_deltas_per_s", 20000.0);
     }
     return round;
   }
@@ -147,16 +147,24 @@ class ReportWriterTest {
   void theAiGoalIsJudgedOnTheSteadyRoundWithTheBurstStillShown(@TempDir Path dir) throws Exception {
     Map<String, JsonObject> results = new TreeMap<>();
     results.put("ai", new JsonObject().put("workload", "ai").put("problems", new JsonArray())
-        .put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(aiRound("steady", 1000, 1010, 4))));
+        .put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(aiRound("steady", 4000, 1010, 4))));
     String md = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
-    assertTrue(md.contains("| steady | 1000 x 100 tokens @ 50 ms (1000-2999 measured; 7 waited for a free conversation) | 200 | 1010 | 1000 | 1000 | 0 | 10 | 20000 | 2.00 | 4.00 |"), md);
+    assertTrue(md.contains("| steady | 4000 x 100 tokens @ 50 ms (1000-2999 measured; 0 waited for a free conversation) | 200 | 1010 | 1000 | 1000 | 0 | 10 | 20000 | 2.00 | 4.00 |"), md);
     assertTrue(md.contains("| burst | 1000 x 100 tokens @ 50 ms | 1000 | 1000 | 1000 | 1000 | 0 | 10 | 9000 | 45.00 | 90.00 |"), md);
     assertTrue(md.contains("| steady: 1010 concurrent, p99 4.00 ms (burst, all asking within a second: p99 90.00 ms) | **met** |"), md);
 
     // a steady round short of 1,000 streams is not met whatever its latency
-    results.get("ai").put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(aiRound("steady", 1000, 900, 4)));
+    results.get("ai").put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(aiRound("steady", 4000, 900, 4)));
     String short_ = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(short_.contains("| steady: 900 concurrent, p99 4.00 ms (burst, all asking within a second: p99 90.00 ms) | **not met** |"), short_);
+
+    // asks that waited for a conversation: the node fell behind, whatever the concurrency reads
+    JsonObject behind = aiRound("steady", 4000, 1500, 4);
+    behind.getJsonObject("counts").put("asks_waited_for_a_conversation", 2500);
+    results.get("ai").put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(behind));
+    String fellBehind = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(fellBehind.contains("| steady: 1500 concurrent, p99 4.00 ms; 2500 of 4000 asks waited for a free conversation, 20000 of 20000 deltas/s carried"
+        + " (burst, all asking within a second: p99 90.00 ms) | **not met** |"), fellBehind);
 
     // a result from before the steady round: its one round is the burst and is judged
     results.get("ai").put("steps", new JsonArray().add(aiRound(null, 1000, 1000, 90)));
