@@ -93,7 +93,12 @@ public final class ReportWriter {
     StringBuilder md = new StringBuilder();
     md.append("Measured by `scripts/bench` on ").append(machine.getString("date", "?")).append(" (").append(machine.getValue("cores", "?"))
         .append(" cores, ").append(machine.getString("cpu", "?")).append(", load generator on the same machine); details, peers and charts in ")
-        .append("[docs/benchmarks.md](docs/benchmarks.md).\n\n| workload | goal | measured | verdict |\n| --- | --- | --- | --- |\n");
+        .append("[docs/benchmarks.md](docs/benchmarks.md).\n\n");
+    if (machine.containsKey("note")) {
+      // the conditions travel with the figures wherever they are quoted
+      md.append("> **Conditions of this run:** ").append(machine.getString("note")).append("\n\n");
+    }
+    md.append("| workload | goal | measured | verdict |\n| --- | --- | --- | --- |\n");
     for (String[] g : goals) {
       md.append("| ").append(String.join(" | ", g)).append(" |\n");
     }

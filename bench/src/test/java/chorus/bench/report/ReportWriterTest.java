@@ -171,4 +171,15 @@ class ReportWriterTest {
     String old = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(old.contains("| burst: 1000 concurrent, p99 90.00 ms | **not met** |"), old);
   }
+  @Test
+  void theConditionsOfARunTravelWithItsHeadline(@TempDir Path dir) throws Exception {
+    Map<String, JsonObject> results = new TreeMap<>();
+    JsonObject machine = new JsonObject().put("cores", 2).put("quick", false).put("note", "a slower machine than last time");
+    ReportWriter writer = new ReportWriter(results, machine, dir, "bench");
+    assertTrue(writer.render().contains("> **Conditions of this run:** a slower machine than last time"));
+    assertTrue(writer.headline().contains("> **Conditions of this run:** a slower machine than last time"), writer.headline());
+    ReportWriter plain = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench");
+    plain.render();
+    assertFalse(plain.headline().contains("Conditions of this run"), plain.headline());
+  }
 }
