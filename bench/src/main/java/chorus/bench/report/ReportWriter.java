@@ -511,7 +511,7 @@ public final class ReportWriter {
       }
     }
     if (steady != null) {
-      int g = steady.getInteger("generations");
+      int g = steady.getInteger("concurrent_wanted", steady.getInteger("generations"));
       md.append(String.format(Locale.ROOT, "Two measured rounds. **Burst**: every conversation asks once at %.0f asks/s, so %d claims, "
           + "provider calls and then %d stored replies come together. **Steady**: asks arrive open-loop at %d per reply's length, "
           + "each to a conversation whose last reply is complete (an ask due while none is waits for one, and the wait counts in "

@@ -138,7 +138,8 @@ class ReportWriterTest {
       round.put("shape", shape).put("asks_per_s", "burst".equals(shape) ? 1000.0 : 200.0);
     }
     if ("steady".equals(shape)) {
-      round.put("measured_asks", new JsonArray().add(generations / 4).add(generations * 3 / 4)).put("measured_deltas_per_s", 20000.0);
+      round.put("measured_asks", new JsonArray().add(generations / 4).add(generations * 3 / 4)).put("measured_deltas_per_s", 20000.0)
+          .put("concurrent_wanted", generations / 4);
     }
     return round;
   }
@@ -149,6 +150,8 @@ class ReportWriterTest {
     results.put("ai", new JsonObject().put("workload", "ai").put("problems", new JsonArray())
         .put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(aiRound("steady", 4000, 1010, 4))));
     String md = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(md.contains("**Steady**: asks arrive open-loop at 1000 per reply's length"), md);
+    assertTrue(md.contains("so about 1000 replies stream at any moment"), md);
     assertTrue(md.contains("| steady | 4000 x 100 tokens @ 50 ms (1000-2999 measured; 0 waited for a free conversation) | 200 | 1010 | 1000 | 1000 | 0 | 10 | 20000 | 2.00 | 4.00 |"), md);
     assertTrue(md.contains("| burst | 1000 x 100 tokens @ 50 ms | 1000 | 1000 | 1000 | 1000 | 0 | 10 | 9000 | 45.00 | 90.00 |"), md);
     assertTrue(md.contains("| steady: 1010 concurrent, p99 4.00 ms (burst, all asking within a second: p99 90.00 ms) | **met** |"), md);
