@@ -12,19 +12,22 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * A local fake model provider speaking the OpenAI chat-completions streaming protocol (the
  * one Chorus's {@code openai} provider calls): each reply is {@code tokens} words, one every
- * {@code intervalMs}, each word naming its conversation, the round's ask it answers and its
- * index ({@code g12a1012t3 }: conversation 12, ask 1012, word 3). It keeps the moment it wrote each
- * word, so the load generator (same process, same clock) measures the latency Chorus adds
- * between the provider's delta and the client's frame exactly. The prompt's last user
- * message says which conversation and ask it is ({@code ai 12 1012}). One server
- * serves every round ({@link #newRound}), so the node's connections to it stay open between
- * rounds, as they do to a real provider on a node in service.
+ * {@code intervalMs}, each word naming its round, conversation, the round's ask it answers and
+ * its index ({@code r5g12a1012t3 }: round 5, conversation 12, ask 1012, word 3). It keeps the
+ * moment it wrote each of this round's words, so the load generator (same process, same clock)
+ * measures the latency Chorus adds between the provider's delta and the client's frame exactly.
+ * The prompt's last user message says which round, conversation and ask it is
+ * ({@code ai 5 12 1012}); an earlier round's ask (a job retried late) is answered too, its
+ * words naming that round, but not timed. One server serves every round ({@link #newRound}),
+ * so the node's connections to it stay open between rounds, as they do to a real provider on
+ * a node in service.
  */
 public final class FakeModelServer {
 
   private final Vertx vertx;
   private final long intervalMs;
   /** This round's reply length, number of asks and emission times; replaced together by {@link #newRound}, between rounds. */
+  private volatile int round;
   private volatile int tokens;
   private volatile int asks;
   private volatile AtomicLongArray emitted;
@@ -35,36 +38,39 @@ public final class FakeModelServer {
   public FakeModelServer(Vertx vertx, long intervalMs) {
     this.vertx = vertx;
     this.intervalMs = intervalMs;
-    newRound(0, 0);
+    newRound(0, 0, 0);
   }
 
-  /** The next round asks {@code asks} times (numbered from 0), each reply {@code tokens} words; the last round's times are forgotten. */
-  public void newRound(int tokens, int asks) {
+  /** Round {@code round} asks {@code asks} times (numbered from 0), each reply {@code tokens} words; the last round's times are forgotten. */
+  public void newRound(int round, int tokens, int asks) {
     this.emitted = new AtomicLongArray(asks * (tokens + 1));
+    this.round = round;
     this.tokens = tokens;
     this.asks = asks;
     concurrent.set(0);
     maxConcurrent.set(0);
   }
 
-  public static String prompt(int conversation, int ask) {
-    return "ai " + conversation + " " + ask;
+  public static String prompt(int round, int conversation, int ask) {
+    return "ai " + round + " " + conversation + " " + ask;
   }
 
-  public static String token(int conversation, int ask, int index) {
-    return "g" + conversation + "a" + ask + "t" + index + " ";
+  public static String token(int round, int conversation, int ask, int index) {
+    return "r" + round + "g" + conversation + "a" + ask + "t" + index + " ";
   }
 
-  /** {conversation, ask, index} of a token, or null. */
+  /** {round, conversation, ask, index} of a token (the first of a longer text), or null. */
   public static int[] parseToken(String text) {
-    if (text == null || !text.startsWith("g")) {
+    if (text == null || !text.startsWith("r")) {
       return null;
     }
+    int g = text.indexOf('g');
     int a = text.indexOf('a');
     int t = text.indexOf('t');
+    int end = text.indexOf(' ', t);
     try {
-      return new int[] {Integer.parseInt(text.substring(1, a)), Integer.parseInt(text.substring(a + 1, t)),
-          Integer.parseInt(text.substring(t + 1).strip())};
+      return new int[] {Integer.parseInt(text.substring(1, g)), Integer.parseInt(text.substring(g + 1, a)),
+          Integer.parseInt(text.substring(a + 1, t)), Integer.parseInt(text.substring(t + 1, end < 0 ? text.length() : end).strip())};
     } catch (RuntimeException e) {
       return null;
     }
@@ -77,12 +83,15 @@ public final class FakeModelServer {
       HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
       int tokens = this.tokens;
       AtomicLongArray emitted = this.emitted;
-      if (asked == null || asked[0] < 0 || asked[1] < 0 || asked[1] >= asks) {
+      if (asked == null || asked[1] < 0 || asked[2] < 0) {
         resp.setStatusCode(400).end();
         return;
       }
-      int conversation = asked[0];
-      int ask = asked[1];
+      int askedRound = asked[0];
+      int conversation = asked[1];
+      int ask = asked[2];
+      // a late retry of an earlier round's ask: answered, but its words are not this round's to time
+      boolean timed = askedRound == round && ask < asks;
       int now = concurrent.incrementAndGet();
       maxConcurrent.accumulateAndGet(now, Math::max);
       int[] next = {1};
@@ -90,8 +99,10 @@ public final class FakeModelServer {
         int i = next[0]++;
         if (i <= tokens) {
           String chunk = new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-              .put("delta", new JsonObject().put("content", token(conversation, ask, i))))).encode();
-          emitted.set(ask * (tokens + 1) + i, System.nanoTime());
+              .put("delta", new JsonObject().put("content", token(askedRound, conversation, ask, i))))).encode();
+          if (timed) {
+            emitted.set(ask * (tokens + 1) + i, System.nanoTime());
+          }
           resp.write("data: " + chunk + "\n\n");
         } else {
           vertx.cancelTimer(id);
@@ -106,7 +117,7 @@ public final class FakeModelServer {
     return server.listen(port, "127.0.0.1").map(HttpServer::actualPort);
   }
 
-  /** {conversation, ask} from the prompt's last {@code ai G A} user message, or null. */
+  /** {round, conversation, ask} from the prompt's last {@code ai R G A} user message, or null. */
   private static int[] askOf(JsonObject request) {
     JsonArray messages = request.getJsonArray("messages", new JsonArray());
     for (int i = messages.size() - 1; i >= 0; i--) {
@@ -115,7 +126,7 @@ public final class FakeModelServer {
       if ("user".equals(m.getString("role")) && content.startsWith("ai ")) {
         String[] words = content.substring(3).strip().split(" ");
         try {
-          return words.length == 2 ? new int[] {Integer.parseInt(words[0]), Integer.parseInt(words[1])} : null;
+          return words.length == 3 ? new int[] {Integer.parseInt(words[0]), Integer.parseInt(words[1]), Integer.parseInt(words[2])} : null;
         } catch (NumberFormatException e) {
           return null;
         }

@@ -389,7 +389,7 @@ final class Workloads {
    */
   private JsonObject aiRound(List<ChorusConversationClient> clients, FakeModelServer provider, int round, boolean warmUp,
       int tokensPerReply, long intervalMs, AiShape shape, JsonArray problems) throws Exception {
-    provider.newRound(tokensPerReply, shape.asks());
+    provider.newRound(round, tokensPerReply, shape.asks());
     log("ai: round " + round + " (" + shape.name() + "): " + shape.asks() + " asks, " + tokensPerReply + " tokens per reply");
     Tracker tracker = new Tracker();
     Latency added = new Latency();
@@ -399,6 +399,8 @@ final class Workloads {
     LongAdder replies = new LongAdder();
     LongAdder resends = new LongAdder();
     LongAdder measuredDeltas = new LongAdder();
+    LongAdder lateWords = new LongAdder();
+    LongAdder lateReplies = new LongAdder();
     LongAccumulator measuredFrom = new LongAccumulator(Math::min, Long.MAX_VALUE);
     LongAccumulator measuredTo = new LongAccumulator(Math::max, Long.MIN_VALUE);
     long[] askedAt = new long[shape.asks()];
@@ -422,7 +424,7 @@ final class Workloads {
           askOf.set(g, ask);
           askedAt[ask] = due[1];
           tracker.sent(new Payload(g, ask, due[1]), tokensPerReply);
-          clients.get(g).sendText(FakeModelServer.prompt(g, ask), aiMessageId(round, ask));
+          clients.get(g).sendText(FakeModelServer.prompt(round, g, ask), aiMessageId(round, ask));
         }
       }
     };
@@ -439,10 +441,15 @@ final class Workloads {
               return;
             }
             int[] word = FakeModelServer.parseToken(frame.getString("delta"));
-            if (word == null || word[0] != g) {
+            if (word != null && word[0] != round) {
+              lateWords.increment(); // an earlier round's job, retried after its lease ran out: not this round's
+              return;
+            }
+            if (word == null || word[1] != g) {
               tracker.stray();
               return;
             }
+            word = new int[] {word[1], word[2], word[3]}; // conversation, ask, index
             if (seen.putIfAbsent((long) word[1] * (tokensPerReply + 1) + word[2], Boolean.TRUE) != null) {
               tracker.counts.duplicates.increment();
               return;
@@ -463,6 +470,11 @@ final class Workloads {
             }
           }
           case "assistant_message" -> {
+            int[] first = FakeModelServer.parseToken(frame.getJsonObject("message", new JsonObject()).getString("content"));
+            if (first != null && first[0] != round) {
+              lateReplies.increment(); // its conversation is still busy with this round's ask
+              return;
+            }
             replies.increment();
             free.add(g);
             dispatch.run();
@@ -472,7 +484,7 @@ final class Workloads {
             if ("MESSAGE_ERROR".equals(frame.getString("code"))) {
               resends.increment();
               int ask = askOf.get(g);
-              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(g, ask), aiMessageId(round, ask)));
+              vertx.setTimer(200, t -> client.sendText(FakeModelServer.prompt(round, g, ask), aiMessageId(round, ask)));
             }
           }
           default -> { }
@@ -506,7 +518,8 @@ final class Workloads {
         .put("measured_asks", new JsonArray().add(shape.firstMeasured()).add(shape.endMeasured()))
         .put("tokens_per_reply", tokensPerReply).put("token_interval_ms", intervalMs)
         .put("counts", tracker.counts.toJson().put("replies_stored", replies.sum()).put("resumed_deltas", resumed.sum())
-            .put("prompts_sent_again", resends.sum()).put("asks_waited_for_a_conversation", asksWaited.sum()))
+            .put("prompts_sent_again", resends.sum()).put("asks_waited_for_a_conversation", asksWaited.sum())
+            .put("late_replies_of_an_earlier_round", lateReplies.sum()).put("late_words_of_an_earlier_round", lateWords.sum()))
         .put("errors", tracker.errorsJson())
         .put("ack_latency", tracker.ackLatency.toJson())
         .put("delivery_latency", added.toJson())

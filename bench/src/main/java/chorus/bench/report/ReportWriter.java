@@ -546,6 +546,12 @@ public final class ReportWriter {
     for (JsonObject s : new JsonObject[] {burst, steady}) {
       if (s != null) {
         md.append("Errors (").append(s == steady ? "steady" : "burst").append("): ").append(s.getJsonObject("errors").encode()).append("\n\n");
+        long late = s.getJsonObject("counts").getLong("late_replies_of_an_earlier_round", 0L);
+        if (late > 0) {
+          md.append(String.format(Locale.ROOT, "%d replies of an earlier round arrived during this one (their jobs retried once "
+              + "their lease ran out), %d words in all; not counted as this round's.%n%n", late,
+              s.getJsonObject("counts").getLong("late_words_of_an_earlier_round", 0L)));
+        }
       }
     }
     JsonObject warmup = burst == null ? null : burst.getJsonObject("warmup");

@@ -161,13 +161,18 @@ class ReportWriterTest {
     String short_ = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(short_.contains("| steady: 900 concurrent, p99 4.00 ms (burst, all asking within a second: p99 90.00 ms) | **not met** |"), short_);
 
+    assertFalse(md.contains("replies of an earlier round"), md);
+
     // asks that waited for a conversation: the node fell behind, whatever the concurrency reads
     JsonObject behind = aiRound("steady", 4000, 1500, 4);
-    behind.getJsonObject("counts").put("asks_waited_for_a_conversation", 2500);
+    behind.getJsonObject("counts").put("asks_waited_for_a_conversation", 2500)
+        .put("late_replies_of_an_earlier_round", 3).put("late_words_of_an_earlier_round", 300);
     results.get("ai").put("steps", new JsonArray().add(aiRound("burst", 1000, 1000, 90)).add(behind));
     String fellBehind = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(fellBehind.contains("| steady: 1500 concurrent, p99 4.00 ms; 2500 of 4000 asks waited for a free conversation, 20000 of 20000 deltas/s carried"
         + " (burst, all asking within a second: p99 90.00 ms) | **not met** |"), fellBehind);
+    assertTrue(fellBehind.contains("3 replies of an earlier round arrived during this one (their jobs retried once their lease ran out), "
+        + "300 words in all; not counted as this round's."), fellBehind);
 
     // a result from before the steady round: its one round is the burst and is judged
     results.get("ai").put("steps", new JsonArray().add(aiRound(null, 1000, 1000, 90)));
