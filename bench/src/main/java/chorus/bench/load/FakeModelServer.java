@@ -2,6 +2,7 @@ package chorus.bench.load;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -78,8 +79,8 @@ public final class FakeModelServer {
 
   public Future<Integer> listen(int port) {
     server = vertx.createHttpServer();
-    server.requestHandler(req -> req.body().onSuccess(body -> {
-      int[] asked = askOf(body.toJsonObject());
+    server.requestHandler(req -> req.body().onComplete(read -> {
+      int[] asked = read.succeeded() ? askOf(read.result()) : null;
       HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
       int tokens = this.tokens;
       AtomicLongArray emitted = this.emitted;
@@ -118,8 +119,13 @@ public final class FakeModelServer {
   }
 
   /** {round, conversation, ask} from the prompt's last {@code ai R G A} user message, or null. */
-  private static int[] askOf(JsonObject request) {
-    JsonArray messages = request.getJsonArray("messages", new JsonArray());
+  private static int[] askOf(Buffer body) {
+    JsonArray messages;
+    try {
+      messages = body.toJsonObject().getJsonArray("messages", new JsonArray());
+    } catch (RuntimeException e) {
+      return null; // not a chat-completions request: answered 400
+    }
     for (int i = messages.size() - 1; i >= 0; i--) {
       JsonObject m = messages.getJsonObject(i);
       String content = m.getString("content", "");

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +29,8 @@ class FakeModelServerTest {
     vertx = Vertx.vertx();
     provider = new FakeModelServer(vertx, 5);
     port = provider.listen(0).await(10, TimeUnit.SECONDS);
-    http = vertx.createHttpClient();
+    // a connection per ask: each test request stands alone, as the node's pooled ones are not under test here
+    http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterAll
@@ -36,10 +39,13 @@ class FakeModelServerTest {
   }
 
   private static String ask(String prompt) throws Exception {
-    JsonObject body = new JsonObject().put("model", "fake").put("stream", true)
-        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", prompt)));
+    return post(new JsonObject().put("model", "fake").put("stream", true)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", prompt))).toBuffer());
+  }
+
+  private static String post(Buffer body) throws Exception {
     return http.request(HttpMethod.POST, port, "127.0.0.1", "/v1/chat/completions")
-        .compose(req -> req.send(body.toBuffer()))
+        .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode() == 200 ? b.toString() : "status " + resp.statusCode()))
         .await(10, TimeUnit.SECONDS);
   }
@@ -59,6 +65,7 @@ class FakeModelServerTest {
     assertEquals(0, provider.emittedAt(0, 1));
 
     assertEquals("status 400", ask("what is this"));
+    assertEquals("status 400", post(Buffer.buffer("not json")));
   }
 
   @Test
