@@ -449,24 +449,25 @@ final class Workloads {
               tracker.stray();
               return;
             }
-            word = new int[] {word[1], word[2], word[3]}; // conversation, ask, index
-            if (seen.putIfAbsent((long) word[1] * (tokensPerReply + 1) + word[2], Boolean.TRUE) != null) {
+            int ask = word[2];
+            int index = word[3];
+            if (seen.putIfAbsent((long) ask * (tokensPerReply + 1) + index, Boolean.TRUE) != null) {
               tracker.counts.duplicates.increment();
               return;
             }
             tracker.counts.delivered.increment();
-            long emitted = provider.emittedAt(word[1], word[2]);
+            long emitted = provider.emittedAt(ask, index);
             if (emitted > 0) {
               timeline.recordNanos(now, now - emitted);
-              if (shape.measured(word[1])) {
+              if (shape.measured(ask)) {
                 added.recordNanos(now - emitted);
                 measuredDeltas.increment();
                 measuredFrom.accumulate(now);
                 measuredTo.accumulate(now);
               }
             }
-            if (word[2] == 1 && shape.measured(word[1])) {
-              firstDelta.recordNanos(now - askedAt[word[1]]);
+            if (index == 1 && shape.measured(ask)) {
+              firstDelta.recordNanos(now - askedAt[ask]);
             }
           }
           case "assistant_message" -> {
@@ -492,22 +493,20 @@ final class Workloads {
       });
     }
     long t0 = System.nanoTime();
-    OpenLoop.run(vertx, shape.asksPerSecond(), Math.max(1, Math.round(shape.asks() * 1000.0 / shape.asksPerSecond())), (i, intended) -> {
-      if (i >= shape.asks()) {
-        return;
-      }
+    runOpenLoop(shape.asks(), shape.asksPerSecond(), (i, intended) -> {
       if (free.isEmpty()) {
         asksWaited.increment();
       }
       waiting.add(new long[] {i, intended});
       dispatch.run();
-    }).await();
+    });
     long deadline = System.currentTimeMillis() + tokensPerReply * intervalMs + a.number("drain-ms", 30_000);
     while (System.currentTimeMillis() < deadline && replies.sum() < shape.asks()) {
       Thread.sleep(200);
     }
+    String prefix = warmUp ? "warm-up round " + round + ": " : "";
     if (!waiting.isEmpty()) {
-      problems.add((warmUp ? "warm-up round " + round + ": " : "") + waiting.size() + " asks never found a conversation free before the round's deadline");
+      problems.add(prefix + waiting.size() + " asks never found a conversation free before the round's deadline");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double measuredSeconds = measuredDeltas.sum() > 1 ? (measuredTo.get() - measuredFrom.get()) / 1e9 : 0;
@@ -530,7 +529,6 @@ final class Workloads {
         .put("measured_deltas", measuredDeltas.sum())
         .put("measured_deltas_per_s", measuredSeconds > 0 ? Latency.round(measuredDeltas.sum() / measuredSeconds) : 0)
         .put("seconds", Latency.round(seconds));
-    String prefix = warmUp ? "warm-up round " + round + ": " : "";
     tracker.counts.problems(false).forEach(problem -> problems.add(prefix + problem));
     return step;
   }
@@ -839,12 +837,11 @@ final class Workloads {
     return json;
   }
 
-  private void runOpenLoopRaw(long total, double rate, java.util.function.LongConsumer send) {
-    AtomicLong count = new AtomicLong();
+  /** Exactly {@code total} sends at {@code rate} a second, open-loop; returns once the last is due. */
+  private void runOpenLoop(long total, double rate, OpenLoop.Sender send) {
     OpenLoop.run(vertx, rate, Math.max(1, Math.round(total * 1000.0 / rate)), (i, intended) -> {
       if (i < total) {
-        send.accept(i);
-        count.incrementAndGet();
+        send.send(i, intended);
       }
     }).await();
   }

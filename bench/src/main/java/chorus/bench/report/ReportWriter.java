@@ -94,15 +94,19 @@ public final class ReportWriter {
     md.append("Measured by `scripts/bench` on ").append(machine.getString("date", "?")).append(" (").append(machine.getValue("cores", "?"))
         .append(" cores, ").append(machine.getString("cpu", "?")).append(", load generator on the same machine); details, peers and charts in ")
         .append("[docs/benchmarks.md](docs/benchmarks.md).\n\n");
-    if (machine.containsKey("note")) {
-      // the conditions travel with the figures wherever they are quoted
-      md.append("> **Conditions of this run:** ").append(machine.getString("note")).append("\n\n");
-    }
+    conditions(md);
     md.append("| workload | goal | measured | verdict |\n| --- | --- | --- | --- |\n");
     for (String[] g : goals) {
       md.append("| ").append(String.join(" | ", g)).append(" |\n");
     }
     return md.toString();
+  }
+
+  /** The run's conditions note, above its figures in the report and in the README block alike. */
+  private void conditions(StringBuilder md) {
+    if (machine.containsKey("note")) {
+      md.append("> **Conditions of this run:** ").append(machine.getString("note")).append("\n\n");
+    }
   }
 
   // ---------------------------------------------------------------- verdict logic
@@ -173,9 +177,7 @@ public final class ReportWriter {
         .append("with no application logic; `pgbench` on the same PostgreSQL), in one run on one machine, load generator included. ")
         .append("Written by `scripts/bench`").append(quick ? " **--quick (a smoke run: tiny counts, the figures mean nothing)**" : "")
         .append(" on ").append(machine.getString("date", "?")).append(" at commit ").append(machine.getString("commit", "?")).append(".\n\n");
-    if (machine.containsKey("note")) {
-      md.append("> **Conditions of this run:** ").append(machine.getString("note")).append("\n\n");
-    }
+    conditions(md);
     md.append("How it measures: many real WebSocket clients on Vert.x's client (source addresses rotated over 127.0.0.x), ")
         .append("open-loop sending at a fixed rate with each latency taken from the message's *intended* send time (no coordinated ")
         .append("omission), HdrHistogram percentiles, and exact counts: every message sent is acked, refused or lost; every delivery ")
@@ -512,13 +514,14 @@ public final class ReportWriter {
     }
     if (steady != null) {
       int g = steady.getInteger("concurrent_wanted", steady.getInteger("generations"));
+      int burstAsks = burst == null ? 0 : burst.getInteger("generations");
+      double burstRate = burst == null ? 0 : burst.getDouble("asks_per_s", 0.0);
       md.append(String.format(Locale.ROOT, "Two measured rounds. **Burst**: every conversation asks once at %.0f asks/s, so %d claims, "
           + "provider calls and then %d stored replies come together. **Steady**: asks arrive open-loop at %d per reply's length, "
           + "each to a conversation whose last reply is complete (an ask due while none is waits for one, and the wait counts in "
           + "its first-delta latency), so about %d replies stream at any moment while others start and end, as in service; its figures are the asks from the second reply-length to the last but one (the first ramps the "
           + "streams up, the last ramps them down). The goal is judged on the steady round.%n%n",
-          burst == null ? 0 : burst.getDouble("asks_per_s", 0.0), burst == null ? 0 : burst.getInteger("generations"),
-          burst == null ? 0 : burst.getInteger("generations"), g, g));
+          burstRate, burstAsks, burstAsks, g, g));
     }
     md.append("| round | asks | asks/s | provider concurrency reached | deltas expected | received | dup | replies stored | deltas/s (measured) | added p50 ms | p99 ms | p99.9 ms | max ms | first delta after ask, p50 / p99 ms |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
