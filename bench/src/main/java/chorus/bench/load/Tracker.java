@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,6 +34,10 @@ public final class Tracker {
   /** Second copies a sender got because it sent the message again (same id): the protocol's idempotent answer, not a duplicate. */
   public final LongAdder resendEchoes = new LongAdder();
 
+  /** The earliest intended send and the latest acknowledgement or delivery (System.nanoTime), for {@link #answeredSpanSeconds}. */
+  private final LongAccumulator firstIntendedNanos = new LongAccumulator(Math::min, Long.MAX_VALUE);
+  private final LongAccumulator lastAnswerNanos = new LongAccumulator(Math::max, Long.MIN_VALUE);
+
   private record Pending(long intendedNanos, int receivers) {}
 
   /** A message handed to the socket; {@code receivers}: deliveries it should make once acked. */
@@ -40,6 +45,7 @@ public final class Tracker {
     counts.sent.increment();
     sentHere.add(payload.key());
     pending.put(payload.key(), new Pending(payload.intendedNanos(), receivers));
+    firstIntendedNanos.accumulate(payload.intendedNanos());
   }
 
   /** The sender's acknowledgement; a second one for the same message is ignored. */
@@ -49,6 +55,7 @@ public final class Tracker {
       return;
     }
     counts.acked.increment();
+    lastAnswerNanos.accumulate(nowNanos);
     counts.expectedDeliveries.add(p.receivers);
     ackLatency.recordNanos(nowNanos - p.intendedNanos);
   }
@@ -82,6 +89,7 @@ public final class Tracker {
       return;
     }
     counts.delivered.increment();
+    lastAnswerNanos.accumulate(nowNanos);
     long latency = nowNanos - payload.intendedNanos();
     deliveryLatency.recordNanos(latency);
     if (crossNode != null) {
@@ -97,6 +105,22 @@ public final class Tracker {
   /** A frame that looks like a delivery but names no message of this run. */
   public void stray() {
     counts.strays.increment();
+  }
+
+  /**
+   * Seconds from the first intended send to the last answer (acknowledgement or delivery),
+   * and at least {@code offeredSeconds}: the time the server took to carry what was offered.
+   * A step offered faster than the server goes ends with a backlog that drains after the
+   * last send; dividing by the offered duration alone would credit the server with the
+   * offered rate.
+   */
+  public double answeredSpanSeconds(double offeredSeconds) {
+    long first = firstIntendedNanos.get();
+    long last = lastAnswerNanos.get();
+    if (first == Long.MAX_VALUE || last == Long.MIN_VALUE) {
+      return offeredSeconds;
+    }
+    return Math.max(offeredSeconds, (last - first) / 1e9);
   }
 
   public long pendingCount() {

@@ -880,9 +880,11 @@ final class Workloads {
   }
 
   private JsonObject step(String label, double rate, long durationMs, Tracker tracker, JsonArray problems) {
-    double seconds = durationMs / 1000.0;
+    // per second of the time the answers took, not of the offered duration: a backlog's tail counts
+    double seconds = tracker.answeredSpanSeconds(durationMs / 1000.0);
     Counts c = tracker.counts;
     JsonObject step = new JsonObject().put("label", label).put("rate", rate).put("duration_ms", durationMs)
+        .put("answered_span_ms", Math.round(seconds * 1000))
         .put("counts", c.toJson().put("stale_from_earlier_step", tracker.stale.sum())).put("errors", tracker.errorsJson())
         .put("acked_per_s", Latency.round(c.acked.sum() / seconds))
         .put("deliveries_per_s", Latency.round(c.delivered.sum() / seconds))

@@ -147,4 +147,20 @@ class CountsTest {
     assertEquals(1, t.crossNodeLatency.count());
     assertEquals(3.0, t.crossNodeLatency.maxMs(), 0.01);
   }
+
+  @Test
+  void aStepsRateIsPerSecondOfTheTimeItsAnswersTookNotOfTheOfferedDuration() {
+    Tracker t = new Tracker();
+    assertEquals(10.0, t.answeredSpanSeconds(10.0), 1e-9, "nothing sent: the offered duration");
+    Payload first = new Payload(1, 0, NOW);
+    Payload last = new Payload(1, 1, NOW + 9_000_000_000L);
+    t.sent(first, 1);
+    t.sent(last, 1);
+    t.acked(first.key(), NOW + 1_000_000);
+    t.acked(last.key(), NOW + 9_010_000_000L);
+    assertEquals(10.0, t.answeredSpanSeconds(10.0), 1e-9, "answered within the step: its offered duration");
+    // the backlog drained 4 s after the step's 10 s: 14 s
+    t.delivered(2, last, NOW + 14_000_000_000L, null);
+    assertEquals(14.0, t.answeredSpanSeconds(10.0), 1e-9);
+  }
 }
