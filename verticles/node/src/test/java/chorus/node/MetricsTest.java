@@ -1,6 +1,7 @@
 package chorus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chorus.node.support.Await;
@@ -10,6 +11,7 @@ import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.EnumSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * GET /metrics, as a Prometheus scraper sees it: the seed's "metrics to track" (active
  * connections, messages per second, connection duration, error rate, delivery latency)
- * plus Vert.x's event-bus and the JVM's meters, per node.
+ * plus Vert.x's HTTP and the JVM's meters (its event-bus meters when asked for), per node.
  */
 class MetricsTest {
   static TestCluster cluster;
@@ -75,7 +77,8 @@ class MetricsTest {
     assertTrue(node0.contains("chorus_ai_generations_active{"), node0);
     assertEquals(0.0, value(scrape(0), "chorus_ai_generations_active") + value(scrape(1), "chorus_ai_generations_active"));
     assertEquals(0.0, value(scrape(0), "chorus_ai_generations_queued") + value(scrape(1), "chorus_ai_generations_queued"));
-    assertTrue(node0.contains("vertx_eventbus_"), "Vert.x event-bus meters");
+    assertTrue(node0.contains("vertx_http_server_"), "Vert.x HTTP server meters");
+    assertFalse(node0.contains("vertx_eventbus_"), "Vert.x's per-message event-bus meters are off unless metrics.vertxEventBus");
     assertTrue(node0.contains("jvm_memory_used_bytes"), "JVM meters");
 
     conversationSocket.close();
@@ -149,6 +152,16 @@ class MetricsTest {
     assertEquals(200, result.status());
     assertTrue(result.headers().get("content-type").startsWith("text/plain"), result.headers().get("content-type"));
     return result.body().getString("_raw");
+  }
+
+  @Test
+  void vertxEventBusMetersAreThereWhenAskedFor() {
+    cluster.addNodeWith(EnumSet.of(NodeRole.GATEWAY), config -> config.put("metrics", new JsonObject().put("vertxEventBus", true)));
+    int added = 2;
+    // a gateway registers its consumers at once, and hears the persistence roles announce themselves every second
+    Await.until("event-bus meters on the node that asked for them", Duration.ofSeconds(10),
+        () -> scrape(added).contains("vertx_eventbus_handlers") && scrape(added).contains("vertx_eventbus_received_total"));
+    assertFalse(scrape(0).contains("vertx_eventbus_"), "not on the nodes that did not");
   }
 
   /** The sample of {@code name} whose labels contain every fragment; 0 when there is none yet. */
