@@ -365,7 +365,7 @@ public final class AiVerticle extends VerticleBase {
     generation.index++;
     generation.text.append(text);
     ReplyWork work = generation.work;
-    vertx.eventBus().publish(Addresses.conversationTopic(work.conversationId()),
+    vertx.eventBus().publish(generation.topic,
         new ReplyDelta(work.conversationId(), generation.streamId, work.jobId(), work.userMessageId(), generation.index, text));
   }
 
@@ -410,7 +410,7 @@ public final class AiVerticle extends VerticleBase {
     for (Generation generation : generations.values()) {
       ReplyWork work = generation.work;
       if (work.conversationId().equals(request.conversationId()) && generation.index > 0 && !generation.finished) {
-        vertx.eventBus().publish(Addresses.conversationTopic(work.conversationId()), new ReplySnapshot(work.conversationId(),
+        vertx.eventBus().publish(generation.topic, new ReplySnapshot(work.conversationId(),
             generation.streamId, work.jobId(), work.userMessageId(), generation.index, generation.text.toString()));
       }
     }
@@ -453,7 +453,7 @@ public final class AiVerticle extends VerticleBase {
     meters.generationEnded(generation.startedNanos, outcome);
     ReplyWork work = generation.work;
     if (generation.index > 0) {
-      vertx.eventBus().publish(Addresses.conversationTopic(work.conversationId()),
+      vertx.eventBus().publish(generation.topic,
           new ReplyStreamEnded(work.conversationId(), generation.streamId, work.userMessageId(), outcome));
     }
   }
@@ -482,6 +482,8 @@ public final class AiVerticle extends VerticleBase {
   /** One generation attempt of a job on this node: its stream and what it has said so far. */
   private static final class Generation {
     final ReplyWork work;
+    /** The conversation's topic, built once: every delta is published on it. */
+    final String topic;
     final UUID streamId = UUID.randomUUID();
     final Cancellation cancellation = new Cancellation();
     final StringBuilder text = new StringBuilder();
@@ -497,6 +499,7 @@ public final class AiVerticle extends VerticleBase {
 
     Generation(ReplyWork work) {
       this.work = work;
+      this.topic = Addresses.conversationTopic(work.conversationId());
     }
   }
 

@@ -1,5 +1,7 @@
 package chorus.ai.provider;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.RequestOptions;
@@ -18,6 +20,7 @@ public final class AnthropicProvider extends StreamingHttpProvider {
   public static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
   public static final String DEFAULT_MODEL = "claude-3-5-haiku-latest";
   public static final String DEFAULT_VERSION = "2023-06-01";
+  private static final ObjectReader EVENT = StreamEvents.readerFor(Event.class);
 
   private final String apiVersion;
 
@@ -63,39 +66,46 @@ public final class AnthropicProvider extends StreamingHttpProvider {
 
   @Override
   void onEvent(String event, String data, Generation generation) {
-    JsonObject payload = new JsonObject(data);
-    String type = event.isEmpty() ? payload.getString("type", "") : event;
+    Event payload = StreamEvents.read(EVENT, data);
+    String type = event.isEmpty() ? (payload.type() == null ? "" : payload.type()) : event;
     switch (type) {
       case "message_start" -> {
-        JsonObject message = payload.getJsonObject("message", new JsonObject());
-        generation.model(message.getString("model"));
-        JsonObject usage = message.getJsonObject("usage");
-        if (usage != null) {
-          generation.promptTokens(usage.getNumber("input_tokens"));
+        if (payload.message() != null) {
+          generation.model(payload.message().model());
+          if (payload.message().usage() != null) {
+            generation.promptTokens(payload.message().usage().inputTokens());
+          }
         }
       }
       case "content_block_delta" -> {
-        JsonObject delta = payload.getJsonObject("delta", new JsonObject());
-        if ("text_delta".equals(delta.getString("type"))) {
-          generation.delta(delta.getString("text"));
+        if (payload.delta() != null && "text_delta".equals(payload.delta().type())) {
+          generation.delta(payload.delta().text());
         }
       }
       case "message_delta" -> {
-        JsonObject delta = payload.getJsonObject("delta", new JsonObject());
-        generation.finishReason(finishReason(delta.getString("stop_reason")));
-        JsonObject usage = payload.getJsonObject("usage");
-        if (usage != null) {
-          generation.completionTokens(usage.getNumber("output_tokens"));
+        if (payload.delta() != null) {
+          generation.finishReason(finishReason(payload.delta().stopReason()));
+        }
+        if (payload.usage() != null) {
+          generation.completionTokens(payload.usage().outputTokens());
         }
       }
       case "message_stop" -> generation.complete();
-      case "error" -> {
-        JsonObject error = payload.getJsonObject("error", new JsonObject());
-        generation.upstreamError("overloaded_error".equals(error.getString("type")));
-      }
+      case "error" -> generation.upstreamError(payload.error() != null && "overloaded_error".equals(payload.error().type()));
       default -> { } // ping, content_block_start/stop: nothing to keep
     }
   }
+
+  /** The fields of a streamed event that are read, whatever its type. */
+  record Event(String type, Message message, Delta delta, Usage usage, ErrorBody error) {}
+
+  record Message(String model, Usage usage) {}
+
+  record Delta(String type, String text, @JsonProperty("stop_reason") String stopReason) {}
+
+  record Usage(@JsonProperty("input_tokens") Long inputTokens, @JsonProperty("output_tokens") Long outputTokens) {}
+
+  record ErrorBody(String type) {}
 
   /** Anthropic's stop reasons in the words the OpenAI-compatible provider stores. */
   static String finishReason(String stopReason) {

@@ -1,5 +1,8 @@
 package chorus.ai.provider;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
@@ -7,6 +10,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.util.List;
 
 /**
  * The OpenAI-compatible chat completions API, streamed: OpenAI itself, and the servers that
@@ -19,6 +23,7 @@ public final class OpenAiProvider extends StreamingHttpProvider {
   public static final String NAME = "openai";
   public static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
   public static final String DEFAULT_MODEL = "gpt-4o-mini";
+  private static final ObjectReader CHUNK = StreamEvents.readerFor(Chunk.class);
 
   public OpenAiProvider(Vertx vertx, HttpClient client, HttpProviderOptions options) {
     super(vertx, client, options);
@@ -83,25 +88,31 @@ public final class OpenAiProvider extends StreamingHttpProvider {
       generation.complete();
       return;
     }
-    JsonObject chunk = new JsonObject(data);
-    if (chunk.containsKey("error")) {
+    Chunk chunk = StreamEvents.read(CHUNK, data);
+    if (chunk.error() != null) {
       generation.upstreamError(false);
       return;
     }
-    generation.model(chunk.getString("model"));
-    JsonArray choices = chunk.getJsonArray("choices");
-    if (choices != null && !choices.isEmpty()) {
-      JsonObject choice = choices.getJsonObject(0);
-      JsonObject delta = choice.getJsonObject("delta");
-      if (delta != null) {
-        generation.delta(delta.getString("content"));
+    generation.model(chunk.model());
+    if (chunk.choices() != null && !chunk.choices().isEmpty() && chunk.choices().get(0) != null) {
+      Choice choice = chunk.choices().get(0);
+      if (choice.delta() != null) {
+        generation.delta(choice.delta().content());
       }
-      generation.finishReason(choice.getString("finish_reason"));
+      generation.finishReason(choice.finishReason());
     }
-    JsonObject usage = chunk.getJsonObject("usage");
-    if (usage != null) {
-      generation.promptTokens(usage.getNumber("prompt_tokens"));
-      generation.completionTokens(usage.getNumber("completion_tokens"));
+    if (chunk.usage() != null) {
+      generation.promptTokens(chunk.usage().promptTokens());
+      generation.completionTokens(chunk.usage().completionTokens());
     }
   }
+
+  /** The fields of a chat completion chunk that are read; {@code error} is there (even null) when the server failed mid-stream. */
+  record Chunk(String model, List<Choice> choices, Usage usage, JsonNode error) {}
+
+  record Choice(Delta delta, @JsonProperty("finish_reason") String finishReason) {}
+
+  record Delta(String content) {}
+
+  record Usage(@JsonProperty("prompt_tokens") Long promptTokens, @JsonProperty("completion_tokens") Long completionTokens) {}
 }

@@ -61,7 +61,7 @@ public abstract class StreamingHttpProvider {
 
   abstract JsonObject body(ModelCall call);
 
-  /** Reads one event; may throw {@link DecodeException} or {@link ClassCastException} for a malformed one. */
+  /** Reads one event (with {@link StreamEvents#read}); throws {@link DecodeException} for a malformed one. */
   abstract void onEvent(String event, String data, Generation generation);
 
   public Future<GeneratedReply> generate(ModelCall call, DeltaSink sink, Cancellation cancellation) {

@@ -112,6 +112,15 @@ class AnthropicProviderTest extends FakeServerProviderTest {
   }
 
   @Test
+  void anEventOfTheWrongShapeFailsAsMalformedKeepingTheText() {
+    // JSON, but the delta is a string, not an object
+    server.then(stream(anthropicStart(3), anthropicText("Part"), anthropicEvent("content_block_delta", new JsonObject().put("delta", "oops"))));
+    ProviderFailure failure = failure(ai("anthropic", server.baseUrl()), question("hi"));
+    assertEquals("malformed_chunk", failure.kind());
+    assertEquals("Part", failure.partialContent());
+  }
+
+  @Test
   void anAuthenticationErrorIsNotRetried() {
     server.then(status(401));
     ProviderFailure failure = failure(ai("anthropic", server.baseUrl()), question("hi"));

@@ -236,6 +236,17 @@ class OpenAiProviderTest extends FakeServerProviderTest {
   }
 
   @Test
+  void aChunkOfTheWrongShapeFailsAsMalformedKeepingTheText() {
+    // JSON, but not a chunk: choices is an object, not a list
+    server.then(stream(openAiChunk("Some"), "data: {\"model\": \"m\", \"choices\": {\"delta\": {\"content\": \"x\"}}}\n\n"));
+    ProviderFailure failure = failure(ai("openai", server.baseUrl()), question("hi"), new Deltas());
+    assertEquals("malformed_chunk", failure.kind());
+    assertEquals("Some", failure.partialContent());
+    server.then(stream(openAiChunk("Some"), "data: 42\n\n"));
+    assertEquals("malformed_chunk", failure(ai("openai", server.baseUrl()), question("hi"), new Deltas()).kind());
+  }
+
+  @Test
   void aServerThatNeverSendsAFirstTokenTimesOut() throws Exception {
     server.then(stall(": connected\n\n"));
     server.then(stream(openAiChunk("too late"), OPENAI_DONE));
