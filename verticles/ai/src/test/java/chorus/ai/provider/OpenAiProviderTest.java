@@ -227,23 +227,16 @@ class OpenAiProviderTest extends FakeServerProviderTest {
   }
 
   @Test
-  void aMalformedChunkFails() {
-    server.then(stream(openAiChunk("Some"), "data: {\"choices\": [ not json\n\n"));
-    ProviderFailure failure = failure(ai("openai", server.baseUrl()), question("hi"), new Deltas());
-    assertEquals("malformed_chunk", failure.kind());
-    assertEquals("Some", failure.partialContent());
-    assertEquals(1, server.received.size());
-  }
-
-  @Test
-  void aChunkOfTheWrongShapeFailsAsMalformedKeepingTheText() {
-    // JSON, but not a chunk: choices is an object, not a list
-    server.then(stream(openAiChunk("Some"), "data: {\"model\": \"m\", \"choices\": {\"delta\": {\"content\": \"x\"}}}\n\n"));
-    ProviderFailure failure = failure(ai("openai", server.baseUrl()), question("hi"), new Deltas());
-    assertEquals("malformed_chunk", failure.kind());
-    assertEquals("Some", failure.partialContent());
-    server.then(stream(openAiChunk("Some"), "data: 42\n\n"));
-    assertEquals("malformed_chunk", failure(ai("openai", server.baseUrl()), question("hi"), new Deltas()).kind());
+  void aMalformedChunkFailsKeepingTheTextAndIsNotRetried() {
+    // not JSON; JSON but not a chunk (choices an object, not a list); not an object at all
+    for (String bad : new String[] {"{\"choices\": [ not json", "{\"model\": \"m\", \"choices\": {\"delta\": {\"content\": \"x\"}}}", "42"}) {
+      server.reset();
+      server.then(stream(openAiChunk("Some"), "data: " + bad + "\n\n"));
+      ProviderFailure failure = failure(ai("openai", server.baseUrl()), question("hi"), new Deltas());
+      assertEquals("malformed_chunk", failure.kind(), bad);
+      assertEquals("Some", failure.partialContent(), bad);
+      assertEquals(1, server.received.size(), bad);
+    }
   }
 
   @Test
