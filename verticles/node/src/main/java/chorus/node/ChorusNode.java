@@ -103,13 +103,13 @@ public final class ChorusNode {
       vertxOptions.setMetricsOptions(new MetricsOptions().setEnabled(true));
       builder.with(vertxOptions).withMetrics(metrics);
     } else {
-      // Vert.x's event-bus, HTTP, pool and JVM meters in the same registry; a name of its own,
-      // since Vert.x keeps registries by name per JVM and tests run several nodes in one
+      // Vert.x's HTTP, pool and JVM meters in the same registry; a name of its own, since
+      // Vert.x keeps registries by name per JVM and tests run several nodes in one
       MicrometerMetricsOptions micrometer = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
           .setRegistryName("chorus-" + nodeId + "-" + UUID.randomUUID());
-      if (!config.getJsonObject("metrics", new JsonObject()).getBoolean("vertxEventBus", false)) {
-        // Vert.x's event-bus meters look up and build several meters per message: measured at
-        // about 6% of a node's CPU and 7% of its allocation under load, for totals by side only
+      if (!NodeConfig.vertxEventBusMeters(config)) {
+        // they look up and build several meters per message: 5-8% of a loaded node's profile
+        // samples and 7% of the AI node's allocation, for totals by local/remote side only
         micrometer.addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
       }
       vertxOptions.setMetricsOptions(micrometer);

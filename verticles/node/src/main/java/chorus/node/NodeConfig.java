@@ -29,6 +29,11 @@ public final class NodeConfig {
     return timeoutMs;
   }
 
+  /** {@code metrics.vertxEventBus}: Vert.x's own per-message event-bus meters (default off). */
+  public static boolean vertxEventBusMeters(JsonObject config) {
+    return config.getJsonObject("metrics", new JsonObject()).getBoolean("vertxEventBus", false);
+  }
+
   public static Future<JsonObject> load(Vertx vertx, String path) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setIncludeDefaultStores(false)
