@@ -134,6 +134,11 @@ public final class TestCluster implements AutoCloseable {
     int expected = nodes.size() - killed.size();
     Await.until("cluster of " + expected + " members", Duration.ofSeconds(30),
         () -> node.hazelcast().getCluster().getMembers().size() >= expected);
+    // and its share of the partitions moved to it, as scripts/rolling-restart waits for
+    // /health/ready: a member killed while partitions still migrate to a new one takes their
+    // only complete copy with it, and the new member's event-bus lookups wait on them
+    Await.until("cluster safe (no partition migrating)", Duration.ofSeconds(30),
+        () -> node.hazelcast().getPartitionService().isClusterSafe());
     return node;
   }
 
