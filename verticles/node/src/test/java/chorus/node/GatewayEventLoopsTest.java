@@ -67,9 +67,9 @@ class GatewayEventLoopsTest {
       assertEquals(sockets.size(), first.stream().map(s -> s.substring(s.indexOf(':') + 1)).distinct().count(), first::toString);
 
       // the cap is the node's, not each loop's
-      WsClient over = cluster.connect(0, "/ws/auth?token=" + users.member().token());
-      assertEquals("NODE_FULL", over.next("error").getString("code"));
-      assertEquals(1013, over.awaitClose());
+      TestCluster.Refusal over = cluster.refusal(0, "/ws/auth?token=" + users.member().token());
+      assertEquals("NODE_FULL", over.error().getString("code"));
+      assertEquals(1013, over.closeCode());
 
       // a drain sends away the sockets of every loop
       Await.result(cluster.node(0).drain());

@@ -119,15 +119,15 @@ class MetricsTest {
         "the user profile reads no conversation on connect");
 
     // refused at the context read: the steps before it are timed, the connect is not
-    WsClient refused = cluster.connect(1, "/api/v1/conversations/" + java.util.UUID.randomUUID() + "/ws?token=" + token);
-    assertEquals("NOT_FOUND", refused.next("error").getString("code"));
+    TestCluster.Refusal refused = cluster.refusal(1, "/api/v1/conversations/" + java.util.UUID.randomUUID() + "/ws?token=" + token);
+    assertEquals("NOT_FOUND", refused.error().getString("code"));
+    assertEquals(4003, refused.closeCode());
     String afterRefusal = scrape(1);
     assertEquals(2.0, added(before, afterRefusal, "chorus_connect_stage_seconds_count", "profile=\"conversation\"", "stage=\"auth\""));
     assertEquals(1.0, added(before, afterRefusal, "chorus_connect_stage_seconds_count", "profile=\"conversation\"", "stage=\"context\""));
     assertEquals(1.0, added(before, afterRefusal, "chorus_connect_duration_seconds_count", "profile=\"conversation\""));
     conversationSocket.close();
     userSocket.close();
-    refused.close();
   }
 
   private static double added(String before, String after, String name, String... labelFragments) {

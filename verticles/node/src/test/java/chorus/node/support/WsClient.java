@@ -55,11 +55,15 @@ public final class WsClient {
       connect.setHeaders(headers);
     }
     WsClient wsClient = new WsClient(client);
-    // a server that refuses at once may close before the client completes its connect; the
-    // handlers were set first, so what it said is recorded all the same
+    // When the server's close arrives in the same read as its 101, Vert.x has closed the
+    // socket before it attaches these handlers and fails the connect with "WebSocket is
+    // closed": the frames before that close are lost to this client. Say so, rather than
+    // hand back a client that can never see anything.
     return wsClient.ws.connect(connect).map(wsClient)
-        .recover(e -> e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("closed")
-            ? Future.succeededFuture(wsClient) : Future.failedFuture(e));
+        .recover(e -> Future.failedFuture(e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("closed")
+            ? new AssertionError("the server closed " + uri + " before the client could read it; for a socket that is"
+                + " refused at once use TestCluster.refusal, which reads frames off the wire", e)
+            : e));
   }
 
   /**
