@@ -55,10 +55,10 @@ public final class WsClient {
       connect.setHeaders(headers);
     }
     WsClient wsClient = new WsClient(client);
-    // When the server's close arrives in the same read as its 101, Vert.x has closed the
-    // socket before it attaches these handlers and fails the connect with "WebSocket is
-    // closed": the frames before that close are lost to this client. Say so, rather than
-    // hand back a client that can never see anything.
+    // Vert.x attaches these handlers once the connect completes; if the server's close frame
+    // was read before that, the socket counts as closed, attaching fails with "WebSocket is
+    // closed" and so does the connect: this client never sees that socket's frames. Say so,
+    // rather than hand back a client that can never see anything.
     return wsClient.ws.connect(connect).map(wsClient)
         .recover(e -> Future.failedFuture(e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("closed")
             ? new AssertionError("the server closed " + uri + " before the client could read it; for a socket that is"
