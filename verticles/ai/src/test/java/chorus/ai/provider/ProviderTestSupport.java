@@ -111,11 +111,18 @@ final class ProviderTestSupport {
     return failure;
   }
 
-  /** An OpenAI chunk carrying a piece of content. */
+  /**
+   * An OpenAI chunk carrying a piece of content, with the fields Chorus does not read that
+   * OpenAI sends (objects and arrays among them: they must be skipped whole).
+   */
   static String openAiChunk(String content) {
-    return "data: " + new JsonObject().put("id", "c1").put("object", "chat.completion.chunk").put("model", "gpt-test-2024")
+    JsonObject logprobs = new JsonObject().put("content", new io.vertx.core.json.JsonArray().add(new JsonObject()
+        .put("token", content).put("logprob", -0.25).put("top_logprobs", new io.vertx.core.json.JsonArray())));
+    return "data: " + new JsonObject().put("id", "c1").put("object", "chat.completion.chunk").put("created", 1694268190)
+        .put("model", "gpt-test-2024").put("system_fingerprint", "fp_44709d6fcb").putNull("service_tier")
         .put("choices", new io.vertx.core.json.JsonArray().add(new JsonObject().put("index", 0)
-            .put("delta", new JsonObject().put("content", content)).putNull("finish_reason"))).encode() + "\n\n";
+            .put("delta", new JsonObject().put("role", "assistant").put("content", content).putNull("refusal"))
+            .put("logprobs", logprobs).putNull("finish_reason"))).encode() + "\n\n";
   }
 
   static String openAiFinish(String reason) {
