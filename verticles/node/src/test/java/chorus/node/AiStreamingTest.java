@@ -11,7 +11,9 @@ import chorus.node.support.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +108,27 @@ class AiStreamingTest {
     }
   }
 
+  /** Text a reply quotes back that JSON must escape or carry as it is: quotes, backslashes, control and non-ASCII characters. */
+  static final String AWKWARD_TEXT = "\"quoted\" back\\slash </b> \u0001\u001f \u2028 caf\u00e9 \uD83D\uDE00 {\"index\":0}";
+
+  @Test
+  void deltasCarryTextJsonMustEscapeExactlyAsTheStoredReplyHasIt() {
+    String token = cluster.token(TestCluster.newUserId());
+    String conversationId = cluster.newConversation(token, "Escaper", "You are an exact bot.");
+    WsClient ws = streaming(1, conversationId, token);
+    ws.userMessage("repeat " + AWKWARD_TEXT, "e-1");
+    String userMessageId = ws.next("message_received").getJsonObject("message").getString("id");
+    ReplyFrames seen = ReplyFrames.read(ws, "assistant_message");
+    assertEquals(seen.message().getString("content"), seen.streamedText());
+    assertTrue(seen.streamedText().contains(AWKWARD_TEXT), seen::streamedText);
+    seen.deltas().forEach(delta -> {
+      assertEquals(Set.of("type", "conversation_id", "reply_to", "stream_id", "index", "delta"), delta.fieldNames());
+      assertEquals(conversationId, delta.getString("conversation_id"));
+      assertEquals(userMessageId, delta.getString("reply_to"));
+    });
+    ws.close();
+  }
+
   @Test
   void theUserProfileStreamsBeforeTheFinalNewMessage() {
     String user = TestCluster.newUserId();
@@ -117,12 +140,17 @@ class AiStreamingTest {
       ws.send(new JsonObject().put("type", "join_conversation").put("conversation_id", conversationId));
       ws.next("conversation_joined");
     }
-    device.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "stream to me"));
+    device.send(new JsonObject().put("type", "send_message").put("conversation_id", conversationId).put("content", "stream " + AWKWARD_TEXT));
     assertEquals("user", device.next("new_message").getJsonObject("message").getString("role"));
     ReplyFrames seen = ReplyFrames.read(device, "new_message");
     assertTrue(seen.message().getBoolean("is_ai"));
     assertEquals(seen.message().getString("content"), seen.streamedText());
-    seen.deltas().forEach(delta -> assertEquals(conversationId, delta.getString("conversation_id")));
+    assertTrue(seen.streamedText().contains(AWKWARD_TEXT), seen::streamedText);
+    seen.deltas().forEach(delta -> {
+      assertEquals(conversationId, delta.getString("conversation_id"));
+      assertEquals(Set.of("type", "conversation_id", "reply_to", "stream_id", "index", "delta", "timestamp"), delta.fieldNames());
+      Instant.parse(delta.getString("timestamp"));
+    });
 
     assertEquals("user", plainDevice.next("new_message").getJsonObject("message").getString("role"));
     assertEquals(seen.message().getString("content"), plainDevice.next("new_message").getJsonObject("message").getString("content"));

@@ -55,6 +55,8 @@ final class ConversationSocket extends FeedListener {
   private final ReplyControl replies;
   /** Opted in with ?stream=true: assistant_delta frames before each assistant_message. */
   private final boolean streaming;
+  /** Null unless streaming: an idle socket's every byte counts. */
+  private final DeltaFrames deltaFrames;
   private final ConversationOptions options;
   private final Typing typing;
   private SocketPlumbing plumbing;
@@ -73,6 +75,7 @@ final class ConversationSocket extends FeedListener {
     this.seat = new ConversationSeat(services.presence(), user.userId(), conversationId, socketId);
     this.sender = new MessageSender(services);
     this.replies = new ReplyControl(services);
+    this.deltaFrames = streaming ? new DeltaFrames(conversationId) : null;
     this.streaming = streaming;
     this.options = options;
     this.connectTimer = connectTimer;
@@ -221,7 +224,7 @@ final class ConversationSocket extends FeedListener {
   @Override
   protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {
     if (streaming) {
-      send(ReplyControl.delta(conversationId, stream, index, text, resumed));
+      plumbing.sendEncoded(deltaFrames.encode(stream, index, text, resumed, null));
     }
   }
 

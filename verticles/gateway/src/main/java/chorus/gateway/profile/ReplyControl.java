@@ -1,6 +1,5 @@
 package chorus.gateway.profile;
 
-import chorus.gateway.feed.ReplyStream;
 import chorus.shared.Addresses;
 import chorus.shared.Failures;
 import chorus.shared.bus.ReplyFailed;
@@ -12,8 +11,9 @@ import java.util.UUID;
 
 /**
  * The AI reply controls and frames every profile shares: {@code stop_generation},
- * {@code retry}, {@code assistant_delta} (opt-in streaming) and the error a failed reply
- * gives. The caller has checked that the socket's user is a member of the conversation.
+ * {@code retry} and the error a failed reply gives ({@link DeltaFrames} writes the opt-in
+ * streaming's {@code assistant_delta}). The caller has checked that the socket's user is a
+ * member of the conversation.
  */
 final class ReplyControl {
   private final SocketServices services;
@@ -63,20 +63,6 @@ final class ReplyControl {
   /** A re-sent message (same message_id) also retries its reply if that had failed; otherwise nothing happens. */
   void retryQuietly(UUID conversationId, UUID userMessageId, String userId) {
     retry(conversationId, userMessageId, userId);
-  }
-
-  static JsonObject delta(UUID conversationId, ReplyStream stream, int index, String text, boolean resumed) {
-    JsonObject frame = new JsonObject()
-        .put("type", "assistant_delta")
-        .put("conversation_id", conversationId.toString())
-        .put("reply_to", stream.replyToMessageId().toString())
-        .put("stream_id", stream.streamId().toString())
-        .put("index", index)
-        .put("delta", text);
-    if (resumed) {
-      frame.put("resumed", true);
-    }
-    return frame;
   }
 
   /** The error of a reply that will not come for now; {@code reply_to} names the user message to retry. */

@@ -677,6 +677,8 @@ final class UserSocket {
     final UUID conversationId;
     final long committedSeq;
     final Future<Boolean> viewing;
+    /** Null unless the socket streams. */
+    final DeltaFrames deltaFrames;
     /** Whether this user has archived the conversation: as of the join, then as changed by any of their devices. */
     boolean archived;
 
@@ -685,6 +687,7 @@ final class UserSocket {
       this.conversationId = conversationId;
       this.committedSeq = committedSeq;
       this.viewing = viewing;
+      this.deltaFrames = streaming ? new DeltaFrames(conversationId) : null;
     }
 
     /** Left, removed or closed: stop typing there, unsubscribe, stop counting as a viewer. */
@@ -710,7 +713,7 @@ final class UserSocket {
     @Override
     protected void onReplyText(ReplyStream stream, int index, String text, boolean resumed) {
       if (streaming) {
-        send(ReplyControl.delta(conversationId, stream, index, text, resumed).put("timestamp", Frames.now()));
+        plumbing.sendEncoded(deltaFrames.encode(stream, index, text, resumed, Frames.now()));
       }
     }
 
