@@ -15,45 +15,67 @@ final class SseParser {
 
   private final int maxLineBytes;
   private final EventHandler handler;
-  private Buffer line = Buffer.buffer();
+  /** The start of a line the last chunk cut; null when none (a line is then decoded straight from its chunk). */
+  private Buffer partialLine;
   private String event = "";
-  private StringBuilder data;
+  /** The event's data: its first line, and the rest once there is more than one (most events have one). */
+  private String data;
+  private StringBuilder moreData;
 
   SseParser(int maxLineBytes, EventHandler handler) {
     this.maxLineBytes = maxLineBytes;
     this.handler = handler;
   }
 
-  /** Feeds received bytes; throws a {@link ProviderFailureSignal} on an oversized line. */
+  /**
+   * Feeds received bytes; throws a {@link ProviderFailureSignal} on an oversized line. A model
+   * sends an event per token, so a whole line in one chunk is decoded from it with no copy
+   * in between.
+   */
   void feed(Buffer chunk) {
     int start = 0;
-    for (int i = 0; i < chunk.length(); i++) {
+    int length = chunk.length();
+    for (int i = 0; i < length; i++) {
       if (chunk.getByte(i) == '\n') {
-        append(chunk, start, i);
-        String text = line.toString(StandardCharsets.UTF_8);
-        line = Buffer.buffer();
+        String text;
+        if (partialLine == null) {
+          checkLength(0, i - start);
+          text = chunk.getString(start, i, "UTF-8");
+        } else {
+          append(chunk, start, i);
+          text = partialLine.toString(StandardCharsets.UTF_8);
+          partialLine = null;
+        }
         onLine(text.endsWith("\r") ? text.substring(0, text.length() - 1) : text);
         start = i + 1;
       }
     }
-    append(chunk, start, chunk.length());
+    if (start < length) {
+      if (partialLine == null) {
+        partialLine = Buffer.buffer(length - start);
+      }
+      append(chunk, start, length);
+    }
   }
 
   private void append(Buffer chunk, int from, int to) {
-    if (to > from) {
-      if (line.length() + (to - from) > maxLineBytes) {
-        throw new ProviderFailureSignal("line_too_long");
-      }
-      line.appendBuffer(chunk, from, to - from);
+    checkLength(partialLine.length(), to - from);
+    partialLine.appendBuffer(chunk, from, to - from);
+  }
+
+  private void checkLength(int have, int adding) {
+    if (have + adding > maxLineBytes) {
+      throw new ProviderFailureSignal("line_too_long");
     }
   }
 
   private void onLine(String text) {
     if (text.isEmpty()) {
       if (data != null) {
-        String payload = data.toString();
+        String payload = moreData == null ? data : moreData.toString();
         String name = event;
         data = null;
+        moreData = null;
         event = "";
         handler.onEvent(name, payload);
       }
@@ -63,27 +85,28 @@ final class SseParser {
       return; // a comment, used as a keep-alive
     }
     int colon = text.indexOf(':');
-    String field = colon < 0 ? text : text.substring(0, colon);
-    String value = colon < 0 ? "" : text.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
-    }
-    if (field.equals("data")) {
+    int fieldEnd = colon < 0 ? text.length() : colon;
+    int valueStart = colon < 0 ? text.length() : text.startsWith(" ", colon + 1) ? colon + 2 : colon + 1;
+    if (fieldEnd == 4 && text.startsWith("data")) {
+      String value = text.substring(valueStart);
       if (data == null) {
-        data = new StringBuilder(value);
+        data = value;
       } else {
-        data.append('\n').append(value);
+        if (moreData == null) {
+          moreData = new StringBuilder(data);
+        }
+        moreData.append('\n').append(value);
       }
-    } else if (field.equals("event")) {
-      event = value;
+    } else if (fieldEnd == 5 && text.startsWith("event")) {
+      event = text.substring(valueStart);
     }
   }
 
   /** An event still waiting for its blank line when the body ended (some servers omit the last one). */
   void finish() {
-    if (line.length() > 0) {
-      String text = line.toString(StandardCharsets.UTF_8);
-      line = Buffer.buffer();
+    if (partialLine != null) {
+      String text = partialLine.toString(StandardCharsets.UTF_8);
+      partialLine = null;
       onLine(text);
     }
     onLine("");

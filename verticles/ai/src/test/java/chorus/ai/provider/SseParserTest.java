@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +21,28 @@ class SseParserTest {
       parser.feed(Buffer.buffer(body.substring(i, i + 1)));
     }
     assertEquals(List.of("a|one", "|two\nlines", "|tight"), events);
+  }
+
+  @Test
+  void theSameEventsWhetherTheBodyComesWholeOrCutAtAnyByte() {
+    byte[] body = "event: a\r\ndata: caf\u00e9 \uD83D\uDE00\r\n\r\n: keep-alive\n\ndata: two\ndata: lines\n\ndata\n\nevent:b\ndata:x\n\n"
+        .getBytes(StandardCharsets.UTF_8);
+    List<String> expected = List.of("a|caf\u00e9 \uD83D\uDE00", "|two\nlines", "|", "b|x");
+    parser.feed(Buffer.buffer(body));
+    assertEquals(expected, events);
+    for (int cut = 1; cut < body.length; cut++) {
+      events.clear();
+      parser.feed(Buffer.buffer(Arrays.copyOfRange(body, 0, cut)));
+      parser.feed(Buffer.buffer(Arrays.copyOfRange(body, cut, body.length)));
+      assertEquals(expected, events, "cut at byte " + cut);
+    }
+  }
+
+  @Test
+  void aLineOverTheCapFailsWhenItArrivesWhole() {
+    ProviderFailureSignal signal = assertThrows(ProviderFailureSignal.class,
+        () -> parser.feed(Buffer.buffer("data: " + "x".repeat(59) + "\n\n")));
+    assertEquals("line_too_long", signal.kind);
   }
 
   @Test
