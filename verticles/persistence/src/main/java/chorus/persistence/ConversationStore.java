@@ -76,7 +76,7 @@ final class ConversationStore {
     // UUID.randomUUID is version 4 from a SecureRandom: a survey conversation's id is its capability
     Tuple params = Tuple.of(request.ownerId(), request.ownerName(), request.ownerRole(), UUID.randomUUID(),
         request.botId(), request.title()).addValue(request.customerId()).addValue(request.customerName())
-        .addValue(request.customerEmail()).addValue(UUID.randomUUID());
+        .addValue(request.customerEmail()).addValue(RowIds.next()); // a survey's first question, a message
     return pool.preparedQuery(Sql.CREATE_CONVERSATION).execute(params)
         .map(rows -> Rows.conversation(single(rows, "no such bot"), ""));
   }

@@ -66,10 +66,10 @@ final class MessageStore {
       require(file.data(), "attachment.data");
       meta = withAttachment(meta, attachmentId, file);
     }
-    return Tuple.of(UUID.randomUUID(), request.conversationId(), request.requesterId(),
+    return Tuple.of(RowIds.next(), request.conversationId(), request.requesterId(),
         request.role().wire(), request.senderId(), request.content(), Rows.json(meta),
         request.clientMessageId(), request.wantsReply(), request.replyToMessageId(), request.replyJobId(),
-        request.leaseOwner(), UUID.randomUUID(), request.personaId(),
+        request.leaseOwner(), RowIds.next(), request.personaId(),
         attachmentId, file == null ? null : file.fileName(), file == null ? null : file.contentType(),
         file == null ? null : file.sha256(), file == null ? null : Buffer.buffer(file.data()),
         // only an AI reply (a job's answer) counts tokens

@@ -13,7 +13,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /** Survey conversations: the context a survey socket loads, and the atomic answer-and-advance. */
 final class SurveyStore {
@@ -51,8 +50,8 @@ final class SurveyStore {
     require(request.botContent(), "botContent");
     Tuple params = Tuple.of(request.conversationId(), request.requesterId(), request.questionIndex(), request.questionId(),
         request.answer(), request.content(), Rows.json(request.answerMeta()), request.nextIndex(), request.completes(),
-        request.botContent(), Rows.json(request.botMeta()), UUID.randomUUID())
-        .addValue(UUID.randomUUID()).addValue(request.senderId());
+        request.botContent(), Rows.json(request.botMeta()), RowIds.next())
+        .addValue(RowIds.next()).addValue(request.senderId());
     return pool.preparedQuery(Sql.SURVEY_ANSWER).execute(params).map(rows -> {
       if (rows.size() == 0) {
         throw RequestFailure.notFound("no such survey");

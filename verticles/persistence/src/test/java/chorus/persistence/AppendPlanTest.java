@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The append statements on a database that starts empty, as a new deployment's does:
+ * The append statements, what they read and what they write. On a database that starts empty, as a new deployment's does:
  * PostgreSQL makes their plans on the append connections from the statistics of the
  * moment, and a plan made on empty tables (hashing every message, or walking all of a
  * conversation's messages to find a client id) would make each append slower as the
@@ -87,8 +87,60 @@ class AppendPlanTest {
     }
   }
 
+  /**
+   * What an append writes besides its message: the conversation's bump (last_seq, updated_at)
+   * is a heap-only update, with no new index entries, and the message's id is time-ordered
+   * (version 7), so its primary-key entry goes at the end of the index. Counted by PostgreSQL's
+   * own statistics in a schema of the test's own.
+   */
+  @Test
+  void anAppendBumpsItsConversationInPlaceAndItsIdIsTimeOrdered() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    String schema = "bump_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    JsonObject config = PersistenceTestBase.testConfig();
+    config.getJsonObject("pg").put("schema", schema).put("appendConnections", 2);
+    Pool fixtures = PgBuilder.pool().connectingTo(PersistenceConfig.from(config).connectOptions()).using(vertx).build();
+    try {
+      await(vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions().setConfig(config)));
+      String owner = "user-" + UUID.randomUUID();
+      Bot bot = ask(vertx, Addresses.CREATE_BOT, new CreateBot(owner, "Owner", "user", "bot", BotKind.SURVEY, "terse", Map.of(), false));
+      int conversations = 3;
+      int bursts = 4;
+      long startMillis = System.currentTimeMillis();
+      List<AppendResult> stored = new ArrayList<>();
+      for (int c = 0; c < conversations; c++) {
+        Conversation conversation = ask(vertx, Addresses.CREATE_CONVERSATION, new CreateConversation(owner, "Owner", "user", bot.id(), "t" + c));
+        for (int b = 0; b < bursts; b++) {
+          stored.addAll(appendBurst(vertx, conversation, "burst" + b));
+        }
+      }
+      long endMillis = System.currentTimeMillis();
+      awaitInserted(fixtures, schema, (long) conversations * bursts * APPENDS);
+
+      Row counts = await(fixtures.preparedQuery("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'conversations'")
+          .execute(Tuple.of(schema))).iterator().next();
+      long updates = counts.getLong("n_tup_upd");
+      long heapOnly = counts.getLong("n_tup_hot_upd");
+      // one bump per batch: at least one per burst, at most one per append
+      assertTrue(updates >= conversations * bursts, "conversation updates counted: " + updates);
+      assertTrue(heapOnly >= updates * 9 / 10, heapOnly + " of " + updates + " conversation bumps were heap-only (HOT)");
+
+      for (AppendResult result : stored) {
+        UUID id = result.message().id();
+        assertEquals(7, id.version(), "message id " + id);
+        long millis = id.getMostSignificantBits() >>> 16;
+        assertTrue(millis >= startMillis && millis <= endMillis, "message id " + id + " tells when it was made: " + millis
+            + ", not between " + startMillis + " and " + endMillis);
+      }
+    } finally {
+      await(fixtures.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute());
+      await(fixtures.close());
+      await(vertx.close());
+    }
+  }
+
   /** APPENDS appends at once (so most are committed in batches), each answered. */
-  private static void appendBurst(Vertx vertx, Conversation conversation, String label) {
+  private static List<AppendResult> appendBurst(Vertx vertx, Conversation conversation, String label) {
     List<Future<AppendResult>> results = new ArrayList<>();
     for (int i = 0; i < APPENDS; i++) {
       AppendMessage message = new AppendMessage(conversation.id(), conversation.ownerId(), Role.USER, conversation.ownerId(),
@@ -97,6 +149,7 @@ class AppendPlanTest {
           .map(reply -> reply.body()));
     }
     await(Future.all(results));
+    return results.stream().map(Future::result).toList();
   }
 
   /** Rows read by sequential scans and entries read from indexes of messages, as PostgreSQL counts them. */
