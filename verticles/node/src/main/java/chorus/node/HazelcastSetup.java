@@ -1,5 +1,6 @@
 package chorus.node;
 
+import chorus.presence.PresenceVerticle;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.JoinConfig;
@@ -72,6 +73,8 @@ final class HazelcastSetup {
       tcpIp.setMembers(expandMembers(cluster.getString("members", host)));
     }
     config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, nodeInstance);
+    // on every member, whatever its roles: each may own partitions of the presence maps
+    config.getSerializationConfig().addSerializerConfig(PresenceVerticle.serializerConfig());
     return config;
   }
 

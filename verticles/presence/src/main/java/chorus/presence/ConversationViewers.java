@@ -1,15 +1,15 @@
 package chorus.presence;
 
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
 
 /** The sockets viewing one conversation: node -> socket -> user. The value of the viewers map. */
-final class ConversationViewers implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+final class ConversationViewers implements PresenceWire {
   private final HashMap<String, HashMap<String, String>> byNode = new HashMap<>();
 
   boolean add(String nodeId, String socketId, String userId) {
@@ -49,5 +49,31 @@ final class ConversationViewers implements Serializable {
     TreeSet<String> users = new TreeSet<>();
     byNode.values().forEach(sockets -> users.addAll(sockets.values()));
     return new ArrayList<>(users);
+  }
+
+  void writeTo(ObjectDataOutput out) throws IOException {
+    out.writeInt(byNode.size());
+    for (var node : byNode.entrySet()) {
+      out.writeString(node.getKey());
+      out.writeInt(node.getValue().size());
+      for (var socket : node.getValue().entrySet()) {
+        out.writeString(socket.getKey());
+        out.writeString(socket.getValue());
+      }
+    }
+  }
+
+  static ConversationViewers readFrom(ObjectDataInput in) throws IOException {
+    ConversationViewers viewers = new ConversationViewers();
+    for (int nodes = in.readInt(); nodes > 0; nodes--) {
+      String nodeId = in.readString();
+      int count = in.readInt();
+      HashMap<String, String> sockets = new HashMap<>(Math.max(4, count * 2));
+      for (int i = 0; i < count; i++) {
+        sockets.put(in.readString(), in.readString());
+      }
+      viewers.byNode.put(nodeId, sockets);
+    }
+    return viewers;
   }
 }

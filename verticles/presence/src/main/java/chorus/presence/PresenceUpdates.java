@@ -16,7 +16,7 @@ final class PresenceUpdates {
   private PresenceUpdates() {}
 
   /** Admits a socket unless the user already has {@code max} open anywhere (0 = no limit): one decision per user at a time, cluster-wide. */
-  record AddSocket(String nodeId, String socketId, int max) implements EntryProcessor<String, UserSockets, PresenceChange> {
+  record AddSocket(String nodeId, String socketId, int max) implements EntryProcessor<String, UserSockets, PresenceChange>, PresenceWire {
     AddSocket(String nodeId, String socketId) {
       this(nodeId, socketId, 0);
     }
@@ -38,7 +38,7 @@ final class PresenceUpdates {
     }
   }
 
-  record RemoveSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, PresenceChange> {
+  record RemoveSocket(String nodeId, String socketId) implements EntryProcessor<String, UserSockets, PresenceChange>, PresenceWire {
     @Override
     public PresenceChange process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
@@ -47,7 +47,7 @@ final class PresenceUpdates {
   }
 
   /** A node is gone: forget every socket it held. Run on every entry by each survivor; the first one does the work. */
-  record RemoveNode(String nodeId) implements EntryProcessor<String, UserSockets, PresenceChange> {
+  record RemoveNode(String nodeId) implements EntryProcessor<String, UserSockets, PresenceChange>, PresenceWire {
     @Override
     public PresenceChange process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
@@ -56,7 +56,7 @@ final class PresenceUpdates {
   }
 
   /** Sets the activity status of an online user; {@link StatusOutcome#OFFLINE} when the user has no socket open. */
-  record SetStatus(String status) implements EntryProcessor<String, UserSockets, StatusOutcome> {
+  record SetStatus(String status) implements EntryProcessor<String, UserSockets, StatusOutcome>, PresenceWire {
     @Override
     public StatusOutcome process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();
@@ -71,13 +71,14 @@ final class PresenceUpdates {
     }
   }
 
-  enum StatusOutcome { CHANGED, UNCHANGED, OFFLINE }
+  /** Sent by ordinal ({@link PresenceWireSerializer}): add new values at the end. */
+  enum StatusOutcome implements PresenceWire { CHANGED, UNCHANGED, OFFLINE }
 
   /** What a query needs of an online user: the nodes holding their sockets, and their status. */
-  record OnlineUser(ArrayList<String> nodes, String status) implements java.io.Serializable {}
+  record OnlineUser(ArrayList<String> nodes, String status) implements PresenceWire {}
 
   /** Reads a user's nodes and status (null when offline) on the owner, without a backup operation. */
-  record ReadPresence() implements EntryProcessor<String, UserSockets, OnlineUser>, ReadOnly {
+  record ReadPresence() implements EntryProcessor<String, UserSockets, OnlineUser>, ReadOnly, PresenceWire {
     @Override
     public OnlineUser process(Map.Entry<String, UserSockets> entry) {
       UserSockets sockets = entry.getValue();

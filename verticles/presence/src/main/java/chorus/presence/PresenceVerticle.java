@@ -25,6 +25,7 @@ import chorus.shared.domain.ActivityStatus;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
@@ -77,6 +78,14 @@ public final class PresenceVerticle extends VerticleBase {
 
   public PresenceVerticle(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
+  }
+
+  /**
+   * The serializer of what this role stores and sends through Hazelcast. Every member of the
+   * cluster needs it, whatever its roles: any member may own a partition of these maps.
+   */
+  public static SerializerConfig serializerConfig() {
+    return PresenceWireSerializer.config();
   }
 
   @Override

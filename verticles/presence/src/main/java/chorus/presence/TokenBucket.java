@@ -1,7 +1,9 @@
 package chorus.presence;
 
 import com.hazelcast.map.EntryProcessor;
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -9,14 +11,12 @@ import java.util.Map;
  * Kept in a Hazelcast map with an idle expiry (config/cluster.xml), taken atomically on the
  * user's partition, so one user's sockets on several nodes share one allowance.
  */
-final class TokenBucket implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+final class TokenBucket implements PresenceWire {
   private double tokens;
   private long updatedMillis;
 
   /** Takes up to {@code wanted} whole tokens; returns how many it took (0 when none was left). */
-  record Take(double perSecond, int burst, long nowMillis, int wanted) implements EntryProcessor<String, TokenBucket, Integer> {
+  record Take(double perSecond, int burst, long nowMillis, int wanted) implements EntryProcessor<String, TokenBucket, Integer>, PresenceWire {
     @Override
     public Integer process(Map.Entry<String, TokenBucket> entry) {
       TokenBucket bucket = entry.getValue();
@@ -33,5 +33,17 @@ final class TokenBucket implements Serializable {
       entry.setValue(bucket);
       return taken;
     }
+  }
+
+  void writeTo(ObjectDataOutput out) throws IOException {
+    out.writeDouble(tokens);
+    out.writeLong(updatedMillis);
+  }
+
+  static TokenBucket readFrom(ObjectDataInput in) throws IOException {
+    TokenBucket bucket = new TokenBucket();
+    bucket.tokens = in.readDouble();
+    bucket.updatedMillis = in.readLong();
+    return bucket;
   }
 }

@@ -1,6 +1,8 @@
 package chorus.presence;
 
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,9 +13,7 @@ import java.util.Set;
  * only ever changed inside an entry processor, on a copy Hazelcast deserialized for it.
  * Never holds an empty set: a node without sockets is removed.
  */
-final class UserSockets implements Serializable {
-  private static final long serialVersionUID = 2L;
-
+final class UserSockets implements PresenceWire {
   private final HashMap<String, HashSet<String>> byNode = new HashMap<>();
   /** The user's activity status; null means active. Lives and dies with the entry: a user who goes offline comes back active. */
   private String status;
@@ -78,5 +78,32 @@ final class UserSockets implements Serializable {
   @Override
   public String toString() {
     return status == null ? byNode.toString() : byNode + " " + status;
+  }
+
+  void writeTo(ObjectDataOutput out) throws IOException {
+    out.writeInt(byNode.size());
+    for (var node : byNode.entrySet()) {
+      out.writeString(node.getKey());
+      out.writeInt(node.getValue().size());
+      for (String socketId : node.getValue()) {
+        out.writeString(socketId);
+      }
+    }
+    out.writeString(status);
+  }
+
+  static UserSockets readFrom(ObjectDataInput in) throws IOException {
+    UserSockets sockets = new UserSockets();
+    for (int nodes = in.readInt(); nodes > 0; nodes--) {
+      String nodeId = in.readString();
+      int count = in.readInt();
+      HashSet<String> ids = new HashSet<>(Math.max(4, count * 2));
+      for (int i = 0; i < count; i++) {
+        ids.add(in.readString());
+      }
+      sockets.byNode.put(nodeId, ids);
+    }
+    sockets.status = in.readString();
+    return sockets;
   }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 final class ViewerUpdates {
   private ViewerUpdates() {}
 
-  record AddViewer(String nodeId, String socketId, String userId, int max) implements EntryProcessor<String, ConversationViewers, Integer> {
+  record AddViewer(String nodeId, String socketId, String userId, int max) implements EntryProcessor<String, ConversationViewers, Integer>, PresenceWire {
     @Override
     public Integer process(Map.Entry<String, ConversationViewers> entry) {
       ConversationViewers viewers = entry.getValue() == null ? new ConversationViewers() : entry.getValue();
@@ -27,7 +27,7 @@ final class ViewerUpdates {
     }
   }
 
-  record RemoveViewer(String nodeId, String socketId) implements EntryProcessor<String, ConversationViewers, Integer> {
+  record RemoveViewer(String nodeId, String socketId) implements EntryProcessor<String, ConversationViewers, Integer>, PresenceWire {
     @Override
     public Integer process(Map.Entry<String, ConversationViewers> entry) {
       ConversationViewers viewers = entry.getValue();
@@ -41,7 +41,7 @@ final class ViewerUpdates {
     }
   }
 
-  record RemoveNode(String nodeId) implements EntryProcessor<String, ConversationViewers, Integer> {
+  record RemoveNode(String nodeId) implements EntryProcessor<String, ConversationViewers, Integer>, PresenceWire {
     @Override
     public Integer process(Map.Entry<String, ConversationViewers> entry) {
       ConversationViewers viewers = entry.getValue();
@@ -54,10 +54,10 @@ final class ViewerUpdates {
   }
 
   /** What a read returns: the distinct users viewing, and their sockets. */
-  record Snapshot(ArrayList<String> users, int sockets) implements java.io.Serializable {}
+  record Snapshot(ArrayList<String> users, int sockets) implements PresenceWire {}
 
   /** Who is viewing, without writing. */
-  record Read() implements EntryProcessor<String, ConversationViewers, Snapshot>, ReadOnly {
+  record Read() implements EntryProcessor<String, ConversationViewers, Snapshot>, ReadOnly, PresenceWire {
     @Override
     public Snapshot process(Map.Entry<String, ConversationViewers> entry) {
       ConversationViewers viewers = entry.getValue();

@@ -213,6 +213,7 @@ class PresenceClusterTest {
       join.getTcpIpConfig().addMember("127.0.0.1:" + port);
     }
     config.getMemberAttributeConfig().setAttribute(PresenceVerticle.NODE_ATTRIBUTE, nodeId);
+    config.getSerializationConfig().addSerializerConfig(PresenceVerticle.serializerConfig());
     // what the Vert.x cluster manager relies on (its default-cluster.xml)
     config.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
         .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
