@@ -58,10 +58,18 @@ cpu_count_opt() {
   [ "$1" = all ] || echo "-XX:ActiveProcessorCount=$1"
 }
 
-# Replaces the calling shell with a node: the one launch command of scripts/run and of the
-# cluster scripts' nodes (scripts/lib/cluster.sh). Arguments go to the node (--roles ...).
+# JVM options every node starts with, before JAVA_OPTS (whose options win). Metaspace's first
+# collection threshold sits above the 55-80 MB of classes a node loads, so loading them
+# triggers no collection: with the Serial collector, which the JVM picks for a node that is
+# told of one core or given under 1.8 GB (scripts/cluster's nodes on 2 cores, a 1 GiB pod),
+# each such collection was a full one of 48-268 ms in a node's first minute (findings 36).
+NODE_JVM_DEFAULTS="-XX:MetaspaceSize=128m"
+
+# Replaces the calling shell with a node: the one launch command of scripts/run, of the
+# cluster scripts' nodes (scripts/lib/cluster.sh) and of the container image. Arguments go to
+# the node (--roles ...).
 exec_node() {
   cd "$CHORUS_ROOT" || return 1
   # shellcheck disable=SC2086
-  exec java $HAZELCAST_OPENS ${JAVA_OPTS:-} -jar "$CHORUS_JAR" "$@"
+  exec java $HAZELCAST_OPENS $NODE_JVM_DEFAULTS ${JAVA_OPTS:-} -jar "$CHORUS_JAR" "$@"
 }
