@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 
 /**
- * Hazelcast's wire form of every {@link PresenceWire}: a tag, then the fields (an enum's ordinal). Presence is
- * an entry processor per socket opened or closed, per viewer and per rate-limit lease, each
- * sent to the key's owner and its backup with its result sent back; with Java serialization
- * (an ObjectOutputStream and its class descriptors per object) that took 8% of a surviving
- * node's samples in the reconnect storm and 18% of a node's while 800 sockets connected
- * (docs/bench/findings.md, 32).
+ * Hazelcast's wire form of every {@link PresenceWire}: a tag, then the fields (an enum's
+ * ordinal). Presence is an entry processor per socket opened or closed, per viewer and per
+ * rate-limit lease, each sent to the key's owner and its backup with its result sent back;
+ * with Java serialization (an ObjectOutputStream and its class descriptors per object) that
+ * took 7% of the surviving nodes' samples in the reconnect storm and 18% of a node's while
+ * 800 sockets connected (docs/bench/findings.md, 33).
  *
  * <p>Every node of a cluster must use the same form: {@link PresenceVerticle#serializerConfig()}
  * is added to each node's Hazelcast config by the launcher. A tag is never reused.
