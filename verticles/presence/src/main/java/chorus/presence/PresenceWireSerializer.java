@@ -39,6 +39,9 @@ final class PresenceWireSerializer implements StreamSerializer<PresenceWire> {
   private static final byte TAKE_TOKENS = 30;
   private static final byte PRESENCE_CHANGE = 40;
   private static final byte STATUS_OUTCOME = 41;
+  /** values() copies its array on every call; a result is read per presence operation. */
+  private static final PresenceChange[] CHANGES = PresenceChange.values();
+  private static final PresenceUpdates.StatusOutcome[] OUTCOMES = PresenceUpdates.StatusOutcome.values();
 
   static SerializerConfig config() {
     return new SerializerConfig().setTypeClass(PresenceWire.class).setImplementation(new PresenceWireSerializer());
@@ -136,20 +139,27 @@ final class PresenceWireSerializer implements StreamSerializer<PresenceWire> {
       case READ_VIEWERS -> new ViewerUpdates.Read();
       case VIEWERS_SNAPSHOT -> new ViewerUpdates.Snapshot(readStrings(in), in.readInt());
       case TAKE_TOKENS -> new TokenBucket.Take(in.readDouble(), in.readInt(), in.readLong(), in.readInt());
-      case PRESENCE_CHANGE -> PresenceChange.values()[in.readByte()];
-      case STATUS_OUTCOME -> PresenceUpdates.StatusOutcome.values()[in.readByte()];
+      case PRESENCE_CHANGE -> byOrdinal(CHANGES, in.readByte());
+      case STATUS_OUTCOME -> byOrdinal(OUTCOMES, in.readByte());
       default -> throw new IOException("unknown presence wire tag " + tag + " (a node of another Chorus version?)");
     };
   }
 
-  static void writeStrings(ObjectDataOutput out, ArrayList<String> strings) throws IOException {
+  private static <E> E byOrdinal(E[] values, byte ordinal) throws IOException {
+    if (ordinal < 0 || ordinal >= values.length) {
+      throw new IOException("unknown presence wire value " + ordinal + " (a node of another Chorus version?)");
+    }
+    return values[ordinal];
+  }
+
+  private static void writeStrings(ObjectDataOutput out, ArrayList<String> strings) throws IOException {
     out.writeInt(strings.size());
     for (String s : strings) {
       out.writeString(s);
     }
   }
 
-  static ArrayList<String> readStrings(ObjectDataInput in) throws IOException {
+  private static ArrayList<String> readStrings(ObjectDataInput in) throws IOException {
     int size = in.readInt();
     ArrayList<String> strings = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {

@@ -2,12 +2,14 @@ package chorus.presence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import java.io.IOException;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,5 +97,15 @@ class PresenceWireSerializerTest {
     assertEquals(0, new TokenBucket.Take(1, 3, 1_000, 1).process(back));
     // two seconds later, two tokens have come back: the time of the last take was kept too
     assertEquals(2, new TokenBucket.Take(1, 3, 3_000, 3).process(entry(roundTrip(back.getValue()))));
+  }
+
+  /** What a node of another version may send: refused with a reason, never read as something else. */
+  @Test
+  void anUnknownTagOrValueIsRefusedWithAReason() {
+    PresenceWireSerializer serializer = new PresenceWireSerializer();
+    IOException tag = assertThrows(IOException.class, () -> serializer.read(service.createObjectDataInput(new byte[] {99})));
+    assertTrue(tag.getMessage().contains("unknown presence wire tag 99"), tag.getMessage());
+    IOException value = assertThrows(IOException.class, () -> serializer.read(service.createObjectDataInput(new byte[] {40, 9})));
+    assertTrue(value.getMessage().contains("unknown presence wire value 9"), value.getMessage());
   }
 }
