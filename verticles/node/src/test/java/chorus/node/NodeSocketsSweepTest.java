@@ -41,7 +41,7 @@ class NodeSocketsSweepTest {
   void start() {
     vertx = Vertx.vertx();
     SocketLimits limits = new SocketLimits(0, 0, SocketLimits.DEFAULT_WRITE_QUEUE_MAX_BYTES, 10, CLOSE_GRACE_MS,
-        SocketLimits.DEFAULT_SOCKET_SEND_BUFFER_BYTES);
+        SocketLimits.DEFAULT_SOCKET_SEND_BUFFER_BYTES, SocketLimits.DEFAULT_FRAMES_PER_WRITE);
     sockets = new NodeSockets(vertx, limits, new GatewayMeters(new SimpleMeterRegistry(), "sweep-test"), SWEEP_MS);
     admitted = Promise.promise();
     // the server waits a minute for the client's close frame: only the client, or the sweep, ends it sooner

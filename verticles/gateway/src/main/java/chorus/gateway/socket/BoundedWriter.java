@@ -44,7 +44,9 @@ public final class BoundedWriter {
     }
   }
 
+  /** The writer of {@code ws}, whose frames of one event-loop turn leave together ({@link SocketChannels#consolidateFlushes}). */
   public static BoundedWriter attach(Vertx vertx, ServerWebSocket ws, SocketLimits limits) {
+    SocketChannels.consolidateFlushes(ws, limits.framesPerWrite());
     return new BoundedWriter(vertx, ws, limits.writeQueueMaxBytes(), limits.closeGraceMs());
   }
 

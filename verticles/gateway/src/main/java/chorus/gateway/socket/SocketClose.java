@@ -4,9 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketBase;
-import io.vertx.core.internal.http.WebSocketInternal;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,46 +49,15 @@ public final class SocketClose {
    * Closes the TCP connection now, discarding whatever is still queued. The close goes
    * through the Netty pipeline below Vert.x's own connection handler (as Vert.x does for an
    * idle timeout): a close through the channel would only wait for the pending handshake.
-   * Vert.x has no public API for this; the socket's channel is reached through Vert.x's
-   * internal {@link WebSocketInternal}, under the wrapper vertx-web puts around sockets
-   * upgraded from a routed request.
+   * Vert.x has no public API for this; the socket's channel is reached by {@link SocketChannels}.
    */
   static void drop(WebSocketBase ws) {
-    ChannelHandlerContext channel = channelOf(ws);
+    ChannelHandlerContext channel = SocketChannels.of(ws);
     if (channel != null) {
       channel.close();
     } else {
       log.warn("cannot drop the connection of {} ({}); it stays until the client reads or the TCP connection fails",
           ws.remoteAddress(), ws.getClass().getName());
     }
-  }
-
-  private static ChannelHandlerContext channelOf(WebSocketBase ws) {
-    Object current = ws;
-    for (int depth = 0; depth < 4 && current != null; depth++) {
-      if (current instanceof WebSocketInternal internal) {
-        return internal.channelHandlerContext();
-      }
-      current = wrapped(current);
-    }
-    return null;
-  }
-
-  /** The socket a wrapper (such as vertx-web's {@code ServerWebSocketWrapper}) delegates to, or null. */
-  private static Object wrapped(Object wrapper) {
-    for (Class<?> type = wrapper.getClass(); type != null && type != Object.class; type = type.getSuperclass()) {
-      for (Field field : type.getDeclaredFields()) {
-        if (!Modifier.isStatic(field.getModifiers()) && WebSocketBase.class.isAssignableFrom(field.getType())) {
-          try {
-            field.setAccessible(true);
-            return field.get(wrapper);
-          } catch (RuntimeException | IllegalAccessException e) {
-            log.debug("cannot unwrap {}: {}", wrapper.getClass().getName(), e.toString());
-            return null;
-          }
-        }
-      }
-    }
-    return null;
   }
 }
