@@ -1,5 +1,6 @@
 package chorus.bench.peer;
 
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -7,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,11 +35,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * messages reach every member in the order sent). Writes ignore back-pressure: this is the
  * limit, not a server to run.
  *
+ * <p>The frames written to a socket in one event-loop turn leave in one write system call, at
+ * most {@code --frames-per-write} (default 256; 1 is Vert.x's own flush per frame), as Chorus's
+ * gateway sends them ({@code limits.framesPerWrite}): the limit is the stack at its best.
+ *
  * <p>{@code java -cp bench/target/chorus-bench.jar chorus.bench.peer.RawBroadcastServer
- * --port 9400 [--host 0.0.0.0] [--instances <cores>]} prints {@code listening <port>}.
+ * --port 9400 [--host 0.0.0.0] [--instances <cores>] [--frames-per-write 256]} prints {@code listening <port>}.
  */
 public final class RawBroadcastServer {
   public static final String PATH = "/raw";
+  public static final int DEFAULT_FRAMES_PER_WRITE = 256;
   private static final String BAD_FRAME = "{\"error\":\"bad frame\"}";
 
   private RawBroadcastServer() {}
@@ -46,18 +53,20 @@ public final class RawBroadcastServer {
     int port = 9400;
     String host = "0.0.0.0";
     int instances = Runtime.getRuntime().availableProcessors();
+    int framesPerWrite = DEFAULT_FRAMES_PER_WRITE;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
         case "--host" -> host = args[i + 1];
         case "--instances" -> instances = Integer.parseInt(args[i + 1]);
+        case "--frames-per-write" -> framesPerWrite = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (options: --port N, --host ADDRESS, --instances N)");
+            + " (options: --port N, --host ADDRESS, --instances N, --frames-per-write N)");
       }
     }
     Vertx vertx = Vertx.vertx();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
-    start(vertx, host, port, instances)
+    start(vertx, host, port, instances, framesPerWrite)
         .onSuccess(bound -> System.out.println("listening " + bound))
         .onFailure(err -> {
           System.err.println("raw broadcast server failed to start: " + err);
@@ -71,12 +80,16 @@ public final class RawBroadcastServer {
    * asked with a negative port (port 0 would give each instance a port of its own).
    */
   public static Future<Integer> start(Vertx vertx, String host, int port, int instances) {
-    if (instances < 1) {
-      return Future.failedFuture(new IllegalArgumentException("instances must be at least 1"));
+    return start(vertx, host, port, instances, DEFAULT_FRAMES_PER_WRITE);
+  }
+
+  public static Future<Integer> start(Vertx vertx, String host, int port, int instances, int framesPerWrite) {
+    if (instances < 1 || framesPerWrite < 1) {
+      return Future.failedFuture(new IllegalArgumentException("instances and frames per write must be at least 1"));
     }
     List<RoomsVerticle> all = new CopyOnWriteArrayList<>();
     int listenPort = port == 0 ? -1 : port;
-    return vertx.deployVerticle(() -> new RoomsVerticle(all, host, listenPort), new DeploymentOptions().setInstances(instances))
+    return vertx.deployVerticle(() -> new RoomsVerticle(all, host, listenPort, framesPerWrite), new DeploymentOptions().setInstances(instances))
         .compose(id -> {
           int bound = all.get(0).actualPort();
           for (RoomsVerticle verticle : all) {
@@ -93,14 +106,16 @@ public final class RawBroadcastServer {
     private final List<RoomsVerticle> all;
     private final String host;
     private final int port;
+    private final int framesPerWrite;
     /** room -> this loop's sockets in it; only ever touched on this verticle's event loop. */
     private final Map<String, List<ServerWebSocket>> rooms = new HashMap<>();
     private HttpServer server;
 
-    RoomsVerticle(List<RoomsVerticle> all, String host, int port) {
+    RoomsVerticle(List<RoomsVerticle> all, String host, int port, int framesPerWrite) {
       this.all = all;
       this.host = host;
       this.port = port;
+      this.framesPerWrite = framesPerWrite;
     }
 
     int actualPort() {
@@ -123,6 +138,9 @@ public final class RawBroadcastServer {
     }
 
     private void onSocket(ServerWebSocket ws) {
+      if (framesPerWrite > 1) {
+        ((WebSocketInternal) ws).channelHandlerContext().pipeline().addFirst(new FlushConsolidationHandler(framesPerWrite, true));
+      }
       Set<String> joined = new HashSet<>(4);
       ws.textMessageHandler(text -> onText(ws, joined, text));
       ws.closeHandler(v -> {
