@@ -34,7 +34,7 @@ public final class ChorusConversationClient extends WebSocketRoomClient {
       String conversationId, long resumeAfter, String extraQuery, int index, Deliveries deliveries) {
     String uri = "/api/v1/conversations/" + conversationId + "/ws?token=" + token
         + (resumeAfter >= 0 ? "&last_seq=" + resumeAfter : "") + (extraQuery == null ? "" : "&" + extraQuery);
-    return pool.connect(host, port, uri).compose(ws -> {
+    return pool.connect(host, port, uri, ws -> {
       ChorusConversationClient client = new ChorusConversationClient(index, conversationId, ws, deliveries, Math.max(0, resumeAfter));
       Promise<ChorusConversationClient> ready = Promise.promise();
       ws.textMessageHandler(text -> {

@@ -28,7 +28,7 @@ public final class ChorusUserClient extends WebSocketRoomClient {
   public static Future<ChorusUserClient> connect(ClientPool pool, String host, int port, String token, boolean stream,
       int index, Deliveries deliveries) {
     String uri = "/ws/auth?token=" + token + (stream ? "&stream=true" : "");
-    return pool.connect(host, port, uri).compose(ws -> {
+    return pool.connect(host, port, uri, ws -> {
       ChorusUserClient client = new ChorusUserClient(index, ws, deliveries);
       Promise<ChorusUserClient> ready = Promise.promise();
       ws.textMessageHandler(text -> {

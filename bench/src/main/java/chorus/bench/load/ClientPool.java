@@ -11,7 +11,9 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * WebSocket clients bound to different loopback source addresses (127.0.0.1, .2, ...), used
@@ -20,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ClientPool {
 
+  /** How long a socket may take from its upgrade to being ready (its first frame), by default. */
+  static final long READY_TIMEOUT_MS = 60_000;
+
   private final List<WebSocketClient> clients = new ArrayList<>();
   private final List<String> addresses = new ArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
@@ -27,7 +32,14 @@ public final class ClientPool {
   private final List<Context> loops = new ArrayList<>();
   private final AtomicInteger nextLoop = new AtomicInteger();
 
+  private final long readyTimeoutMs;
+
   public ClientPool(Vertx vertx, int sourceAddresses) {
+    this(vertx, sourceAddresses, READY_TIMEOUT_MS);
+  }
+
+  ClientPool(Vertx vertx, int sourceAddresses, long readyTimeoutMs) {
+    this.readyTimeoutMs = readyTimeoutMs;
     // A socket lives on the event loop of the context that connects it. The workloads connect
     // from one thread, and Vert.x gives a thread one context of its own: every socket of a
     // run landed on one event loop, so the load generator used one core whatever it had.
@@ -61,12 +73,22 @@ public final class ClientPool {
     return addresses;
   }
 
-  /** Connects on the next event loop in turn: the socket's handlers run there. */
-  public Future<WebSocket> connect(String host, int port, String uri) {
+  /**
+   * Connects on the next event loop in turn (the socket's handlers run there) and runs
+   * {@code setUp} on that loop as the socket opens, before it reads a frame: Vert.x resumes
+   * a new socket as its connect completes and drops a frame that finds no handler, so a
+   * set-up run later from another thread could miss the server's first frame. What
+   * {@code setUp} returns (a socket ready once the server's first frame came) fails after
+   * {@link #READY_TIMEOUT_MS} (60 s) and the socket is closed: the reconnect workload once waited for
+   * ever for one of 10,000 sockets to be ready, and a run must end with a count, not hang.
+   */
+  public <T> Future<T> connect(String host, int port, String uri, Function<WebSocket, Future<T>> setUp) {
     Context loop = loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
     WebSocketClient client = next();
-    Promise<WebSocket> connected = Promise.promise();
-    loop.runOnContext(v -> client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri)).onComplete(connected));
+    Promise<T> connected = Promise.promise();
+    loop.runOnContext(v -> client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri))
+        .compose(ws -> setUp.apply(ws).timeout(readyTimeoutMs, TimeUnit.MILLISECONDS).onFailure(e -> ws.close()))
+        .onComplete(connected));
     return connected.future();
   }
 

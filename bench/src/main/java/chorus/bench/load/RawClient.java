@@ -23,12 +23,12 @@ public final class RawClient extends WebSocketRoomClient {
   }
 
   public static Future<RawClient> connect(ClientPool pool, String host, int port, int index, Deliveries deliveries) {
-    return pool.connect(host, port, "/raw").map(ws -> {
+    return pool.connect(host, port, "/raw", ws -> {
       RawClient client = new RawClient(index, ws, deliveries);
       ws.textMessageHandler(client::onText);
       ws.closeHandler(v -> client.open = false);
       ws.exceptionHandler(e -> { });
-      return client;
+      return Future.succeededFuture(client);
     });
   }
 

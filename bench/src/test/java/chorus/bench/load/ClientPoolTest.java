@@ -1,9 +1,11 @@
 package chorus.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocket;
@@ -15,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The load generator's sockets, connected from one thread, are spread over all of its event loops. */
+/** The load generator's sockets: spread over all of its event loops, and set up before their first frame. */
 class ClientPoolTest {
 
   @Test
@@ -31,7 +33,7 @@ class ClientPoolTest {
       CountDownLatch greeted = new CountDownLatch(8);
       List<WebSocket> sockets = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        WebSocket ws = pool.connect("127.0.0.1", port, "/").await(10, TimeUnit.SECONDS);
+        WebSocket ws = pool.connect("127.0.0.1", port, "/", Future::succeededFuture).await(10, TimeUnit.SECONDS);
         sockets.add(ws);
         ws.textMessageHandler(text -> {
           threads.add(Thread.currentThread().getName());
@@ -42,6 +44,53 @@ class ClientPoolTest {
       assertTrue(greeted.await(10, TimeUnit.SECONDS), "every socket got the server's answer");
       assertEquals(4, threads.size(), "8 sockets on 4 loops in turn: " + threads);
       Future.all(sockets.stream().map(WebSocket::close).toList()).await(10, TimeUnit.SECONDS);
+    } finally {
+      load.close().await(10, TimeUnit.SECONDS);
+      server.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A server that speaks first (as Chorus's connection_ack does): every socket's set-up sees the first frame. */
+  @Test
+  void theSetUpRunsBeforeTheFirstFrameOfEverySocket() throws Exception {
+    Vertx server = Vertx.vertx();
+    Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    try {
+      int port = server.createHttpServer().webSocketHandler(ws -> ws.writeTextMessage("welcome")).listen(0, "127.0.0.1")
+          .await(10, TimeUnit.SECONDS).actualPort();
+      ClientPool pool = new ClientPool(load, 2);
+      int sockets = 300;
+      CountDownLatch welcomed = new CountDownLatch(sockets);
+      List<Future<WebSocket>> opening = new ArrayList<>();
+      for (int i = 0; i < sockets; i++) {
+        opening.add(pool.connect("127.0.0.1", port, "/", ws -> {
+          ws.textMessageHandler(text -> welcomed.countDown());
+          return Future.succeededFuture(ws);
+        }));
+      }
+      List<WebSocket> open = Future.all(opening).await(20, TimeUnit.SECONDS).list();
+      assertTrue(welcomed.await(10, TimeUnit.SECONDS), "sockets whose first frame was lost: " + welcomed.getCount());
+      Future.all(open.stream().map(WebSocket::close).toList()).await(10, TimeUnit.SECONDS);
+    } finally {
+      load.close().await(10, TimeUnit.SECONDS);
+      server.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A socket whose server never says anything is not ready for ever: its set-up fails after the timeout and it is closed. */
+  @Test
+  void aSocketNeverReadyFailsAndIsClosed() throws Exception {
+    Vertx server = Vertx.vertx();
+    Vertx load = Vertx.vertx();
+    try {
+      Promise<Void> serverSawClose = Promise.promise();
+      int port = server.createHttpServer().webSocketHandler(ws -> ws.closeHandler(v -> serverSawClose.tryComplete()))
+          .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+      ClientPool pool = new ClientPool(load, 1, 300);
+      Future<WebSocket> ready = pool.connect("127.0.0.1", port, "/", ws -> Promise.<WebSocket>promise().future());
+      Throwable failure = assertThrows(Exception.class, () -> ready.await(10, TimeUnit.SECONDS));
+      assertTrue(String.valueOf(failure.getMessage()).toLowerCase().contains("timeout"), String.valueOf(failure));
+      serverSawClose.future().await(10, TimeUnit.SECONDS);
     } finally {
       load.close().await(10, TimeUnit.SECONDS);
       server.close().await(10, TimeUnit.SECONDS);
