@@ -32,7 +32,7 @@ public final class SocketChannels {
    * together, k frames per socket and k calls each. Netty's {@link FlushConsolidationHandler}
    * defers the flush to a task that runs after the turn's other tasks, so the k frames go out
    * together: in the fan-out benchmark at 60,000 deliveries/s, 2.3 million write calls fell to
-   * 0.8 million and the node's kernel time by 60% (docs/bench/findings.md, 38). A lone frame
+   * 0.8 million and the node's kernel time by half (docs/bench/findings.md, 38). A lone frame
    * waits only for the end of the current turn.
    */
   public static void consolidateFlushes(WebSocketBase ws, int framesPerWrite) {
