@@ -40,7 +40,7 @@ final class SseParser {
         String text;
         if (partialLine == null) {
           checkLength(0, i - start);
-          text = chunk.getString(start, i, "UTF-8");
+          text = chunk.getString(start, i); // UTF-8; naming the charset would look it up by name per line
         } else {
           append(chunk, start, i);
           text = partialLine.toString(StandardCharsets.UTF_8);
