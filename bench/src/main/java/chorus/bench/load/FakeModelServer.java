@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +25,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * a node in service.
  */
 public final class FakeModelServer {
+
+  /** An OpenAI chat completion chunk carrying one word, as an SSE event, around the word. */
+  private static final String CHUNK_HEAD = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+  private static final String CHUNK_TAIL = "\"}}]}\n\n";
 
   private final Vertx vertx;
   private final long intervalMs;
@@ -78,7 +83,9 @@ public final class FakeModelServer {
   }
 
   public Future<Integer> listen(int port) {
-    server = vertx.createHttpServer();
+    // no WebSocket compression: its extension handler would sit in every connection's pipeline, passing each chunk on
+    server = vertx.createHttpServer(new HttpServerOptions().setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false));
     server.requestHandler(req -> req.body().onComplete(read -> {
       int[] asked = read.succeeded() ? askOf(read.result()) : null;
       HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
@@ -99,12 +106,13 @@ public final class FakeModelServer {
       vertx.setPeriodic(intervalMs, id -> {
         int i = next[0]++;
         if (i <= tokens) {
-          String chunk = new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-              .put("delta", new JsonObject().put("content", token(askedRound, conversation, ask, i))))).encode();
+          // a word is letters, digits and a space: nothing to escape, so the chunk is written as text
+          // rather than built and encoded as JSON, which was a fifth of this server's time per word
+          String chunk = CHUNK_HEAD + token(askedRound, conversation, ask, i) + CHUNK_TAIL;
           if (timed) {
             emitted.set(ask * (tokens + 1) + i, System.nanoTime());
           }
-          resp.write("data: " + chunk + "\n\n");
+          resp.write(chunk);
         } else {
           vertx.cancelTimer(id);
           concurrent.decrementAndGet();

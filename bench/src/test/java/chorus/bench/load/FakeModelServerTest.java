@@ -12,6 +12,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +60,12 @@ class FakeModelServerTest {
     assertTrue(stream.contains("\"content\":\"r7g4a1t3 \""), stream);
     assertTrue(stream.endsWith("data: [DONE]\n\n"), stream);
     assertTrue(provider.emittedAt(1, 3) > 0);
+    // every event but the last is a chat completion chunk in JSON, the words in order, then the usage
+    List<JsonObject> chunks = Arrays.stream(stream.split("\n\n")).map(event -> event.substring("data: ".length()))
+        .filter(data -> !data.equals("[DONE]")).map(JsonObject::new).toList();
+    assertEquals(List.of("r7g4a1t1 ", "r7g4a1t2 ", "r7g4a1t3 "), chunks.subList(0, 3).stream()
+        .map(c -> c.getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content")).toList());
+    assertEquals(3, chunks.get(3).getJsonObject("usage").getInteger("completion_tokens"));
 
     // a job of round 6 retried late: answered, in its own round's words, and not timed as this round's ask 0
     String late = ask("ai 6 4 0");
