@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -314,11 +315,14 @@ final class Workloads {
    * Conversation-profile sockets, each its own conversation with a bot: {@code --generations}
    * for the burst rounds, half as many again (at least 20) for the steady round: a conversation
    * asks again only once its reply is complete, and a reply takes its length plus the time to its
-   * first delta and to being stored. Warm-up rounds ({@code --warmup-rounds} bursts, each
-   * {@code --warmup-tokens} words per reply, not measured) run first on the same sockets, so
-   * the measured rounds see a node whose hot paths are compiled, as a node in service has;
-   * then a measured burst, then a steady round of {@code --steady-reply-lengths} reply
-   * lengths (0: none). One fake provider serves every round.
+   * first delta and to being stored. Warm-up rounds (each a burst and, when a steady round is
+   * measured, a steady round of 3 reply lengths; {@code --warmup-tokens} words per reply; not
+   * measured) run first on the same sockets: at least {@code --warmup-rounds}, then on, up to
+   * {@code --warmup-max-rounds}, until one in which the node's JIT compiler threads (of process
+   * {@code --pid}) used under {@code --warmup-jit-ms-per-s} (default 50) CPU ms a second, so the
+   * measured rounds see a node whose hot paths are compiled, as a node in service has; then a
+   * measured burst, then a steady round of {@code --steady-reply-lengths} reply lengths (0:
+   * none). One fake provider serves every round.
    */
   JsonObject aiStreaming() throws Exception {
     int generations = a.integer("generations", 1000);
@@ -356,30 +360,69 @@ final class Workloads {
     FakeModelServer provider = new FakeModelServer(vertx, intervalMs);
     int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
     log("ai: fake OpenAI-compatible provider on " + providerPort);
+    // at least --warmup-rounds, then more (up to --warmup-max-rounds) until a round in which the
+    // node's JIT compiler threads used under --warmup-jit-ms-per-s of CPU: after 3 bursts they
+    // still took 11-30% of a core through the measured rounds on a 2-core host, and a node warmed
+    // on bursts alone compiled again in its first steady round (findings 40); so when a steady
+    // round is measured, each warm-up round is a burst and then a steady round of 3 reply lengths
     int warmupRounds = warmupTokens > 0 ? a.integer("warmup-rounds", 1) : 0;
+    int warmupMaxRounds = warmupTokens > 0 ? Math.max(warmupRounds, a.integer("warmup-max-rounds", warmupRounds)) : 0;
+    double jitSettledMsPerS = a.number("warmup-jit-ms-per-s", 50);
+    long nodePid = a.number("pid", -1);
     JsonObject warmupCounts = new JsonObject();
-    double warmupSeconds = 0;
-    for (int round = 1; round <= warmupRounds; round++) {
-      JsonObject warm = aiRound(burstClients, provider, round, true, warmupTokens, intervalMs, AiShape.burst(generations), problems);
-      warm.getJsonObject("counts").forEach(count -> warmupCounts.put(count.getKey(),
-          warmupCounts.getLong(count.getKey(), 0L) + ((Number) count.getValue()).longValue()));
-      warmupSeconds += warm.getDouble("seconds");
+    double[] warmupSeconds = {0};
+    int[] rounds = {0}; // every round, warm-up or measured, has its own number: the words it is answered in name it
+    double lastWarmupJit = -1;
+    int warmedRounds = 0;
+    while (warmedRounds < warmupMaxRounds && (warmedRounds < warmupRounds || lastWarmupJit > jitSettledMsPerS)) {
+      warmedRounds++;
+      lastWarmupJit = withJitRate(nodePid, () -> {
+        List<JsonObject> warm = new ArrayList<>();
+        warm.add(aiRound(burstClients, provider, ++rounds[0], true, warmupTokens, intervalMs, AiShape.burst(generations), problems));
+        if (steadyLengths > 0) {
+          warm.add(aiRound(clients, provider, ++rounds[0], true, warmupTokens, intervalMs, AiShape.steady(generations, warmupTokens, intervalMs, 3), problems));
+        }
+        for (JsonObject w : warm) {
+          w.getJsonObject("counts").forEach(count -> warmupCounts.put(count.getKey(),
+              warmupCounts.getLong(count.getKey(), 0L) + ((Number) count.getValue()).longValue()));
+          warmupSeconds[0] += w.getDouble("seconds");
+        }
+        return new JsonObject();
+      }).getDouble("node_jit_ms_per_s");
+      log("ai: warm-up round " + warmedRounds + ": the node's JIT compilers used " + lastWarmupJit + " ms of CPU a second");
     }
     JsonArray steps = new JsonArray();
-    JsonObject burst = aiRound(burstClients, provider, warmupRounds + 1, false, tokensPerReply, intervalMs, AiShape.burst(generations), problems);
-    if (warmupRounds > 0) {
-      burst.put("warmup", new JsonObject().put("rounds", warmupRounds).put("tokens_per_reply", warmupTokens)
-          .put("counts", warmupCounts).put("seconds", warmupSeconds));
+    JsonObject burst = withJitRate(nodePid, () -> aiRound(burstClients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
+        AiShape.burst(generations), problems));
+    if (warmedRounds > 0) {
+      burst.put("warmup", new JsonObject().put("rounds", warmedRounds).put("tokens_per_reply", warmupTokens).put("with_steady", steadyLengths > 0)
+          .put("counts", warmupCounts).put("seconds", Latency.round(warmupSeconds[0])).put("min_rounds", warmupRounds).put("max_rounds", warmupMaxRounds)
+          .put("jit_settled_ms_per_s", jitSettledMsPerS).put("last_round_jit_ms_per_s", lastWarmupJit));
     }
     steps.add(burst);
     if (steadyLengths > 0) {
-      steps.add(aiRound(clients, provider, warmupRounds + 2, false, tokensPerReply, intervalMs,
-          AiShape.steady(generations, tokensPerReply, intervalMs, steadyLengths), problems).put("concurrent_wanted", generations));
+      steps.add(withJitRate(nodePid, () -> aiRound(clients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
+          AiShape.steady(generations, tokensPerReply, intervalMs, steadyLengths), problems)).put("concurrent_wanted", generations));
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     provider.close().await();
     rest.close();
     return header("ai").put("steps", steps).put("problems", problems);
+  }
+
+  /**
+   * Runs {@code round} and adds to its figures how much the node's JIT compiled meanwhile
+   * ({@code node_jit_ms_per_s}: its compiler threads' CPU ms per second of the round; 1,000 is a
+   * whole core), to tell a settled node from one still compiling its hot paths.
+   */
+  private JsonObject withJitRate(long nodePid, Callable<JsonObject> round) throws Exception {
+    long before = CompilerCpu.millis(nodePid);
+    long start = System.nanoTime();
+    JsonObject figures = round.call();
+    long after = CompilerCpu.millis(nodePid);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    // -1: the node's threads could not be read (no --pid), so whether it settled is not known
+    return figures.put("node_jit_ms_per_s", before < 0 || after < 0 ? -1 : Latency.round((after - before) / seconds));
   }
 
   /**

@@ -348,6 +348,27 @@ public final class ReportWriter {
     problems(md, r);
   }
 
+  /**
+   * Whether the AI workload's node had finished compiling its hot paths: the CPU its JIT
+   * compiler threads used in the last warm-up round and in each measured one (ms a second; 1,000 is a core),
+   * against the rate the warm-up waited for. Empty for results that did not measure it.
+   */
+  private static String jitSentence(JsonObject warmup, JsonObject burst, JsonObject steady) {
+    double last = warmup.getDouble("last_round_jit_ms_per_s", -1.0);
+    if (last < 0) {
+      return "";
+    }
+    double settled = warmup.getDouble("jit_settled_ms_per_s");
+    boolean reached = last <= settled;
+    String measured = String.format(Locale.ROOT, "%.0f ms a second in the burst", burst.getDouble("node_jit_ms_per_s", -1.0))
+        + (steady == null ? "" : String.format(Locale.ROOT, " and %.0f in the steady round", steady.getDouble("node_jit_ms_per_s", -1.0)));
+    return String.format(Locale.ROOT, " The warm-up ran at least %d rounds, then on%s until a round in which the node's JIT compiler threads "
+        + "used under %.0f ms of CPU a second (1,000 is a whole core): %.0f in its last, %s (they used %s).",
+        warmup.getInteger("min_rounds"), reached ? "" : ", up to " + warmup.getInteger("max_rounds") + ",", settled, last,
+        reached ? "so the measured rounds ran on compiled code, as on a node in service" : "**so the node was still compiling when measured**",
+        measured);
+  }
+
   /** How long the untimed load before the first step ran, when it did (older results do not say). */
   private static void warmupSentence(StringBuilder md, JsonObject r, String atRate) {
     long warmupMs = r.getLong("warmup_ms", 0L);
@@ -563,13 +584,15 @@ public final class ReportWriter {
     if (warmup != null) {
       JsonObject wc = warmup.getJsonObject("counts");
       int rounds = warmup.getInteger("rounds", 1);
-      md.append(String.format(Locale.ROOT, "Measured after %s on the same sockets and node (bursts, %d tokens per reply, not in the figures; "
-          + "%d of %d deltas and %d of %d replies arrived in %s, in %.1f s), so the JIT "
-          + "has compiled the streaming path as it has on a node in service. One fake provider serves every round, so the node's "
-          + "connections to it stay open between rounds, as to a real provider.\n\n",
-          rounds == 1 ? "a warm-up round" : rounds + " warm-up rounds", warmup.getInteger("tokens_per_reply"),
+      md.append(String.format(Locale.ROOT, "Measured after %s on the same sockets and node (%s, %d tokens per reply, not in the figures; "
+          + "%d of %d deltas and %d of %d replies arrived in %s, in %.1f s). One fake provider serves every round, so the node's "
+          + "connections to it stay open between rounds, as to a real provider.",
+          rounds == 1 ? "a warm-up round" : rounds + " warm-up rounds",
+          warmup.getBoolean("with_steady", false) ? "each a burst and a steady round of 3 reply lengths" : "bursts",
+          warmup.getInteger("tokens_per_reply"),
           wc.getLong("delivered"), wc.getLong("expected_deliveries"),
           wc.getLong("replies_stored"), wc.getLong("sent"), rounds == 1 ? "it" : "them", warmup.getDouble("seconds")));
+      md.append(jitSentence(warmup, burst, steady)).append("\n\n");
     }
     SvgChart curves = new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true);
     SvgChart timelines = new SvgChart("AI streaming: added latency p99 by second of each measured round", "second", "ms", false);

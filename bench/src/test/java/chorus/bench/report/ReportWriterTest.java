@@ -145,6 +145,35 @@ class ReportWriterTest {
   }
 
   @Test
+  void theAiReportSaysWhetherItsNodeHadFinishedCompiling(@TempDir Path dir) throws Exception {
+    JsonObject warmup = new JsonObject().put("rounds", 12).put("tokens_per_reply", 100).put("with_steady", true).put("seconds", 100.0).put("min_rounds", 3)
+        .put("max_rounds", 40).put("jit_settled_ms_per_s", 50.0).put("last_round_jit_ms_per_s", 31.0)
+        .put("counts", new JsonObject().put("delivered", 1200000).put("expected_deliveries", 1200000).put("replies_stored", 12000).put("sent", 12000));
+    JsonObject burst = aiRound("burst", 1000, 1000, 90).put("node_jit_ms_per_s", 12.0).put("warmup", warmup);
+    JsonObject steady = aiRound("steady", 4000, 1010, 4).put("node_jit_ms_per_s", 8.0);
+    Map<String, JsonObject> results = new TreeMap<>();
+    results.put("ai", new JsonObject().put("workload", "ai").put("problems", new JsonArray()).put("steps", new JsonArray().add(burst).add(steady)));
+    String settled = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(settled.contains("Measured after 12 warm-up rounds on the same sockets and node (each a burst and a steady round of 3 reply lengths, "
+        + "100 tokens per reply, not in the figures; 1200000 of 1200000 deltas and 12000 of 12000 replies arrived in them, in 100.0 s)."), settled);
+    assertTrue(settled.contains("The warm-up ran at least 3 rounds, then on until a round in which the node's JIT compiler threads used "
+        + "under 50 ms of CPU a second (1,000 is a whole core): 31 in its last, so the measured rounds ran on compiled code, as on a node in "
+        + "service (they used 12 ms a second in the burst and 8 in the steady round)."), settled);
+
+    // forty rounds and the JIT still busy: the report says the node was measured compiling
+    warmup.put("rounds", 40).put("last_round_jit_ms_per_s", 140.0);
+    String compiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(compiling.contains("then on, up to 40, until a round in which the node's JIT compiler threads used under 50 ms of CPU a second "
+        + "(1,000 is a whole core): 140 in its last, **so the node was still compiling when measured**"), compiling);
+
+    // a result that did not read the node's JIT says nothing about it
+    warmup.remove("last_round_jit_ms_per_s");
+    String unknown = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(unknown.contains("Measured after 40 warm-up rounds"), unknown);
+    assertFalse(unknown.contains("The warm-up ran"), unknown);
+  }
+
+  @Test
   void theAiGoalIsJudgedOnTheSteadyRoundWithTheBurstStillShown(@TempDir Path dir) throws Exception {
     Map<String, JsonObject> results = new TreeMap<>();
     results.put("ai", new JsonObject().put("workload", "ai").put("problems", new JsonArray())
