@@ -52,6 +52,88 @@ final class Workloads {
     System.err.println("[bench] " + text);
   }
 
+  /** The PIDs of the Chorus nodes under load ({@code --pids}, a comma list); empty when not given. */
+  private List<Long> nodePids() {
+    List<Long> pids = new ArrayList<>();
+    for (String p : a.str("pids", "").split(",")) {
+      if (!p.isBlank()) {
+        pids.add(Long.parseLong(p.strip()));
+      }
+    }
+    return pids;
+  }
+
+  /**
+   * Untimed load before a workload's measured steps: {@code slice} at least {@code minSlices}
+   * times, then on, up to {@code maxSlices}, until one during which the JIT compiler threads of
+   * every node in {@code --pids} used under {@code --warmup-jit-ms-per-s} (default 50) CPU ms a
+   * second. A fresh JVM compiles for minutes on two shared cores (findings 40), and the figures
+   * are meant to be a node in service's. Without {@code --pids} (a peer, or no PIDs known) it
+   * runs the minimum. Returns what it did: {@code slices}, {@code seconds}, and the compilers'
+   * rate in the last slice ({@code last_jit_ms_per_s}, -1 when not read) against the bound.
+   */
+  private JsonObject warmUntilSettled(String what, int minSlices, int maxSlices, Callable<?> slice) throws Exception {
+    List<Long> pids = nodePids();
+    double settledMsPerS = a.number("warmup-jit-ms-per-s", 50);
+    double last = -1;
+    int slices = 0;
+    long start = System.nanoTime();
+    while (slices < Math.max(minSlices, maxSlices) && (slices < minSlices || last > settledMsPerS)) {
+      slices++;
+      last = withJitRate(pids, () -> {
+        slice.call();
+        return new JsonObject();
+      }).getDouble("node_jit_ms_per_s");
+      if (last >= 0) {
+        log(what + ": warm-up " + slices + ": the node's JIT compilers used " + last + " ms of CPU a second");
+      }
+    }
+    return new JsonObject().put("slices", slices).put("min_slices", minSlices).put("max_slices", Math.max(minSlices, maxSlices))
+        .put("seconds", Latency.round((System.nanoTime() - start) / 1e9))
+        .put("jit_settled_ms_per_s", settledMsPerS).put("last_jit_ms_per_s", last);
+  }
+
+  /** A stretch of untimed open-loop load, {@code sliceMs} long. */
+  @FunctionalInterface
+  private interface LoadSlice {
+    void run(long sliceMs) throws Exception;
+  }
+
+  /**
+   * The open-loop workloads' warm-up: {@code --warmup-ms} of load in equal slices of at most
+   * 15 s, then more slices, up to {@code --warmup-max-ms} in all, until the nodes' JIT has
+   * settled ({@link #warmUntilSettled}).
+   */
+  private JsonObject warmOpenLoop(String what, LoadSlice load) throws Exception {
+    long warmupMs = a.number("warmup-ms", 0);
+    int minSlices = (int) Math.ceil(warmupMs / 15_000.0);
+    long sliceMs = (long) Math.ceil(warmupMs / (double) minSlices);
+    int maxSlices = (int) Math.ceil(Math.max(warmupMs, a.number("warmup-max-ms", warmupMs)) / (double) sliceMs);
+    return warmUntilSettled(what, minSlices, maxSlices, () -> {
+      load.run(sliceMs);
+      return null;
+    }).put("slice_ms", sliceMs);
+  }
+
+  /**
+   * Runs {@code round} and adds to its figures how much the nodes' JIT compiled meanwhile
+   * ({@code node_jit_ms_per_s}: the most CPU ms per second of the round that any node's
+   * compiler threads used; 1,000 is a whole core), to tell settled nodes from ones still
+   * compiling their hot paths; -1 when a node's threads could not be read, or none are known.
+   */
+  private static JsonObject withJitRate(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
+    long[] before = nodePids.stream().mapToLong(CompilerCpu::millis).toArray();
+    long start = System.nanoTime();
+    JsonObject figures = round.call();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double most = nodePids.isEmpty() ? -1 : 0;
+    for (int n = 0; n < nodePids.size(); n++) {
+      long after = CompilerCpu.millis(nodePids.get(n));
+      most = before[n] < 0 || after < 0 || most < 0 ? -1 : Math.max(most, (after - before[n]) / seconds);
+    }
+    return figures.put("node_jit_ms_per_s", most < 0 ? -1 : Latency.round(most));
+  }
+
   // ---------------------------------------------------------------- 1. idle capacity
 
   JsonObject idle() throws Exception {
@@ -151,22 +233,24 @@ final class Workloads {
     List<ChorusConversationClient> clients = open.results();
     JsonArray steps = new JsonArray();
     JsonArray problems = new JsonArray();
-    int stepNo = 0;
-    long warmupMs = a.number("warmup-ms", 0);
-    if (warmupMs > 0) {
+    int[] stepNo = {0};
+    JsonObject warmup = new JsonObject();
+    if (a.number("warmup-ms", 0) > 0) {
       // JIT and pools warm, not measured: a cold JVM's first seconds are not the system's latency
-      log("roundtrip: warm-up " + rates.get(0) + " msg/s for " + warmupMs + " ms");
-      deliveries.tracker(new Tracker());
-      int base = stepNo++ * 10_000_000;
-      runOpenLoop(deliveries.tracker(), rates.get(0), warmupMs, i -> {
-        ChorusConversationClient client = clients.get((int) (i % sockets));
-        return new Send(client, null, new Payload(client.index(), base + (int) (i / sockets), 0), 1);
+      log("roundtrip: warm-up " + rates.get(0) + " msg/s");
+      warmup = warmOpenLoop("roundtrip", sliceMs -> {
+        deliveries.tracker(new Tracker());
+        int base = stepNo[0]++ * 10_000_000;
+        runOpenLoop(deliveries.tracker(), rates.get(0), sliceMs, i -> {
+          ChorusConversationClient client = clients.get((int) (i % sockets));
+          return new Send(client, null, new Payload(client.index(), base + (int) (i / sockets), 0), 1);
+        });
       });
     }
     for (int rate : rates) {
       Tracker tracker = new Tracker();
       deliveries.tracker(tracker);
-      int base = stepNo++ * 10_000_000;
+      int base = stepNo[0]++ * 10_000_000;
       log("roundtrip: " + rate + " msg/s for " + durationMs + " ms");
       runOpenLoop(tracker, rate, durationMs, i -> {
         ChorusConversationClient client = clients.get((int) (i % sockets));
@@ -184,7 +268,7 @@ final class Workloads {
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     rest.close();
     return header("roundtrip").put("sockets", sockets).put("users", users).put("rates_asked", new JsonArray(new ArrayList<>(rates)))
-        .put("warmup_ms", warmupMs)
+        .put("warmup_ms", Math.round(warmup.getDouble("seconds", 0.0) * 1000)).put("warmup", warmup)
         .put("steps", steps).put("problems", problems);
   }
 
@@ -244,17 +328,19 @@ final class Workloads {
     List<RoomClient> clients = open.results();
     JsonArray steps = new JsonArray();
     JsonArray problems = new JsonArray();
-    int stepNo = 0;
-    long warmupMs = a.number("warmup-ms", 0);
-    if (warmupMs > 0) {
-      log("fanout[" + target + "]: warm-up " + members + " msg/s for " + warmupMs + " ms");
-      Tracker warm = new Tracker();
-      perNode.forEach(d -> d.tracker(warm));
-      int base = stepNo++ * 10_000_000;
-      runOpenLoop(warm, members * memberRate, warmupMs, i -> {
-        int s = (int) (i % members);
-        RoomClient client = clients.get(s);
-        return new Send(client, rooms.get(0), new Payload(client.index(), base + (int) (i / members), 0), members);
+    int[] stepNo = {0};
+    JsonObject warmup = new JsonObject();
+    if (a.number("warmup-ms", 0) > 0) {
+      log("fanout[" + target + "]: warm-up " + members + " msg/s");
+      warmup = warmOpenLoop("fanout[" + target + "]", sliceMs -> {
+        Tracker warm = new Tracker();
+        perNode.forEach(d -> d.tracker(warm));
+        int base = stepNo[0]++ * 10_000_000;
+        runOpenLoop(warm, members * memberRate, sliceMs, i -> {
+          int s = (int) (i % members);
+          RoomClient client = clients.get(s);
+          return new Send(client, rooms.get(0), new Payload(client.index(), base + (int) (i / members), 0), members);
+        });
       });
     }
     for (int conversations : conversationSteps) {
@@ -262,7 +348,7 @@ final class Workloads {
       perNode.forEach(d -> d.tracker(tracker));
       int senders = conversations * members;
       double rate = senders * memberRate;
-      int base = stepNo++ * 10_000_000;
+      int base = stepNo[0]++ * 10_000_000;
       log("fanout[" + target + "]: " + conversations + " conversations x " + members + " members, " + rate + " msg/s");
       runOpenLoop(tracker, rate, durationMs, i -> {
         int s = (int) (i % senders);
@@ -282,7 +368,8 @@ final class Workloads {
       }
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
-    return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate).put("warmup_ms", warmupMs)
+    return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate)
+        .put("warmup_ms", Math.round(warmup.getDouble("seconds", 0.0) * 1000)).put("warmup", warmup)
         .put("steps", steps).put("problems", problems);
   }
 
@@ -319,7 +406,7 @@ final class Workloads {
    * measured, a steady round of 3 reply lengths; {@code --warmup-tokens} words per reply; not
    * measured) run first on the same sockets: at least {@code --warmup-rounds}, then on, up to
    * {@code --warmup-max-rounds}, until one in which the node's JIT compiler threads (of process
-   * {@code --pid}) used under {@code --warmup-jit-ms-per-s} (default 50) CPU ms a second, so the
+   * {@code --pids}) used under {@code --warmup-jit-ms-per-s} (default 50) CPU ms a second, so the
    * measured rounds see a node whose hot paths are compiled, as a node in service has; then a
    * measured burst, then a steady round of {@code --steady-reply-lengths} reply lengths (0:
    * none). One fake provider serves every round.
@@ -360,69 +447,46 @@ final class Workloads {
     FakeModelServer provider = new FakeModelServer(vertx, intervalMs);
     int providerPort = provider.listen(a.integer("provider-port", 9390)).await();
     log("ai: fake OpenAI-compatible provider on " + providerPort);
-    // at least --warmup-rounds, then more (up to --warmup-max-rounds) until a round in which the
-    // node's JIT compiler threads used under --warmup-jit-ms-per-s of CPU: after 3 bursts they
-    // still took 11-30% of a core through the measured rounds on a 2-core host, and a node warmed
-    // on bursts alone compiled again in its first steady round (findings 40); so when a steady
-    // round is measured, each warm-up round is a burst and then a steady round of 3 reply lengths
+    // after 3 warm-up bursts the node's compilers still took 11-30% of a core through the measured
+    // rounds on a 2-core host, and a node warmed on bursts alone compiled again in its first steady
+    // round (findings 40); so the warm-up waits for the JIT, and when a steady round is measured
+    // each warm-up round is a burst and then a steady round of 3 reply lengths
     int warmupRounds = warmupTokens > 0 ? a.integer("warmup-rounds", 1) : 0;
-    int warmupMaxRounds = warmupTokens > 0 ? Math.max(warmupRounds, a.integer("warmup-max-rounds", warmupRounds)) : 0;
-    double jitSettledMsPerS = a.number("warmup-jit-ms-per-s", 50);
-    long nodePid = a.number("pid", -1);
+    int warmupMaxRounds = warmupTokens > 0 ? a.integer("warmup-max-rounds", warmupRounds) : 0;
+    List<Long> nodePids = nodePids();
     JsonObject warmupCounts = new JsonObject();
-    double[] warmupSeconds = {0};
     int[] rounds = {0}; // every round, warm-up or measured, has its own number: the words it is answered in name it
-    double lastWarmupJit = -1;
-    int warmedRounds = 0;
-    while (warmedRounds < warmupMaxRounds && (warmedRounds < warmupRounds || lastWarmupJit > jitSettledMsPerS)) {
-      warmedRounds++;
-      lastWarmupJit = withJitRate(nodePid, () -> {
-        List<JsonObject> warm = new ArrayList<>();
-        warm.add(aiRound(burstClients, provider, ++rounds[0], true, warmupTokens, intervalMs, AiShape.burst(generations), problems));
-        if (steadyLengths > 0) {
-          warm.add(aiRound(clients, provider, ++rounds[0], true, warmupTokens, intervalMs, AiShape.steady(generations, warmupTokens, intervalMs, 3), problems));
-        }
-        for (JsonObject w : warm) {
-          w.getJsonObject("counts").forEach(count -> warmupCounts.put(count.getKey(),
-              warmupCounts.getLong(count.getKey(), 0L) + ((Number) count.getValue()).longValue()));
-          warmupSeconds[0] += w.getDouble("seconds");
-        }
-        return new JsonObject();
-      }).getDouble("node_jit_ms_per_s");
-      log("ai: warm-up round " + warmedRounds + ": the node's JIT compilers used " + lastWarmupJit + " ms of CPU a second");
-    }
+    JsonObject warmed = warmUntilSettled("ai", warmupRounds, warmupMaxRounds, () -> {
+      List<JsonObject> warm = new ArrayList<>();
+      warm.add(aiRound(burstClients, provider, ++rounds[0], true, warmupTokens, intervalMs, AiShape.burst(generations), problems));
+      if (steadyLengths > 0) {
+        warm.add(aiRound(clients, provider, ++rounds[0], true, warmupTokens, intervalMs, AiShape.steady(generations, warmupTokens, intervalMs, 3), problems));
+      }
+      for (JsonObject w : warm) {
+        w.getJsonObject("counts").forEach(count -> warmupCounts.put(count.getKey(),
+            warmupCounts.getLong(count.getKey(), 0L) + ((Number) count.getValue()).longValue()));
+      }
+      return null;
+    });
+    int warmedRounds = warmed.getInteger("slices");
     JsonArray steps = new JsonArray();
-    JsonObject burst = withJitRate(nodePid, () -> aiRound(burstClients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
+    JsonObject burst = withJitRate(nodePids, () -> aiRound(burstClients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
         AiShape.burst(generations), problems));
     if (warmedRounds > 0) {
       burst.put("warmup", new JsonObject().put("rounds", warmedRounds).put("tokens_per_reply", warmupTokens).put("with_steady", steadyLengths > 0)
-          .put("counts", warmupCounts).put("seconds", Latency.round(warmupSeconds[0])).put("min_rounds", warmupRounds).put("max_rounds", warmupMaxRounds)
-          .put("jit_settled_ms_per_s", jitSettledMsPerS).put("last_round_jit_ms_per_s", lastWarmupJit));
+          .put("counts", warmupCounts).put("seconds", warmed.getDouble("seconds")).put("min_rounds", warmupRounds)
+          .put("max_rounds", warmed.getInteger("max_slices")).put("jit_settled_ms_per_s", warmed.getDouble("jit_settled_ms_per_s"))
+          .put("last_round_jit_ms_per_s", warmed.getDouble("last_jit_ms_per_s")));
     }
     steps.add(burst);
     if (steadyLengths > 0) {
-      steps.add(withJitRate(nodePid, () -> aiRound(clients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
+      steps.add(withJitRate(nodePids, () -> aiRound(clients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
           AiShape.steady(generations, tokensPerReply, intervalMs, steadyLengths), problems)).put("concurrent_wanted", generations));
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
     provider.close().await();
     rest.close();
     return header("ai").put("steps", steps).put("problems", problems);
-  }
-
-  /**
-   * Runs {@code round} and adds to its figures how much the node's JIT compiled meanwhile
-   * ({@code node_jit_ms_per_s}: its compiler threads' CPU ms per second of the round; 1,000 is a
-   * whole core), to tell a settled node from one still compiling its hot paths.
-   */
-  private JsonObject withJitRate(long nodePid, Callable<JsonObject> round) throws Exception {
-    long before = CompilerCpu.millis(nodePid);
-    long start = System.nanoTime();
-    JsonObject figures = round.call();
-    long after = CompilerCpu.millis(nodePid);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    // -1: the node's threads could not be read (no --pid), so whether it settled is not known
-    return figures.put("node_jit_ms_per_s", before < 0 || after < 0 ? -1 : Latency.round((after - before) / seconds));
   }
 
   /**
@@ -594,12 +658,7 @@ final class Workloads {
     int sockets = a.integer("sockets", 10_000);
     int perConversation = a.integer("per-conversation", 10);
     int lbPort = a.integer("lb-port", 9380);
-    List<Long> pids = new ArrayList<>();
-    for (String p : a.str("pids", "").split(",")) {
-      if (!p.isBlank()) {
-        pids.add(Long.parseLong(p.strip()));
-      }
-    }
+    List<Long> pids = nodePids();
     double rate = Double.parseDouble(a.str("rate", "200"));
     long beforeMs = a.number("before-ms", 3000);
     long maxWaitMs = a.number("max-wait-ms", 60_000);

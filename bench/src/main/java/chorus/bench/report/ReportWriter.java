@@ -350,34 +350,56 @@ public final class ReportWriter {
 
   /**
    * Whether the AI workload's node had finished compiling its hot paths: the CPU its JIT
-   * compiler threads used in the last warm-up round and in each measured one (ms a second; 1,000 is a core),
-   * against the rate the warm-up waited for. Empty for results that did not measure it.
+   * compiler threads used in the last warm-up round and in each measured one (ms a second; 1,000
+   * is a core), against the rate the warm-up waited for. Empty for results that did not measure it.
    */
   private static String jitSentence(JsonObject warmup, JsonObject burst, JsonObject steady) {
-    double last = warmup.getDouble("last_round_jit_ms_per_s", -1.0);
+    String clause = jitClause(warmup.getInteger("min_rounds", 0) + " rounds", "round", warmup.getInteger("max_rounds", 0) + "", "rounds",
+        warmup.getDouble("jit_settled_ms_per_s", 0.0), warmup.getDouble("last_round_jit_ms_per_s", -1.0));
+    if (clause.isEmpty()) {
+      return "";
+    }
+    return clause + String.format(Locale.ROOT, " (they used %.0f ms a second in the burst", burst.getDouble("node_jit_ms_per_s", -1.0))
+        + (steady == null ? "" : String.format(Locale.ROOT, " and %.0f in the steady round", steady.getDouble("node_jit_ms_per_s", -1.0))) + ").";
+  }
+
+  /**
+   * " The warm-up ran at least MIN, then on until a UNIT in which the node's JIT compiler threads
+   * used under SETTLED ms of CPU a second: LAST in its last, so the measured MEASURED ran on
+   * compiled code ..." (with ", up to MAX," when it
+   * stopped there unsettled, said in bold); empty when the compilers were not read (LAST < 0).
+   */
+  private static String jitClause(String atLeast, String unit, String upTo, String measured, double settled, double last) {
     if (last < 0) {
       return "";
     }
-    double settled = warmup.getDouble("jit_settled_ms_per_s");
     boolean reached = last <= settled;
-    String measured = String.format(Locale.ROOT, "%.0f ms a second in the burst", burst.getDouble("node_jit_ms_per_s", -1.0))
-        + (steady == null ? "" : String.format(Locale.ROOT, " and %.0f in the steady round", steady.getDouble("node_jit_ms_per_s", -1.0)));
-    return String.format(Locale.ROOT, " The warm-up ran at least %d rounds, then on%s until a round in which the node's JIT compiler threads "
-        + "used under %.0f ms of CPU a second (1,000 is a whole core): %.0f in its last, %s (they used %s).",
-        warmup.getInteger("min_rounds"), reached ? "" : ", up to " + warmup.getInteger("max_rounds") + ",", settled, last,
-        reached ? "so the measured rounds ran on compiled code, as on a node in service" : "**so the node was still compiling when measured**",
-        measured);
+    return String.format(Locale.ROOT, " The warm-up ran at least %s, then on%s until a %s in which the node's JIT compiler threads "
+        + "used under %.0f ms of CPU a second (1,000 is a whole core): %.0f in its last, %s",
+        atLeast, reached ? "" : ", up to " + upTo + ",", unit, settled, last,
+        reached ? "so the measured " + measured + " ran on compiled code, as on a node in service" : "**so the node was still compiling when measured**");
   }
 
-  /** How long the untimed load before the first step ran, when it did (older results do not say). */
+  /**
+   * How long the untimed load before the first step ran, when it did (older results do not say),
+   * and, where the node's compilers were read, whether they had settled.
+   */
   private static void warmupSentence(StringBuilder md, JsonObject r, String atRate) {
     long warmupMs = r.getLong("warmup_ms", 0L);
-    if (warmupMs > 0) {
-      md.append(String.format(Locale.ROOT, "Measured after %.0f s of untimed load at %s on the same sockets (a fresh JVM's JIT "
-          + "takes much of these cores for about its first minute; the figures are meant to be a node in service's).\n\n",
-          warmupMs / 1000.0, atRate));
+    if (warmupMs <= 0) {
+      return;
     }
+    JsonObject warmup = r.getJsonObject("warmup", new JsonObject());
+    long sliceMs = warmup.getLong("slice_ms", 0L);
+    String clause = sliceMs <= 0 ? "" : jitClause(String.format(Locale.ROOT, "%.0f s", warmup.getInteger("min_slices", 0) * sliceMs / 1000.0),
+        String.format(Locale.ROOT, "%.0f s stretch", sliceMs / 1000.0),
+        String.format(Locale.ROOT, "%.0f s", warmup.getInteger("max_slices", 0) * sliceMs / 1000.0), "steps",
+        warmup.getDouble("jit_settled_ms_per_s", 0.0), warmup.getDouble("last_jit_ms_per_s", -1.0));
+    md.append(String.format(Locale.ROOT, "Measured after %.0f s of untimed load at %s on the same sockets (a fresh JVM's JIT "
+        + "takes much of these cores for minutes; the figures are meant to be a node in service's).%s\n\n",
+        warmupMs / 1000.0, atRate, clause.isEmpty() ? "" : clause + "."));
   }
+
 
   private void fanOut(StringBuilder md, String prefix, String title, String workload) throws IOException {
     md.append("## ").append(title).append("\n\n");

@@ -92,6 +92,31 @@ class ReportWriterTest {
   }
 
   @Test
+  void anOpenLoopWarmUpSaysWhetherTheNodeHadFinishedCompiling(@TempDir Path dir) throws Exception {
+    JsonObject warmup = new JsonObject().put("slices", 6).put("min_slices", 4).put("max_slices", 12).put("slice_ms", 15_000)
+        .put("seconds", 90.4).put("jit_settled_ms_per_s", 50.0).put("last_jit_ms_per_s", 22.0);
+    Map<String, JsonObject> results = new TreeMap<>();
+    results.put("roundtrip", new JsonObject().put("workload", "roundtrip").put("problems", new JsonArray()).put("warmup_ms", 90_400)
+        .put("warmup", warmup).put("steps", new JsonArray().add(step(1000, 10, 10, 0, 0, 0))));
+    String settled = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(settled.contains("Measured after 90 s of untimed load at the first rate on the same sockets (a fresh JVM's JIT takes much of these "
+        + "cores for minutes; the figures are meant to be a node in service's). The warm-up ran at least 60 s, then on until a 15 s stretch in "
+        + "which the node's JIT compiler threads used under 50 ms of CPU a second (1,000 is a whole core): 22 in its last, so the measured "
+        + "steps ran on compiled code, as on a node in service."), settled);
+
+    warmup.put("slices", 12).put("last_jit_ms_per_s", 95.0);
+    String compiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(compiling.contains("then on, up to 180 s, until a 15 s stretch in which the node's JIT compiler threads used under 50 ms of CPU "
+        + "a second (1,000 is a whole core): 95 in its last, **so the node was still compiling when measured**."), compiling);
+
+    // a peer's warm-up (no node PIDs to read): only its length
+    warmup.put("last_jit_ms_per_s", -1.0);
+    String peer = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(peer.contains("the figures are meant to be a node in service's).\n"), peer);
+    assertFalse(peer.contains("The warm-up ran"), peer);
+  }
+
+  @Test
   void theStormReportSaysOnWhatCoresAndLoopsItRan(@TempDir Path dir) throws Exception {
     JsonObject counts = new JsonObject().put("sent", 10).put("acked", 10).put("refused", 0).put("lost", 0)
         .put("missing_deliveries", 0).put("duplicates", 0).put("expected_deliveries", 100).put("delivered", 100);
