@@ -85,7 +85,7 @@ final class Workloads {
         return new JsonObject();
       }).getDouble("node_jit_ms_per_s");
       if (last >= 0) {
-        log(what + ": warm-up " + slices + ": the node's JIT compilers used " + last + " ms of CPU a second");
+        log(what + ": warm-up " + slices + ": the busiest node's JIT compilers used " + last + " ms of CPU a second");
       }
     }
     return new JsonObject().put("slices", slices).put("min_slices", minSlices).put("max_slices", Math.max(minSlices, maxSlices))

@@ -354,7 +354,9 @@ public final class ReportWriter {
    * is a core), against the rate the warm-up waited for. Empty for results that did not measure it.
    */
   private static String jitSentence(JsonObject warmup, JsonObject burst, JsonObject steady) {
-    String clause = jitClause(warmup.getInteger("min_rounds", 0) + " rounds", "round", warmup.getInteger("max_rounds", 0) + "", "rounds",
+    int min = warmup.getInteger("min_rounds", 0);
+    int max = warmup.getInteger("max_rounds", 0);
+    String clause = jitClause(min == 1 ? "1 round" : min + " rounds", "round", max + "", max > min, "rounds",
         warmup.getDouble("jit_settled_ms_per_s", 0.0), warmup.getDouble("last_round_jit_ms_per_s", -1.0));
     if (clause.isEmpty()) {
       return "";
@@ -364,21 +366,27 @@ public final class ReportWriter {
   }
 
   /**
-   * " The warm-up ran at least MIN, then on until a UNIT in which the node's JIT compiler threads
-   * used under SETTLED ms of CPU a second: LAST in its last, so the measured MEASURED ran on
-   * compiled code ..." (with ", up to MAX," when it
-   * stopped there unsettled, said in bold); empty when the compilers were not read (LAST < 0).
+   * " The warm-up ran at least MIN, then on until a UNIT in which each Chorus node's JIT compiler
+   * threads used under SETTLED ms of CPU a second: LAST in its last, so the measured MEASURED ran
+   * on compiled code ..." (with ", up to MAX," when it stopped there unsettled, said in bold, and
+   * said another way when it could not go on: a --quick run); empty when the compilers were not
+   * read (LAST < 0).
    */
-  private static String jitClause(String atLeast, String unit, String upTo, String measured, double settled, double last) {
+  private static String jitClause(String atLeast, String unit, String upTo, boolean couldGoOn, String measured, double settled, double last) {
     if (last < 0) {
       return "";
     }
+    if (!couldGoOn && last > settled) {
+      return String.format(Locale.ROOT, " The warm-up ran %s, not waiting for the JIT: in its last %s each Chorus node's JIT compiler threads used "
+          + "up to %.0f ms of CPU a second (1,000 is a whole core), **so the node was still compiling when measured**", atLeast, unit, last);
+    }
     boolean reached = last <= settled;
-    return String.format(Locale.ROOT, " The warm-up ran at least %s, then on%s until a %s in which the node's JIT compiler threads "
+    return String.format(Locale.ROOT, " The warm-up ran at least %s, then on%s until a %s in which each Chorus node's JIT compiler threads "
         + "used under %.0f ms of CPU a second (1,000 is a whole core): %.0f in its last, %s",
         atLeast, reached ? "" : ", up to " + upTo + ",", unit, settled, last,
         reached ? "so the measured " + measured + " ran on compiled code, as on a node in service" : "**so the node was still compiling when measured**");
   }
+
 
   /**
    * How long the untimed load before the first step ran, when it did (older results do not say),
@@ -391,9 +399,11 @@ public final class ReportWriter {
     }
     JsonObject warmup = r.getJsonObject("warmup", new JsonObject());
     long sliceMs = warmup.getLong("slice_ms", 0L);
-    String clause = sliceMs <= 0 ? "" : jitClause(String.format(Locale.ROOT, "%.0f s", warmup.getInteger("min_slices", 0) * sliceMs / 1000.0),
+    int min = warmup.getInteger("min_slices", 0);
+    int max = warmup.getInteger("max_slices", 0);
+    String clause = sliceMs <= 0 ? "" : jitClause(String.format(Locale.ROOT, "%.0f s", min * sliceMs / 1000.0),
         String.format(Locale.ROOT, "%.0f s stretch", sliceMs / 1000.0),
-        String.format(Locale.ROOT, "%.0f s", warmup.getInteger("max_slices", 0) * sliceMs / 1000.0), "steps",
+        String.format(Locale.ROOT, "%.0f s", max * sliceMs / 1000.0), max > min, "steps",
         warmup.getDouble("jit_settled_ms_per_s", 0.0), warmup.getDouble("last_jit_ms_per_s", -1.0));
     md.append(String.format(Locale.ROOT, "Measured after %.0f s of untimed load at %s on the same sockets (a fresh JVM's JIT "
         + "takes much of these cores for minutes; the figures are meant to be a node in service's).%s\n\n",

@@ -101,13 +101,19 @@ class ReportWriterTest {
     String settled = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(settled.contains("Measured after 90 s of untimed load at the first rate on the same sockets (a fresh JVM's JIT takes much of these "
         + "cores for minutes; the figures are meant to be a node in service's). The warm-up ran at least 60 s, then on until a 15 s stretch in "
-        + "which the node's JIT compiler threads used under 50 ms of CPU a second (1,000 is a whole core): 22 in its last, so the measured "
+        + "which each Chorus node's JIT compiler threads used under 50 ms of CPU a second (1,000 is a whole core): 22 in its last, so the measured "
         + "steps ran on compiled code, as on a node in service."), settled);
 
     warmup.put("slices", 12).put("last_jit_ms_per_s", 95.0);
     String compiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
-    assertTrue(compiling.contains("then on, up to 180 s, until a 15 s stretch in which the node's JIT compiler threads used under 50 ms of CPU "
+    assertTrue(compiling.contains("then on, up to 180 s, until a 15 s stretch in which each Chorus node's JIT compiler threads used under 50 ms of CPU "
         + "a second (1,000 is a whole core): 95 in its last, **so the node was still compiling when measured**."), compiling);
+
+    // a warm-up that could not go on (a --quick run's single stretch)
+    warmup.put("slices", 1).put("min_slices", 1).put("max_slices", 1).put("slice_ms", 1000).put("last_jit_ms_per_s", 412.0);
+    String quick = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(quick.contains("The warm-up ran 1 s, not waiting for the JIT: in its last 1 s stretch each Chorus node's JIT compiler threads used "
+        + "up to 412 ms of CPU a second (1,000 is a whole core), **so the node was still compiling when measured**."), quick);
 
     // a peer's warm-up (no node PIDs to read): only its length
     warmup.put("last_jit_ms_per_s", -1.0);
@@ -181,14 +187,14 @@ class ReportWriterTest {
     String settled = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(settled.contains("Measured after 12 warm-up rounds on the same sockets and node (each a burst and a steady round of 3 reply lengths, "
         + "100 tokens per reply, not in the figures; 1200000 of 1200000 deltas and 12000 of 12000 replies arrived in them, in 100.0 s)."), settled);
-    assertTrue(settled.contains("The warm-up ran at least 3 rounds, then on until a round in which the node's JIT compiler threads used "
+    assertTrue(settled.contains("The warm-up ran at least 3 rounds, then on until a round in which each Chorus node's JIT compiler threads used "
         + "under 50 ms of CPU a second (1,000 is a whole core): 31 in its last, so the measured rounds ran on compiled code, as on a node in "
         + "service (they used 12 ms a second in the burst and 8 in the steady round)."), settled);
 
     // forty rounds and the JIT still busy: the report says the node was measured compiling
     warmup.put("rounds", 40).put("last_round_jit_ms_per_s", 140.0);
     String compiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
-    assertTrue(compiling.contains("then on, up to 40, until a round in which the node's JIT compiler threads used under 50 ms of CPU a second "
+    assertTrue(compiling.contains("then on, up to 40, until a round in which each Chorus node's JIT compiler threads used under 50 ms of CPU a second "
         + "(1,000 is a whole core): 140 in its last, **so the node was still compiling when measured**"), compiling);
 
     // a result that did not read the node's JIT says nothing about it
