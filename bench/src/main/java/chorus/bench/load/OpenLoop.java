@@ -42,6 +42,15 @@ public final class OpenLoop {
 
   /** Runs the schedule; completes with the number of messages handed to the sender. */
   public static Future<Long> run(Vertx vertx, double ratePerSecond, long durationMs, Sender sender) {
+    return run(vertx, ratePerSecond, durationMs, Promise.<Void>promise().future(), sender);
+  }
+
+  /**
+   * Runs the schedule until {@code durationMs} has passed or {@code stop} completes, whichever
+   * comes first (a workload whose length depends on what it waits for); completes with the
+   * number of messages handed to the sender.
+   */
+  public static Future<Long> run(Vertx vertx, double ratePerSecond, long durationMs, Future<?> stop, Sender sender) {
     long total = total(ratePerSecond, durationMs);
     long start = System.nanoTime();
     Promise<Long> done = Promise.promise();
@@ -55,6 +64,11 @@ public final class OpenLoop {
     };
     tick.run();
     vertx.setPeriodic(1, id -> {
+      if (stop.isComplete()) {
+        vertx.cancelTimer(id);
+        done.tryComplete(next[0]);
+        return;
+      }
       tick.run();
       if (next[0] >= total) {
         vertx.cancelTimer(id);

@@ -1,6 +1,7 @@
 package chorus.bench.load;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -653,6 +655,13 @@ final class Workloads {
    * (same {@code message_id}: idempotent), as a real client does. Measured: time from the
    * kill to the last socket back ({@code connection_ack}); then every acked message must
    * have reached every socket of its conversation exactly once.
+   *
+   * <p>Before the kill, with the messages already flowing, every socket leaves and comes back
+   * with {@code last_seq} ({@code --warmup-rounds}, then more rounds up to
+   * {@code --warmup-max-rounds} until the nodes' JIT has settled, as for the other workloads):
+   * the one connect per socket of the set-up is about 3,300 per node, under C2's thresholds, so
+   * the survivors compiled their connect path in the storm itself; a node in service has taken
+   * many more connects than that.
    */
   JsonObject reconnect() throws Exception {
     int sockets = a.integer("sockets", 10_000);
@@ -687,28 +696,12 @@ final class Workloads {
     if (open.failed() > 0) {
       throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
     }
-    // which node holds the most: the nodes' own gauge
-    int victim = -1;
-    long most = -1;
-    JsonArray held = new JsonArray();
-    for (int n = 0; n < ports.size(); n++) {
-      long count = NodeMetrics.socketsOpen(vertx, host, ports.get(n)).await();
-      held.add(count);
-      if (count > most) {
-        most = count;
-        victim = n;
-      }
-    }
-    log("reconnect: sockets per node " + held.encode() + "; killing node " + (victim + 1) + " (pid " + pids.get(victim) + ")");
-    AtomicLong killAt = new AtomicLong(Long.MAX_VALUE);
-    java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Promise<Void> stopTraffic = Promise.promise();
     LongAdder notSent = new LongAdder();
     int[] counter = {0};
-    // the traffic: open loop over the conversations, sent on one open socket of each
-    Future<Long> traffic = OpenLoop.run(vertx, rate, beforeMs + maxWaitMs, (i, intended) -> {
-      if (!sending.get()) {
-        return;
-      }
+    // the traffic: open loop over the conversations, sent on one open socket of each, from the
+    // warm-up until every dropped socket is back
+    Future<Long> traffic = OpenLoop.run(vertx, rate, TimeUnit.DAYS.toMillis(1), stopTraffic.future(), (i, intended) -> {
       int c = (int) (i % conversations);
       ResumingSocket sender = null;
       for (int k = 0; k < perConversation && c * perConversation + k < sockets; k++) {
@@ -725,27 +718,58 @@ final class Workloads {
       int receivers = Math.min(perConversation, sockets - c * perConversation);
       sender.send(new Payload(sender.index, counter[0]++, intended), receivers);
     });
+    int warmupRounds = a.integer("warmup-rounds", 0);
+    JsonObject warmup = warmUntilSettled("reconnect", warmupRounds, a.integer("warmup-max-rounds", warmupRounds), () -> {
+      Batches.Outcome<Void> back = Batches.run(sockets, 200, i -> all.get(i).leaveAndResume()).await();
+      if (back.failed() > 0) {
+        throw new IllegalStateException(back.failed() + " sockets failed to come back in the warm-up: " + back.firstFailure());
+      }
+      return null;
+    });
+    long warmupAttempts = all.stream().mapToLong(s -> s.attempts).sum();
     Thread.sleep(beforeMs);
+    // which node holds the most: the nodes' own gauge
+    int victim = -1;
+    long most = -1;
+    JsonArray held = new JsonArray();
+    for (int n = 0; n < ports.size(); n++) {
+      long count = NodeMetrics.socketsOpen(vertx, host, ports.get(n)).await();
+      held.add(count);
+      if (count > most) {
+        most = count;
+        victim = n;
+      }
+    }
+    log("reconnect: sockets per node " + held.encode() + "; killing node " + (victim + 1) + " (pid " + pids.get(victim) + ")");
+    AtomicLong killAt = new AtomicLong(Long.MAX_VALUE);
     List<Integer> survivors = new ArrayList<>();
+    List<Long> survivorPids = new ArrayList<>();
     for (int n = 0; n < ports.size(); n++) {
       if (n != victim) {
         survivors.add(ports.get(n));
+        if (n < pids.size()) {
+          survivorPids.add(pids.get(n));
+        }
       }
     }
     List<String> stagesBefore = scrapeAll(survivors);
     long victimPid = pids.get(victim);
-    killAt.set(System.nanoTime());
-    ProcessHandle.of(victimPid).ifPresent(ProcessHandle::destroyForcibly);
-    long deadline = System.currentTimeMillis() + maxWaitMs;
-    while (System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
-      long dropped = all.stream().filter(s -> s.droppedAt > 0).count();
-      long down = all.stream().filter(s -> !s.isUp()).count();
-      if (dropped > 0 && down == 0 && System.nanoTime() - killAt.get() > 2_000_000_000L) {
-        break;
+    // how much the survivors compiled during the storm: the figure says whether it ran on compiled code
+    JsonObject storm = withJitRate(survivorPids, () -> {
+      killAt.set(System.nanoTime());
+      ProcessHandle.of(victimPid).ifPresent(ProcessHandle::destroyForcibly);
+      long deadline = System.currentTimeMillis() + maxWaitMs;
+      while (System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+        long dropped = all.stream().filter(s -> s.droppedAt > 0).count();
+        long down = all.stream().filter(s -> !s.isUp()).count();
+        if (dropped > 0 && down == 0 && System.nanoTime() - killAt.get() > 2_000_000_000L) {
+          break;
+        }
       }
-    }
-    sending.set(false);
+      return new JsonObject();
+    });
+    stopTraffic.complete();
     // how long each connect step of the reconnects took on the nodes that took them
     List<String> stagesAfter = scrapeAll(survivors);
     JsonArray connectStages = new JsonArray();
@@ -757,7 +781,7 @@ final class Workloads {
     long stillDown = all.stream().filter(s -> !s.isUp()).count();
     long lastBack = all.stream().filter(s -> s.droppedAt > 0).mapToLong(s -> s.backAt).max().orElse(0);
     double recovery = lastBack > 0 && stillDown == 0 ? (lastBack - killAt.get()) / 1e9 : -1;
-    long attempts = all.stream().mapToLong(s -> s.attempts).sum();
+    long attempts = all.stream().mapToLong(s -> s.attempts).sum() - warmupAttempts;
     // each reconnect's downtime, whole and in three parts: until the attempt that got in started
     // (jitter, earlier attempts), its upgrade (TCP, nginx, the node's HTTP handling), the node's connect steps until connection_ack
     Latency perSocket = new Latency();
@@ -776,6 +800,7 @@ final class Workloads {
         .put("sockets", sockets).put("sockets_per_node_before", held).put("killed_node", victim + 1)
         .put("dropped", dropped).put("still_down", stillDown).put("reconnect_attempts", attempts)
         .put("recovery_seconds", Latency.round(recovery))
+        .put("survivors_jit_ms_per_s", storm.getDouble("node_jit_ms_per_s"))
         .put("downtime_per_socket", perSocket.toJson())
         .put("downtime_parts", downtimeParts)
         .put("not_sent_no_socket_up", notSent.sum())
@@ -792,7 +817,8 @@ final class Workloads {
     Batches.run(all.size(), 500, i -> all.get(i).close()).await();
     rest.close();
     log("reconnect: " + dropped + " dropped, back in " + recovery + " s");
-    return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems);
+    return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems)
+        .put("warmup", warmup.put("sockets_per_round", sockets).put("connects", warmupAttempts - sockets));
   }
 
   private List<String> scrapeAll(List<Integer> nodePorts) {
@@ -822,6 +848,8 @@ final class Workloads {
     final java.util.Map<Long, Payload> unacked = new ConcurrentHashMap<>();
     volatile ChorusConversationClient client;
     volatile boolean closing;
+    /** The connection this socket itself closed to come back (the warm-up): its close is not a drop. */
+    volatile ChorusConversationClient leaving;
     volatile long droppedAt;
     volatile long backAt;
     volatile long attempts;
@@ -850,7 +878,7 @@ final class Workloads {
         client = c;
         upgradedAt = c.upgradedAtNanos();
         c.onAck(unacked::remove);
-        c.closeHandler(this::dropped);
+        c.closeHandler(() -> dropped(c));
         // "MESSAGE_ERROR: send it again with the same message_id" (docs/protocol/conversation.md)
         c.otherFrames(frame -> {
           if ("error".equals(frame.getString("type")) && "MESSAGE_ERROR".equals(frame.getString("code"))) {
@@ -875,14 +903,11 @@ final class Workloads {
       });
     }
 
-    private void dropped() {
-      ChorusConversationClient c = client;
-      if (c != null) {
-        lastSeq = c.lastSeq();
-      }
-      if (closing) {
+    private void dropped(ChorusConversationClient c) {
+      if (closing || c == leaving) {
         return;
       }
+      lastSeq = c.lastSeq();
       if (droppedAt == 0) {
         droppedAt = System.nanoTime();
       }
@@ -895,6 +920,20 @@ final class Workloads {
         failures.computeIfAbsent(reason(e), r -> new LongAdder()).increment();
         retry();
       }));
+    }
+
+    /**
+     * Leaves and comes back from where it was, as a client does after a network change: closes
+     * its socket, then opens a new one through the load balancer with {@code last_seq}, which
+     * replays what it missed and re-sends what was not acked.
+     */
+    Future<Void> leaveAndResume() {
+      ChorusConversationClient c = client;
+      leaving = c;
+      return c.close().otherwiseEmpty().compose(closed -> {
+        lastSeq = c.lastSeq();
+        return open();
+      });
     }
 
     void send(Payload payload, int receivers) {

@@ -689,6 +689,8 @@ public final class ReportWriter {
         .append("`connection_ack`.").append(nodeCpus(r)).append(" The clients run on ").append(r.getInteger("load_event_loops", 1))
         .append(" event loop(s) of the load generator (`BENCH_STORM_LOOPS`): with one, it did the 3,334 handshakes one after another and ")
         .append("was itself the slowest part (docs/bench/findings.md, 23).\n\n");
+    stormWarmupSentence(md, r.getJsonObject("warmup"), s.getInteger("sockets") / Math.max(1, s.getJsonArray("sockets_per_node_before").size()),
+        s.getDouble("survivors_jit_ms_per_s", -1.0));
     md.append("| sockets (per node before) | dropped | still down | attempts | recovery s | downtime per socket p50 / p99 / max s | sent | acked | lost | deliveries missing | duplicates | errors |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     md.append(String.format(Locale.ROOT, "| %d (%s) | %d | %d | %d | %.2f | %.2f / %.2f / %.2f | %d | %d | %d | %d | %d | %s |\n\n",
@@ -721,6 +723,31 @@ public final class ReportWriter {
     problems(md, r);
     double seconds = s.getDouble("recovery_seconds", -1.0);
     goals.add(new String[] {"6 reconnect storm", "all back and resumed < 10 s, nothing lost", seconds + " s", yesNo(seconds >= 0 && seconds < 10 && lossless(s))});
+  }
+
+  /**
+   * What the nodes had done before the kill (older results do not say): how often every socket
+   * left and resumed, whether their JIT had settled, and how much the survivors compiled during
+   * the storm itself.
+   */
+  private static void stormWarmupSentence(StringBuilder md, JsonObject warmup, int setUpConnectsPerNode, double survivorsJit) {
+    if (warmup == null || warmup.getInteger("slices", 0) <= 0) {
+      return;
+    }
+    int rounds = warmup.getInteger("slices");
+    int min = warmup.getInteger("min_slices", 0);
+    int max = warmup.getInteger("max_slices", 0);
+    md.append(String.format(Locale.ROOT, "Before the kill, with the messages already flowing, every socket left and came back through nginx "
+        + "with `last_seq` %s (%,d connects in %.0f s), as clients do after a network change: the set-up's one connect per socket (about "
+        + "%,d per node) is too few for the JIT to have compiled the connect path, and a node in service has taken many more.",
+        rounds == 1 ? "once" : rounds + " times", warmup.getLong("connects", 0L), warmup.getDouble("seconds", 0.0), setUpConnectsPerNode));
+    String clause = jitClause(min == 1 ? "1 round" : min + " rounds", "round", max + "", max > min, "storm",
+        warmup.getDouble("jit_settled_ms_per_s", 0.0), warmup.getDouble("last_jit_ms_per_s", -1.0));
+    if (!clause.isEmpty()) {
+      md.append(clause).append(survivorsJit < 0 ? "" : String.format(Locale.ROOT, " (the survivors' compilers used %.0f ms a second in the storm)",
+          survivorsJit)).append(".");
+    }
+    md.append("\n\n");
   }
 
   private static String seconds(JsonObject latency) {

@@ -2,7 +2,11 @@ package chorus.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The open-loop schedule and the payload every message carries. */
@@ -20,6 +24,26 @@ class OpenLoopTest {
     assertEquals(100, OpenLoop.dueCount(5_000_000_000L, 1000, 100), "never more than the run's total");
     assertEquals(100, OpenLoop.total(1000, 100));
     assertEquals(1, OpenLoop.total(0.5, 100), "a run sends at least one message");
+  }
+
+  @Test
+  void aRunStopsWhenToldAndSaysHowManyItSent() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Promise<Void> stop = Promise.promise();
+      AtomicLong handed = new AtomicLong();
+      // 1,000 a second for an hour, stopped after about 200 ms
+      var run = OpenLoop.run(vertx, 1000, 3_600_000, stop.future(), (i, intended) -> handed.incrementAndGet());
+      vertx.setTimer(200, t -> stop.complete());
+      long sent = run.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(handed.get(), sent);
+      assertTrue(sent >= 150 && sent < 10_000, "sent until stopped, not the hour's 3.6 million: " + sent);
+      long after = handed.get();
+      Thread.sleep(100);
+      assertEquals(after, handed.get(), "nothing is sent once stopped");
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test

@@ -143,6 +143,24 @@ class ReportWriterTest {
     String untold = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertFalse(untold.contains("Each Chorus node is told"), untold);
     assertTrue(untold.contains("The clients run on 1 event loop(s)"), untold);
+    assertFalse(untold.contains("Before the kill"), "a run without a warm-up claims none: " + untold);
+
+    // every socket left and resumed twice before the kill, until the nodes' compilers settled
+    JsonObject warmup = new JsonObject().put("slices", 2).put("min_slices", 1).put("max_slices", 6).put("seconds", 41.6)
+        .put("jit_settled_ms_per_s", 50.0).put("last_jit_ms_per_s", 31.0).put("sockets_per_round", 300).put("connects", 600);
+    results.get("reconnect").put("warmup", warmup);
+    storm.put("survivors_jit_ms_per_s", 12.0);
+    String warmed = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(warmed.contains("Before the kill, with the messages already flowing, every socket left and came back through nginx with `last_seq` "
+        + "2 times (600 connects in 42 s), as clients do after a network change: the set-up's one connect per socket (about 100 per node) is too "
+        + "few for the JIT to have compiled the connect path, and a node in service has taken many more. The warm-up ran at least 1 round, then on "
+        + "until a round in which each Chorus node's JIT compiler threads used under 50 ms of CPU a second (1,000 is a whole core): 31 in its last, "
+        + "so the measured storm ran on compiled code, as on a node in service (the survivors' compilers used 12 ms a second in the storm).\n"), warmed);
+
+    warmup.put("slices", 6).put("last_jit_ms_per_s", 70.0);
+    String compiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(compiling.contains("then on, up to 6, until a round in which each Chorus node's JIT compiler threads used under 50 ms of CPU a second "
+        + "(1,000 is a whole core): 70 in its last, **so the node was still compiling when measured** (the survivors' compilers"), compiling);
   }
 
   @Test
