@@ -87,6 +87,7 @@ class NodeConfigTest {
     com.hazelcast.config.Config hazelcast = HazelcastSetup.build(cluster, "n1#abc");
     assertEquals("7", hazelcast.getProperty("hazelcast.max.no.heartbeat.seconds"));
     assertEquals("1", hazelcast.getProperty("hazelcast.heartbeat.interval.seconds"), "from config/cluster.xml");
+    assertEquals("100", hazelcast.getProperty("hazelcast.invocation.retry.pause.millis"), "from config/cluster.xml");
     assertEquals("tuned", hazelcast.getClusterName());
     assertEquals(5999, hazelcast.getNetworkConfig().getPort());
     assertEquals("n1#abc", hazelcast.getMemberAttributeConfig().getAttribute(HazelcastSetup.NODE_ATTRIBUTE));
