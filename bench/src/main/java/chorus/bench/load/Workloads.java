@@ -747,9 +747,7 @@ final class Workloads {
     for (int n = 0; n < ports.size(); n++) {
       if (n != victim) {
         survivors.add(ports.get(n));
-        if (n < pids.size()) {
-          survivorPids.add(pids.get(n));
-        }
+        survivorPids.add(pids.get(n));
       }
     }
     List<String> stagesBefore = scrapeAll(survivors);
@@ -818,7 +816,7 @@ final class Workloads {
     rest.close();
     log("reconnect: " + dropped + " dropped, back in " + recovery + " s");
     return header("reconnect").put("steps", new JsonArray().add(step)).put("problems", problems)
-        .put("warmup", warmup.put("sockets_per_round", sockets).put("connects", warmupAttempts - sockets));
+        .put("warmup", warmup.put("connects", warmupAttempts - sockets));
   }
 
   private List<String> scrapeAll(List<Integer> nodePorts) {

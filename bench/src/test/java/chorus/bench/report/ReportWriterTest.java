@@ -147,7 +147,7 @@ class ReportWriterTest {
 
     // every socket left and resumed twice before the kill, until the nodes' compilers settled
     JsonObject warmup = new JsonObject().put("slices", 2).put("min_slices", 1).put("max_slices", 6).put("seconds", 41.6)
-        .put("jit_settled_ms_per_s", 50.0).put("last_jit_ms_per_s", 31.0).put("sockets_per_round", 300).put("connects", 600);
+        .put("jit_settled_ms_per_s", 50.0).put("last_jit_ms_per_s", 31.0).put("connects", 600);
     results.get("reconnect").put("warmup", warmup);
     storm.put("survivors_jit_ms_per_s", 12.0);
     String warmed = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
