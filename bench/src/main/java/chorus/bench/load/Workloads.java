@@ -338,10 +338,14 @@ final class Workloads {
         Tracker warm = new Tracker();
         perNode.forEach(d -> d.tracker(warm));
         int base = stepNo[0]++ * 10_000_000;
+        // the first step's rate, spread over every conversation the steps will use: with one
+        // conversation only, Chorus's appends all went to the one persistence role it is routed
+        // to, and the steps then ran on two roles (of three) and on feeds that had carried nothing
+        // (p99 at 20k cross-node fell from 101 to 25 ms over six steps as they compiled, findings 47)
         runOpenLoop(warm, members * memberRate, sliceMs, i -> {
-          int s = (int) (i % members);
+          int s = (int) (i % sockets);
           RoomClient client = clients.get(s);
-          return new Send(client, rooms.get(0), new Payload(client.index(), base + (int) (i / members), 0), members);
+          return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / sockets), 0), members);
         });
       });
     }

@@ -425,7 +425,7 @@ public final class ReportWriter {
     md.append("\n\n");
     if (results.get(prefix + "-chorus") != null) {
       // every target gets the same warm-up
-      warmupSentence(md, results.get(prefix + "-chorus"), "the first step's rate, for every server alike,");
+      warmupSentence(md, results.get(prefix + "-chorus"), "the first step's rate, spread over every conversation the steps use, for every server alike,");
     }
     String[] targets = "crossnode".equals(workload) ? new String[] {"chorus", "socketio"} : new String[] {"chorus", "socketio", "raw"};
     SvgChart ratePlot = new SvgChart(title + ": deliveries/s vs p99", "deliveries/s", "delivery p99 ms", false);
