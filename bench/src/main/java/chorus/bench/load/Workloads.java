@@ -233,6 +233,7 @@ final class Workloads {
       throw new IllegalStateException(open.failed() + " sockets failed to open: " + open.firstFailure());
     }
     List<ChorusConversationClient> clients = open.results();
+    List<Long> nodePids = nodePids();
     JsonArray steps = new JsonArray();
     JsonArray problems = new JsonArray();
     int[] stepNo = {0};
@@ -254,12 +255,14 @@ final class Workloads {
       deliveries.tracker(tracker);
       int base = stepNo[0]++ * 10_000_000;
       log("roundtrip: " + rate + " msg/s for " + durationMs + " ms");
-      runOpenLoop(tracker, rate, durationMs, i -> {
-        ChorusConversationClient client = clients.get((int) (i % sockets));
-        Payload payload = new Payload(client.index(), base + (int) (i / sockets), 0);
-        return new Send(client, null, payload, 1);
+      JsonObject step = withJitRate(nodePids, () -> {
+        runOpenLoop(tracker, rate, durationMs, i -> {
+          ChorusConversationClient client = clients.get((int) (i % sockets));
+          Payload payload = new Payload(client.index(), base + (int) (i / sockets), 0);
+          return new Send(client, null, payload, 1);
+        });
+        return step(rate + " msg/s", rate, durationMs, tracker, problems);
       });
-      JsonObject step = step(rate + " msg/s", rate, durationMs, tracker, problems);
       steps.add(step);
       settle(tracker);
       if (saturated(step)) {
@@ -328,6 +331,7 @@ final class Workloads {
       throw new IllegalStateException(open.failed() + " sockets failed to open or join: " + open.firstFailure());
     }
     List<RoomClient> clients = open.results();
+    List<Long> nodePids = nodePids();
     JsonArray steps = new JsonArray();
     JsonArray problems = new JsonArray();
     int[] stepNo = {0};
@@ -356,13 +360,16 @@ final class Workloads {
       double rate = senders * memberRate;
       int base = stepNo[0]++ * 10_000_000;
       log("fanout[" + target + "]: " + conversations + " conversations x " + members + " members, " + rate + " msg/s");
-      runOpenLoop(tracker, rate, durationMs, i -> {
-        int s = (int) (i % senders);
-        RoomClient client = clients.get(s);
-        return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / senders), 0), members);
-      });
-      JsonObject step = step(conversations + " x " + members, rate, durationMs, tracker, problems).put("conversations", conversations)
-          .put("members", members);
+      // how much the nodes compiled during the step: a rate the warm-up did not reach can take
+      // paths it did not compile (bigger batches, several frames per write)
+      JsonObject step = withJitRate(nodePids, () -> {
+        runOpenLoop(tracker, rate, durationMs, i -> {
+          int s = (int) (i % senders);
+          RoomClient client = clients.get(s);
+          return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / senders), 0), members);
+        });
+        return step(conversations + " x " + members, rate, durationMs, tracker, problems);
+      }).put("conversations", conversations).put("members", members);
       if (ports.size() > 1) {
         step.put("same_node_latency", tracker.sameNodeLatency.toJson()).put("cross_node_latency", tracker.crossNodeLatency.toJson());
       }

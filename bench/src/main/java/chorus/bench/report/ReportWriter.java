@@ -407,7 +407,33 @@ public final class ReportWriter {
         warmup.getDouble("jit_settled_ms_per_s", 0.0), warmup.getDouble("last_jit_ms_per_s", -1.0));
     md.append(String.format(Locale.ROOT, "Measured after %.0f s of untimed load at %s on the same sockets (a fresh JVM's JIT "
         + "takes much of these cores for minutes; the figures are meant to be a node in service's).%s\n\n",
-        warmupMs / 1000.0, atRate, clause.isEmpty() ? "" : clause + "."));
+        warmupMs / 1000.0, atRate, clause.isEmpty() ? ""
+            : clause + "." + stepsJitClause(r.getJsonArray("steps", new JsonArray()), warmup.getDouble("jit_settled_ms_per_s", 0.0))));
+  }
+
+  /**
+   * What the nodes compiled during the measured steps, where the steps say (the most any
+   * node's compiler threads used in one, ms a second): a step faster than the warm-up can run
+   * paths it did not. Empty when no step was read.
+   */
+  private static String stepsJitClause(JsonArray steps, double settled) {
+    double most = -1;
+    String at = null;
+    for (int i = 0; i < steps.size(); i++) {
+      JsonObject step = steps.getJsonObject(i);
+      double jit = step.getDouble("node_jit_ms_per_s", -1.0);
+      if (jit > most) {
+        most = jit;
+        at = step.getString("label");
+      }
+    }
+    if (most < 0) {
+      return "";
+    }
+    return most <= settled
+        ? String.format(Locale.ROOT, " In every measured step too they used under %.0f ms a second (the most: %.0f, at %s).", settled, most, at)
+        : String.format(Locale.ROOT, " In the measured steps the busiest node's compilers used up to %.0f ms a second (at %s): "
+            + "a step faster than the warm-up runs paths it had not.", most, at);
   }
 
 

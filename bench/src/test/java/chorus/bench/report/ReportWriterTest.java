@@ -103,6 +103,21 @@ class ReportWriterTest {
         + "cores for minutes; the figures are meant to be a node in service's). The warm-up ran at least 60 s, then on until a 15 s stretch in "
         + "which each Chorus node's JIT compiler threads used under 50 ms of CPU a second (1,000 is a whole core): 22 in its last, so the measured "
         + "steps ran on compiled code, as on a node in service."), settled);
+    assertFalse(settled.contains("In every measured step"), settled);
+
+    // steps that say how much the nodes compiled during each
+    JsonArray steps = results.get("roundtrip").getJsonArray("steps");
+    steps.getJsonObject(0).put("node_jit_ms_per_s", 31.0);
+    steps.add(step(2000, 10, 10, 0, 0, 0).put("node_jit_ms_per_s", 12.0));
+    String stepsSettled = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(stepsSettled.contains("as on a node in service. In every measured step too they used under 50 ms a second (the most: 31, at 1000.0)."),
+        stepsSettled);
+    steps.getJsonObject(1).put("node_jit_ms_per_s", 187.0);
+    String stepsCompiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(stepsCompiling.contains("as on a node in service. In the measured steps the busiest node's compilers used up to 187 ms a second "
+        + "(at 2000.0): a step faster than the warm-up runs paths it had not."), stepsCompiling);
+    steps.remove(1);
+    steps.getJsonObject(0).remove("node_jit_ms_per_s");
 
     warmup.put("slices", 12).put("last_jit_ms_per_s", 95.0);
     String compiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
