@@ -432,8 +432,7 @@ public final class ReportWriter {
     }
     return most <= settled
         ? String.format(Locale.ROOT, " In every measured step too they used under %.0f ms a second (the most: %.0f, at %s).", settled, most, at)
-        : String.format(Locale.ROOT, " In the measured steps the busiest node's compilers used up to %.0f ms a second (at %s): "
-            + "a step faster than the warm-up runs paths it had not.", most, at);
+        : String.format(Locale.ROOT, " In the measured steps the busiest node's compilers used up to %.0f ms a second (at %s).", most, at);
   }
 
 

@@ -115,7 +115,7 @@ class ReportWriterTest {
     steps.getJsonObject(1).put("node_jit_ms_per_s", 187.0);
     String stepsCompiling = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(stepsCompiling.contains("as on a node in service. In the measured steps the busiest node's compilers used up to 187 ms a second "
-        + "(at 2000.0): a step faster than the warm-up runs paths it had not."), stepsCompiling);
+        + "(at 2000.0)."), stepsCompiling);
     steps.remove(1);
     steps.getJsonObject(0).remove("node_jit_ms_per_s");
 
