@@ -346,11 +346,7 @@ final class Workloads {
         // conversation only, Chorus's appends all went to the one persistence role it is routed
         // to, and the steps then ran on two roles (of three) and on feeds that had carried nothing
         // (p99 at 20k cross-node fell from 101 to 25 ms over six steps as they compiled, findings 47)
-        runOpenLoop(warm, members * memberRate, sliceMs, i -> {
-          int s = (int) (i % sockets);
-          RoomClient client = clients.get(s);
-          return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / sockets), 0), members);
-        });
+        runOpenLoop(warm, members * memberRate, sliceMs, roomSends(clients, rooms, members, sockets, base));
       });
     }
     for (int conversations : conversationSteps) {
@@ -363,11 +359,7 @@ final class Workloads {
       // how much the nodes compiled during the step: a rate the warm-up did not reach can take
       // paths it did not compile (bigger batches, several frames per write)
       JsonObject step = withJitRate(nodePids, () -> {
-        runOpenLoop(tracker, rate, durationMs, i -> {
-          int s = (int) (i % senders);
-          RoomClient client = clients.get(s);
-          return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / senders), 0), members);
-        });
+        runOpenLoop(tracker, rate, durationMs, roomSends(clients, rooms, members, senders, base));
         return step(conversations + " x " + members, rate, durationMs, tracker, problems);
       }).put("conversations", conversations).put("members", members);
       if (ports.size() > 1) {
@@ -384,6 +376,18 @@ final class Workloads {
     return header(ports.size() > 1 ? "crossnode" : "fanout").put("members", members).put("member_rate", memberRate)
         .put("warmup_ms", Math.round(warmup.getDouble("seconds", 0.0) * 1000)).put("warmup", warmup)
         .put("steps", steps).put("problems", problems);
+  }
+
+  /**
+   * The fan-out's sends: the first {@code senders} clients in turn, each to its own
+   * conversation (client s is a member of conversation s / members), numbered from {@code base}.
+   */
+  private static SendPlan roomSends(List<RoomClient> clients, List<String> rooms, int members, int senders, int base) {
+    return i -> {
+      int s = (int) (i % senders);
+      RoomClient client = clients.get(s);
+      return new Send(client, rooms.get(s / members), new Payload(client.index(), base + (int) (i / senders), 0), members);
+    };
   }
 
   // ---------------------------------------------------------------- 5. AI streaming
