@@ -26,9 +26,10 @@ public final class Tracker {
   public final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
-  private final Map<Integer, Set<Long>> seenByReceiver = new ConcurrentHashMap<>();
+  /** Each receiver's messages so far (a duplicate is a second add); primitive sets, see LongSet. */
+  private final Map<Integer, LongSet> seenByReceiver = new ConcurrentHashMap<>();
   private final Set<Long> resent = ConcurrentHashMap.newKeySet();
-  private final Set<Long> sentHere = ConcurrentHashMap.newKeySet();
+  private final LongSet sentHere = new LongSet();
   /** Copies of messages an earlier step sent (its backlog draining into this one): neither counted nor timed here. */
   public final LongAdder stale = new LongAdder();
   /** Second copies a sender got because it sent the message again (same id): the protocol's idempotent answer, not a duplicate. */
@@ -43,7 +44,9 @@ public final class Tracker {
   /** A message handed to the socket; {@code receivers}: deliveries it should make once acked. */
   public void sent(Payload payload, int receivers) {
     counts.sent.increment();
-    sentHere.add(payload.key());
+    synchronized (sentHere) {
+      sentHere.add(payload.key());
+    }
     pending.put(payload.key(), new Pending(payload.intendedNanos(), receivers));
     firstIntendedNanos.accumulate(payload.intendedNanos());
   }
@@ -75,12 +78,20 @@ public final class Tracker {
 
   /** A copy of a message arrived at {@code receiver}; {@code crossNode} null when there is one node. */
   public void delivered(int receiver, Payload payload, long nowNanos, Boolean crossNode) {
-    if (!sentHere.contains(payload.key())) {
+    boolean ours;
+    synchronized (sentHere) {
+      ours = sentHere.contains(payload.key());
+    }
+    if (!ours) {
       stale.increment();
       return;
     }
-    Set<Long> seen = seenByReceiver.computeIfAbsent(receiver, r -> ConcurrentHashMap.newKeySet());
-    if (!seen.add(payload.key())) {
+    LongSet seen = seenByReceiver.computeIfAbsent(receiver, r -> new LongSet());
+    boolean first;
+    synchronized (seen) {
+      first = seen.add(payload.key());
+    }
+    if (!first) {
       if (receiver == payload.sender() && resent.contains(payload.key())) {
         resendEchoes.increment();
       } else {

@@ -552,7 +552,7 @@ final class Workloads {
         }
       }
     };
-    ConcurrentHashMap<Long, Boolean> seen = new ConcurrentHashMap<>();
+    LongSet seen = new LongSet();
     for (ChorusConversationClient client : clients) {
       int g = client.index();
       client.otherFrames(frame -> {
@@ -575,7 +575,11 @@ final class Workloads {
             }
             int ask = word[2];
             int index = word[3];
-            if (seen.putIfAbsent((long) ask * (tokensPerReply + 1) + index, Boolean.TRUE) != null) {
+            boolean first;
+            synchronized (seen) {
+              first = seen.add((long) ask * (tokensPerReply + 1) + index);
+            }
+            if (!first) {
               tracker.counts.duplicates.increment();
               return;
             }
