@@ -575,9 +575,7 @@ public final class ReportWriter {
     md.append("## 5. AI streaming\n\nConcurrent generations from a local fake model provider (an OpenAI-compatible streaming server ")
         .append("run inside the load generator; Chorus's `openai` provider calls it), each word one `assistant_delta` at a fixed interval. ")
         .append("The provider and the clients share one clock, so the added latency is exact: the provider writing a word to ")
-        .append("the client's `assistant_delta` frame holding it (HTTP/SSE, the AI role, the event bus, the gateway, the socket). ")
-        .append("The node runs ZGC (`-XX:+UseZGC`, unless `NODE_JAVA_OPTS` says otherwise), as docs/operations.md advises for a node ")
-        .append("that streams AI replies: with G1 its young collections paused it 40-160 ms every few seconds (docs/bench/findings.md, 50).\n\n");
+        .append("the client's `assistant_delta` frame holding it (HTTP/SSE, the AI role, the event bus, the gateway, the socket).\n\n");
     JsonObject r = results.get("ai");
     if (missing(md, r, "ai")) {
       goals.add(new String[] {"5 AI streaming", "added latency p99 < 5 ms", "not measured", "**not measured**"});
