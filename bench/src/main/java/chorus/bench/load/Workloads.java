@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -82,7 +83,7 @@ final class Workloads {
     long start = System.nanoTime();
     while (slices < Math.max(minSlices, maxSlices) && (slices < minSlices || last > settledMsPerS)) {
       slices++;
-      last = withJitRate(pids, () -> {
+      last = withStepCosts(pids, () -> {
         slice.call();
         return new JsonObject();
       }).getDouble("node_jit_ms_per_s");
@@ -118,13 +119,17 @@ final class Workloads {
   }
 
   /**
-   * Runs {@code round} and adds to its figures how much the nodes' JIT compiled meanwhile
-   * ({@code node_jit_ms_per_s}: the most CPU ms per second of the round that any node's
-   * compiler threads used; 1,000 is a whole core), to tell settled nodes from ones still
-   * compiling their hot paths; -1 when a node's threads could not be read, or none are known.
+   * Runs {@code round} and adds to its figures what else went on meanwhile that its latencies
+   * depend on: how much the nodes' JIT compiled ({@code node_jit_ms_per_s}: the most CPU ms per
+   * second of the round that any node's compiler threads used; 1,000 is a whole core), to tell
+   * settled nodes from ones still compiling their hot paths, -1 when a node's threads could not
+   * be read or none are known; and how long this load generator stood still in its own
+   * collections ({@code loadgen_gc_ms_per_s}), during which every frame it should have read is
+   * timed late, whatever the target (docs/bench/findings.md, 50).
    */
-  private static JsonObject withJitRate(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
+  private static JsonObject withStepCosts(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
     long[] before = nodePids.stream().mapToLong(CompilerCpu::millis).toArray();
+    long gcBefore = ownCollectionMillis();
     long start = System.nanoTime();
     JsonObject figures = round.call();
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -133,7 +138,14 @@ final class Workloads {
       long after = CompilerCpu.millis(nodePids.get(n));
       most = before[n] < 0 || after < 0 || most < 0 ? -1 : Math.max(most, (after - before[n]) / seconds);
     }
-    return figures.put("node_jit_ms_per_s", most < 0 ? -1 : Latency.round(most));
+    return figures.put("node_jit_ms_per_s", most < 0 ? -1 : Latency.round(most))
+        .put("loadgen_gc_ms_per_s", Latency.round((ownCollectionMillis() - gcBefore) / seconds));
+  }
+
+  /** The time this JVM's collectors have taken so far (for G1 and Serial: their pauses). */
+  private static long ownCollectionMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .mapToLong(gc -> Math.max(0, gc.getCollectionTime())).sum();
   }
 
   // ---------------------------------------------------------------- 1. idle capacity
@@ -255,7 +267,7 @@ final class Workloads {
       deliveries.tracker(tracker);
       int base = stepNo[0]++ * 10_000_000;
       log("roundtrip: " + rate + " msg/s for " + durationMs + " ms");
-      JsonObject step = withJitRate(nodePids, () -> {
+      JsonObject step = withStepCosts(nodePids, () -> {
         runOpenLoop(tracker, rate, durationMs, i -> {
           ChorusConversationClient client = clients.get((int) (i % sockets));
           Payload payload = new Payload(client.index(), base + (int) (i / sockets), 0);
@@ -358,7 +370,7 @@ final class Workloads {
       log("fanout[" + target + "]: " + conversations + " conversations x " + members + " members, " + rate + " msg/s");
       // how much the nodes compiled during the step: a rate the warm-up did not reach can take
       // paths it did not compile (bigger batches, several frames per write)
-      JsonObject step = withJitRate(nodePids, () -> {
+      JsonObject step = withStepCosts(nodePids, () -> {
         runOpenLoop(tracker, rate, durationMs, roomSends(clients, rooms, members, senders, base));
         return step(conversations + " x " + members, rate, durationMs, tracker, problems);
       }).put("conversations", conversations).put("members", members);
@@ -487,7 +499,7 @@ final class Workloads {
     });
     int warmedRounds = warmed.getInteger("slices");
     JsonArray steps = new JsonArray();
-    JsonObject burst = withJitRate(nodePids, () -> aiRound(burstClients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
+    JsonObject burst = withStepCosts(nodePids, () -> aiRound(burstClients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
         AiShape.burst(generations), problems));
     if (warmedRounds > 0) {
       burst.put("warmup", new JsonObject().put("rounds", warmedRounds).put("tokens_per_reply", warmupTokens).put("with_steady", steadyLengths > 0)
@@ -497,7 +509,7 @@ final class Workloads {
     }
     steps.add(burst);
     if (steadyLengths > 0) {
-      steps.add(withJitRate(nodePids, () -> aiRound(clients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
+      steps.add(withStepCosts(nodePids, () -> aiRound(clients, provider, ++rounds[0], false, tokensPerReply, intervalMs,
           AiShape.steady(generations, tokensPerReply, intervalMs, steadyLengths), problems)).put("concurrent_wanted", generations));
     }
     Batches.run(clients.size(), 200, i -> clients.get(i).close()).await();
@@ -772,7 +784,7 @@ final class Workloads {
     List<String> stagesBefore = scrapeAll(survivors);
     long victimPid = pids.get(victim);
     // how much the survivors compiled during the storm: the figure says whether it ran on compiled code
-    JsonObject storm = withJitRate(survivorPids, () -> {
+    JsonObject storm = withStepCosts(survivorPids, () -> {
       killAt.set(System.nanoTime());
       ProcessHandle.of(victimPid).ifPresent(ProcessHandle::destroyForcibly);
       long deadline = System.currentTimeMillis() + maxWaitMs;

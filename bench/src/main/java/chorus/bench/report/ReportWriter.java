@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -289,6 +290,7 @@ public final class ReportWriter {
     }
     warmupSentence(md, r, "the first rate");
     JsonArray steps = r.getJsonArray("steps");
+    md.append(loadGeneratorPauses(Map.of("chorus", steps)));
     md.append("| offered msg/s | sent | acked | refused | lost | acked/s | p50 ms | p99 ms | p99.9 ms | max ms | errors |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     SvgChart curves = new SvgChart("Round trip: latency by percentile", "percentile", "ms (send to committed ack)", true);
@@ -436,6 +438,32 @@ public final class ReportWriter {
   }
 
 
+  /**
+   * How long the load generator stood still in its own collections during the measured steps of
+   * each target (the most in any step, ms a second): a frame arriving then is timed late,
+   * whatever the target, so this bounds what the figures can resolve (findings 50). Empty
+   * when no step says.
+   */
+  static String loadGeneratorPauses(Map<String, JsonArray> stepsByTarget) {
+    List<String> parts = new ArrayList<>();
+    stepsByTarget.forEach((target, steps) -> {
+      double most = -1;
+      String at = null;
+      for (int i = 0; steps != null && i < steps.size(); i++) {
+        double paused = steps.getJsonObject(i).getDouble("loadgen_gc_ms_per_s", -1.0);
+        if (paused > most) {
+          most = paused;
+          at = steps.getJsonObject(i).getString("label");
+        }
+      }
+      if (most >= 0) {
+        parts.add(String.format(Locale.ROOT, parts.isEmpty() ? "%.1f ms a second with %s (at %s)" : "%.1f with %s (at %s)", most, target, at));
+      }
+    });
+    return parts.isEmpty() ? "" : "In the measured steps the load generator's own garbage collections stopped it for up to "
+        + String.join(", ", parts) + ": a frame arriving meanwhile is timed late, whatever the target.\n\n";
+  }
+
   private void fanOut(StringBuilder md, String prefix, String title, String workload) throws IOException {
     md.append("## ").append(title).append("\n\n");
     md.append("Conversations (rooms) of N members, every member sending one message a second (so a conversation of 100 makes ")
@@ -453,6 +481,12 @@ public final class ReportWriter {
       warmupSentence(md, results.get(prefix + "-chorus"), "the first step's rate, spread over every conversation the steps use, for every server alike,");
     }
     String[] targets = "crossnode".equals(workload) ? new String[] {"chorus", "socketio"} : new String[] {"chorus", "socketio", "raw"};
+    Map<String, JsonArray> stepsByTarget = new LinkedHashMap<>();
+    for (String t : targets) {
+      JsonObject r = results.get(prefix + "-" + t);
+      stepsByTarget.put(t, r == null ? null : r.getJsonArray("steps"));
+    }
+    md.append(loadGeneratorPauses(stepsByTarget));
     SvgChart ratePlot = new SvgChart(title + ": deliveries/s vs p99", "deliveries/s", "delivery p99 ms", false);
     Map<String, Double> sustained = new TreeMap<>();
     JsonObject chorusLast = null;
@@ -651,6 +685,7 @@ public final class ReportWriter {
           wc.getLong("replies_stored"), wc.getLong("sent"), rounds == 1 ? "it" : "them", warmup.getDouble("seconds")));
       md.append(jitSentence(warmup, burst, steady)).append("\n\n");
     }
+    md.append(loadGeneratorPauses(Map.of("chorus", steps)));
     SvgChart curves = new SvgChart("AI streaming: provider delta to socket frame", "percentile", "ms", true);
     SvgChart timelines = new SvgChart("AI streaming: added latency p99 by second of each measured round", "second", "ms", false);
     for (JsonObject s : new JsonObject[] {burst, steady}) {
