@@ -1,5 +1,7 @@
 package chorus.bench.load;
 
+import java.util.Arrays;
+
 /**
  * A set of longs in one {@code long[]} (open addressing), for the load generator's
  * "which messages has this receiver seen" sets: a run adds millions of keys, and as boxed
@@ -65,7 +67,7 @@ final class LongSet {
 
   private static long[] newSlots(int length) {
     long[] slots = new long[length];
-    java.util.Arrays.fill(slots, EMPTY);
+    Arrays.fill(slots, EMPTY);
     return slots;
   }
 

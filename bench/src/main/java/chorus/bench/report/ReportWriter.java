@@ -419,24 +419,16 @@ public final class ReportWriter {
    * paths it did not. Empty when no step was read.
    */
   private static String stepsJitClause(JsonArray steps, double settled) {
-    double most = -1;
-    String at = null;
-    for (int i = 0; i < steps.size(); i++) {
-      JsonObject step = steps.getJsonObject(i);
-      double jit = step.getDouble("node_jit_ms_per_s", -1.0);
-      if (jit > most) {
-        most = jit;
-        at = step.getString("label");
-      }
-    }
-    if (most < 0) {
+    JsonObject busiest = highestStep(steps, "node_jit_ms_per_s");
+    if (busiest == null) {
       return "";
     }
+    double most = busiest.getDouble("node_jit_ms_per_s");
+    String at = busiest.getString("label");
     return most <= settled
         ? String.format(Locale.ROOT, " In every measured step too they used under %.0f ms a second (the most: %.0f, at %s).", settled, most, at)
         : String.format(Locale.ROOT, " In the measured steps the busiest node's compilers used up to %.0f ms a second (at %s).", most, at);
   }
-
 
   /**
    * How long the load generator stood still in its own collections during the measured steps of
@@ -447,21 +439,26 @@ public final class ReportWriter {
   static String loadGeneratorPauses(Map<String, JsonArray> stepsByTarget) {
     List<String> parts = new ArrayList<>();
     stepsByTarget.forEach((target, steps) -> {
-      double most = -1;
-      String at = null;
-      for (int i = 0; steps != null && i < steps.size(); i++) {
-        double paused = steps.getJsonObject(i).getDouble("loadgen_gc_ms_per_s", -1.0);
-        if (paused > most) {
-          most = paused;
-          at = steps.getJsonObject(i).getString("label");
-        }
-      }
-      if (most >= 0) {
-        parts.add(String.format(Locale.ROOT, parts.isEmpty() ? "%.1f ms a second with %s (at %s)" : "%.1f with %s (at %s)", most, target, at));
+      JsonObject longest = steps == null ? null : highestStep(steps, "loadgen_gc_ms_per_s");
+      if (longest != null) {
+        parts.add(String.format(Locale.ROOT, parts.isEmpty() ? "%.1f ms a second with %s (at %s)" : "%.1f with %s (at %s)",
+            longest.getDouble("loadgen_gc_ms_per_s"), target, longest.getString("label")));
       }
     });
     return parts.isEmpty() ? "" : "In the measured steps the load generator's own garbage collections stopped it for up to "
         + String.join(", ", parts) + ": a frame arriving meanwhile is timed late, whatever the target.\n\n";
+  }
+
+  /** The step with the highest {@code field}, the first of equals; null when no step has it (older results: -1 or absent). */
+  private static JsonObject highestStep(JsonArray steps, String field) {
+    JsonObject highest = null;
+    for (int i = 0; i < steps.size(); i++) {
+      JsonObject step = steps.getJsonObject(i);
+      if (step.getDouble(field, -1.0) >= 0 && (highest == null || step.getDouble(field) > highest.getDouble(field))) {
+        highest = step;
+      }
+    }
+    return highest;
   }
 
   private void fanOut(StringBuilder md, String prefix, String title, String workload) throws IOException {
