@@ -288,16 +288,22 @@ public final class ConversationFeeds {
     }
 
     private ReplyStream stream(UUID streamId, UUID jobId, UUID replyTo) {
-      if (closed || finishedStreams.contains(streamId) || answered.contains(replyTo)) {
+      if (closed) {
         return null;
       }
       ReplyStream stream = streams.get(streamId);
-      if (stream == null) {
-        // a new attempt at the same reply (the previous node died) replaces the old stream
-        endStreamsReplyingTo(replyTo);
-        stream = new ReplyStream(streamId, jobId, replyTo);
-        streams.put(streamId, stream);
+      if (stream != null) {
+        // under way: ending it or storing its reply removes it from streams, so neither set can
+        // name it; one lookup per delta instead of three (the AI node's profile, findings 51)
+        return stream;
       }
+      if (finishedStreams.contains(streamId) || answered.contains(replyTo)) {
+        return null;
+      }
+      // a new attempt at the same reply (the previous node died) replaces the old stream
+      endStreamsReplyingTo(replyTo);
+      stream = new ReplyStream(streamId, jobId, replyTo);
+      streams.put(streamId, stream);
       return stream;
     }
 
