@@ -51,6 +51,18 @@ class ReportWriterTest {
   }
 
   @Test
+  void aHeldStepCountsWhatItWasOfferedNotItsTail() {
+    // 900,000 deliveries offered over 15 s, all delivered; the measured rate is lower by the last ones' latency
+    JsonObject held = step(600, 40, 47, 59_961, 0, 0).put("duration_ms", 15_000L);
+    held.getJsonObject("counts").put("expected_deliveries", 900_000L).put("delivered", 900_000L);
+    JsonObject over = step(800, 40, 60, 79_950, 0, 0).put("duration_ms", 15_000L);
+    over.getJsonObject("counts").put("expected_deliveries", 1_200_000L).put("delivered", 1_200_000L);
+    assertEquals(60_000, ReportWriter.sustainedDeliveries(new JsonArray().add(held).add(over), 50));
+    // a step that does not say what it was offered keeps its measured rate
+    assertEquals(59_961, ReportWriter.offeredDeliveriesPerS(step(600, 40, 47, 59_961, 0, 0)));
+  }
+
+  @Test
   void ratiosAndPgbenchLines() {
     assertEquals("1.50x", ReportWriter.ratio(15_000, 10_000));
     assertEquals("n/a", ReportWriter.ratio(-1, 10_000));
