@@ -564,7 +564,7 @@ public final class ReportWriter {
         double same = chorusLast.getJsonObject("same_node_latency").getDouble("p99_ms");
         double cross = chorusLast.getJsonObject("cross_node_latency").getDouble("p99_ms");
         goals.add(new String[] {n, "cross-node adds <= 2 ms at p99 over same-node",
-            String.format(Locale.ROOT, "+%.2f ms (%.2f vs %.2f, step %s)", cross - same, cross, same, chorusLast.getString("label")), yesNo(cross - same <= 2)});
+            String.format(Locale.ROOT, "%+.2f ms (%.2f vs %.2f, step %s)", cross - same, cross, same, chorusLast.getString("label")), yesNo(cross - same <= 2)});
       } else {
         goals.add(new String[] {n, "cross-node adds <= 2 ms at p99 over same-node", "not measured", "**not measured**"});
       }
