@@ -294,7 +294,7 @@ public final class ConversationFeeds {
       ReplyStream stream = streams.get(streamId);
       if (stream != null) {
         // under way: ending it or storing its reply removes it from streams, so neither set can
-        // name it; one lookup per delta instead of three (the AI node's profile, findings 51)
+        // name it; one lookup per delta instead of three (the AI node's profile, findings 54)
         return stream;
       }
       if (finishedStreams.contains(streamId) || answered.contains(replyTo)) {
