@@ -12,8 +12,18 @@ public final class MeterNames {
   public static final String SOCKETS_OPEN = "chorus.sockets.open";
   /** Timer, tag {@code profile}: how long WebSockets stayed open, recorded at close. */
   public static final String SOCKET_DURATION = "chorus.socket.duration";
-  /** Timer: commit of a message to its dispatch to this node's sockets (one per node and message). */
+  /**
+   * Timer: commit of a message to its dispatch to this node's sockets (once per gateway event
+   * loop holding sockets of its conversation).
+   */
   public static final String DELIVERY_LATENCY = "chorus.delivery.latency";
+  /**
+   * Timer: an AI reply's piece (a token or a few), from the AI role reading it off the model
+   * provider's stream to its dispatch to this node's sockets (once per gateway event loop
+   * holding sockets of its conversation): the latency Chorus adds to a streamed token. The
+   * AI role's and the gateway's nodes' clocks must agree, as NTP gives.
+   */
+  public static final String AI_DELTA_LATENCY = "chorus.ai.delta.latency";
   /** Counter, tag {@code role}: messages committed by this node's persistence role (rate = messages per second). */
   public static final String MESSAGES_PERSISTED = "chorus.messages.persisted";
   /** Distribution: appends committed together in one transaction (group commit under load). */

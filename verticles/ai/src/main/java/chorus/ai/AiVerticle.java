@@ -366,7 +366,8 @@ public final class AiVerticle extends VerticleBase {
     generation.text.append(text);
     ReplyWork work = generation.work;
     vertx.eventBus().publish(generation.topic,
-        new ReplyDelta(work.conversationId(), generation.streamId, work.jobId(), work.userMessageId(), generation.index, text));
+        new ReplyDelta(work.conversationId(), generation.streamId, work.jobId(), work.userMessageId(), generation.index, text,
+            ReplyDelta.nowMicros()));
   }
 
   /** Every leaseMs/3: a refused renewal (the job is someone else's) stops the generation; nothing will be stored. */

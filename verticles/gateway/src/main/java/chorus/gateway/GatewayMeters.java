@@ -1,6 +1,7 @@
 package chorus.gateway;
 
 import chorus.shared.bus.MessageAppended;
+import chorus.shared.bus.ReplyDelta;
 import chorus.shared.domain.StoredMessage;
 import chorus.shared.metrics.MeterNames;
 import io.micrometer.core.instrument.Counter;
@@ -15,12 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the gateway records (names in {@link MeterNames}): sockets open and how long they
- * lived per profile, frames in and out per profile, commit-to-dispatch latency, deliveries
+ * lived per profile, frames in and out per profile, commit-to-dispatch latency and an AI
+ * reply's read-to-dispatch latency, deliveries
  * by whether they crossed nodes, and error frames by profile and code. Safe from any event loop.
  */
 public final class GatewayMeters {
   private final MeterRegistry registry;
   private final Timer deliveryLatency;
+  private final Timer deltaLatency;
   private final Map<String, AtomicInteger> openByProfile = new ConcurrentHashMap<>();
   private final Map<String, Timer> durationByProfile = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorsByProfileAndCode = new ConcurrentHashMap<>();
@@ -38,6 +41,10 @@ public final class GatewayMeters {
     this.crossNodeDeliveries = deliveries("cross_node");
     this.deliveryLatency = Timer.builder(MeterNames.DELIVERY_LATENCY)
         .description("commit of a message to its dispatch to this node's sockets")
+        .publishPercentileHistogram()
+        .register(registry);
+    this.deltaLatency = Timer.builder(MeterNames.AI_DELTA_LATENCY)
+        .description("an AI reply's piece read off the provider's stream to its dispatch to this node's sockets")
         .publishPercentileHistogram()
         .register(registry);
   }
@@ -62,6 +69,13 @@ public final class GatewayMeters {
     if (message.createdAt() != null) {
       Duration sinceCommit = Duration.between(message.createdAt(), Instant.now());
       deliveryLatency.record(sinceCommit.isNegative() ? Duration.ZERO : sinceCommit);
+    }
+  }
+
+  /** A reply's piece about to be written to this node's sockets, read off the provider at {@code readAtMicros} (0: not stamped). */
+  public void deltaDispatched(long readAtMicros) {
+    if (readAtMicros > 0) {
+      deltaLatency.record(Math.max(0, ReplyDelta.nowMicros() - readAtMicros), TimeUnit.MICROSECONDS);
     }
   }
 

@@ -74,6 +74,9 @@ class MetricsTest {
     // three replies generated, on either node's AI role; none running or queued any more
     assertEquals(3.0, aiStored(0) + aiStored(1) - aiBefore);
     assertEquals(3.0, value(scrape(0), "chorus_ai_first_token_seconds_count") + value(scrape(1), "chorus_ai_first_token_seconds_count"));
+    // every streamed piece of the 3 replies reached node 0's sockets, timed from its read off the provider
+    assertTrue(value(node0, "chorus_ai_delta_latency_seconds_count") >= 3, node0);
+    assertEquals(value(node0, "chorus_ai_delta_latency_seconds_count"), value(node0, "chorus_ai_delta_latency_seconds_bucket", "le=\"+Inf\""));
     assertTrue(node0.contains("chorus_ai_generations_active{"), node0);
     assertEquals(0.0, value(scrape(0), "chorus_ai_generations_active") + value(scrape(1), "chorus_ai_generations_active"));
     assertEquals(0.0, value(scrape(0), "chorus_ai_generations_queued") + value(scrape(1), "chorus_ai_generations_queued"));

@@ -323,6 +323,7 @@ public final class ConversationFeeds {
         return;
       }
       stream.append(delta.index(), delta.text());
+      meters.deltaDispatched(delta.readAtMicros());
       drainPending(stream);
     }
 
