@@ -34,25 +34,37 @@ public final class NodeMetrics {
   /** The connect steps the gateway times ({@code chorus_connect_stage_seconds}), in their order. */
   public static final List<String> CONNECT_STAGES = List.of("upgrade", "auth", "context", "seat", "live");
 
-  /**
-   * What one connect step of {@code profile} took between two scrapes of the same nodes
-   * (texts added up per node): count, mean and, from the histogram's buckets, the p50 and p99
-   * (the upper bound of the bucket they fall in), in ms.
-   */
+  /** What one connect step of {@code profile} took between two scrapes of the same nodes: see {@link #histogram}. */
   public static JsonObject connectStage(List<String> before, List<String> after, String profile, String stage) {
-    String[] labels = {"profile=\"" + profile + "\"", "stage=\"" + stage + "\""};
+    return histogram(before, after, "chorus_connect_stage_seconds", "profile=\"" + profile + "\"", "stage=\"" + stage + "\"")
+        .put("stage", stage);
+  }
+
+  /** The node's own AI delta latency (a piece read off the provider to its dispatch to sockets) between two scrapes: see {@link #histogram}. */
+  public static JsonObject aiDeltaLatency(List<String> before, List<String> after) {
+    return histogram(before, after, "chorus_ai_delta_latency_seconds");
+  }
+
+  /**
+   * What a timer ({@code metric}, Prometheus base name, in seconds) recorded between two
+   * scrapes of the same nodes (texts added up per node), in its series whose labels contain
+   * every fragment given: count, mean and, from the histogram's buckets, the p50, p99 and
+   * p99.9 (the upper bound of the bucket they fall in; -1 past the last finite one), in ms.
+   */
+  public static JsonObject histogram(List<String> before, List<String> after, String metric, String... labels) {
     double count = 0;
     double sum = 0;
     TreeMap<Double, Double> buckets = new TreeMap<>();
     for (int n = 0; n < after.size(); n++) {
-      count += sample(after.get(n), "chorus_connect_stage_seconds_count", labels) - sample(before.get(n), "chorus_connect_stage_seconds_count", labels);
-      sum += sample(after.get(n), "chorus_connect_stage_seconds_sum", labels) - sample(before.get(n), "chorus_connect_stage_seconds_sum", labels);
-      Map<Double, Double> was = buckets(before.get(n), labels);
-      buckets(after.get(n), labels).forEach((le, v) -> buckets.merge(le, v - was.getOrDefault(le, 0.0), Double::sum));
+      count += sample(after.get(n), metric + "_count", labels) - sample(before.get(n), metric + "_count", labels);
+      sum += sample(after.get(n), metric + "_sum", labels) - sample(before.get(n), metric + "_sum", labels);
+      Map<Double, Double> was = buckets(before.get(n), metric, labels);
+      buckets(after.get(n), metric, labels).forEach((le, v) -> buckets.merge(le, v - was.getOrDefault(le, 0.0), Double::sum));
     }
-    return new JsonObject().put("stage", stage).put("count", Math.round(count))
+    return new JsonObject().put("count", Math.round(count))
         .put("mean_ms", count == 0 ? 0 : round(sum / count * 1000))
-        .put("p50_ms", quantile(buckets, count, 0.50)).put("p99_ms", quantile(buckets, count, 0.99));
+        .put("p50_ms", quantile(buckets, count, 0.50)).put("p99_ms", quantile(buckets, count, 0.99))
+        .put("p999_ms", quantile(buckets, count, 0.999));
   }
 
   private static double quantile(TreeMap<Double, Double> cumulative, double count, double q) {
@@ -67,10 +79,10 @@ public final class NodeMetrics {
   /** {@code le} as a label of its own (not the end of {@code profile}). */
   private static final Pattern BUCKET_BOUND = Pattern.compile("[{,]le=\"([^\"]+)\"");
 
-  private static Map<Double, Double> buckets(String text, String... labels) {
+  private static Map<Double, Double> buckets(String text, String metric, String... labels) {
     Map<Double, Double> byBound = new TreeMap<>();
     for (String line : text.split("\n")) {
-      if (line.startsWith("chorus_connect_stage_seconds_bucket{") && Arrays.stream(labels).allMatch(line::contains)) {
+      if (line.startsWith(metric + "_bucket{") && Arrays.stream(labels).allMatch(line::contains)) {
         Matcher bound = BUCKET_BOUND.matcher(line);
         if (!bound.find()) {
           continue;

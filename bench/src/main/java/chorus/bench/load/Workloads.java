@@ -565,6 +565,7 @@ final class Workloads {
       }
     };
     LongSet seen = new LongSet();
+    List<String> nodeMetersBefore = scrapeAll(ports);
     for (ChorusConversationClient client : clients) {
       int g = client.index();
       client.otherFrames(frame -> {
@@ -649,6 +650,9 @@ final class Workloads {
       problems.add(prefix + waiting.size() + " asks never found a conversation free before the round's deadline");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    // the node's own share: each delta timed from its read off the provider to its dispatch
+    // to the sockets, every delta of the round (ramps included), by the node's histogram buckets
+    JsonObject nodeDeltaLatency = NodeMetrics.aiDeltaLatency(nodeMetersBefore, scrapeAll(ports));
     double measuredSeconds = measuredDeltas.sum() > 1 ? (measuredTo.get() - measuredFrom.get()) / 1e9 : 0;
     JsonObject step = new JsonObject().put("shape", shape.name())
         .put("label", shape.asks() + " asks (" + shape.name() + ") x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
@@ -663,6 +667,7 @@ final class Workloads {
         .put("ack_latency", tracker.ackLatency.toJson())
         .put("delivery_latency", added.toJson())
         .put("delivery_timeline", timeline.toJson())
+        .put("node_delta_latency", nodeDeltaLatency)
         .put("first_delta_latency", firstDelta.toJson())
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))

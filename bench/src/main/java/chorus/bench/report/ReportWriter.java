@@ -622,6 +622,38 @@ public final class ReportWriter {
     md.append('\n');
   }
 
+  /**
+   * The node's own share of the added latency, from its histogram: what Chorus's code path
+   * (the AI role, the event bus, the gateway) adds, apart from the waits before the node reads
+   * a word and after it writes the frame.
+   */
+  private static void nodeDeltaLatency(StringBuilder md, JsonObject burst, JsonObject steady) {
+    StringBuilder rows = new StringBuilder();
+    for (JsonObject s : new JsonObject[] {burst, steady}) {
+      JsonObject node = s == null ? null : s.getJsonObject("node_delta_latency");
+      if (node != null && node.getLong("count", 0L) > 0) {
+        rows.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |%n", s == steady ? "steady" : "burst", node.getLong("count"),
+            bucketBound(node.getDouble("p50_ms")), bucketBound(node.getDouble("p99_ms")), bucketBound(node.getDouble("p999_ms")),
+            node.getDouble("mean_ms")));
+      }
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    md.append("Inside the node: its own `chorus_ai_delta_latency_seconds`, each delta from the AI role reading it off the provider's ")
+        .append("stream to the gateway dispatching it to the socket, for every delta of the round (ramps included). The rest of the ")
+        .append("added latency above is spent before the node reads the word (the provider's write, the kernel, the node's event loop ")
+        .append("getting a core) and after it hands the frame to the socket (the write, the kernel, the load generator reading it). Percentiles are the upper ")
+        .append("bound of the histogram bucket they fall in.\n\n")
+        .append("| round | deltas timed | p50 ms | p99 ms | p99.9 ms | mean ms |\n| --- | --- | --- | --- | --- | --- |\n")
+        .append(rows).append('\n');
+  }
+
+  /** A histogram percentile's bucket bound in ms; -1 is past the last finite bucket. */
+  private static String bucketBound(double ms) {
+    return ms < 0 ? "over the last bucket" : String.format(Locale.ROOT, "<= %.1f", ms);
+  }
+
   private void ai(StringBuilder md) throws IOException {
     md.append("## 5. AI streaming\n\nConcurrent generations from a local fake model provider (an OpenAI-compatible streaming server ")
         .append("run inside the load generator; Chorus's `openai` provider calls it), each word one `assistant_delta` at a fixed interval. ")
@@ -677,6 +709,7 @@ public final class ReportWriter {
           l.getDouble("p50_ms"), l.getDouble("p99_ms"), l.getDouble("p999_ms"), l.getDouble("max_ms"), first.getDouble("p50_ms"), first.getDouble("p99_ms")));
     }
     md.append('\n');
+    nodeDeltaLatency(md, burst, steady);
     for (JsonObject s : new JsonObject[] {burst, steady}) {
       if (s != null) {
         md.append("Errors (").append(s == steady ? "steady" : "burst").append("): ").append(s.getJsonObject("errors").encode()).append("\n\n");

@@ -36,6 +36,25 @@ class NodeMetricsTest {
   }
 
   @Test
+  void anyTimersHistogramReadsTheSameWay() {
+    String before = "chorus_ai_delta_latency_seconds_bucket{node=\"b1\",le=\"0.001\"} 5.0\n"
+        + "chorus_ai_delta_latency_seconds_bucket{node=\"b1\",le=\"0.005\"} 5.0\n"
+        + "chorus_ai_delta_latency_seconds_bucket{node=\"b1\",le=\"+Inf\"} 5.0\n"
+        + "chorus_ai_delta_latency_seconds_count{node=\"b1\"} 5.0\nchorus_ai_delta_latency_seconds_sum{node=\"b1\"} 0.002\n";
+    // 1,000 more: 980 within 1 ms, 995 within 5 ms, 5 beyond
+    String after = "chorus_ai_delta_latency_seconds_bucket{node=\"b1\",le=\"0.001\"} 985.0\n"
+        + "chorus_ai_delta_latency_seconds_bucket{node=\"b1\",le=\"0.005\"} 1000.0\n"
+        + "chorus_ai_delta_latency_seconds_bucket{node=\"b1\",le=\"+Inf\"} 1005.0\n"
+        + "chorus_ai_delta_latency_seconds_count{node=\"b1\"} 1005.0\nchorus_ai_delta_latency_seconds_sum{node=\"b1\"} 2.002\n";
+    JsonObject node = NodeMetrics.aiDeltaLatency(List.of(before), List.of(after));
+    assertEquals(1000, node.getLong("count"));
+    assertEquals(2.0, node.getDouble("mean_ms"));
+    assertEquals(1.0, node.getDouble("p50_ms"));
+    assertEquals(5.0, node.getDouble("p99_ms"));
+    assertEquals(-1.0, node.getDouble("p999_ms"), "beyond the last finite bucket");
+  }
+
+  @Test
   void socketsOpenAddsUpEveryProfile() {
     String text = "# HELP chorus_sockets_open x\n# TYPE chorus_sockets_open gauge\n"
         + "chorus_sockets_open{node=\"b1\",profile=\"conversation\"} 3300.0\n"
