@@ -92,6 +92,11 @@ public final class ClientPool {
     return connected.future();
   }
 
+  /** One context per event loop of the load generator. */
+  List<Context> loops() {
+    return loops;
+  }
+
   /** How many event loops the sockets are spread over. */
   public int eventLoops() {
     return loops.size();

@@ -30,6 +30,7 @@ final class Workloads {
   private final List<Integer> ports;
   private final String target;
   private final ClientPool pool;
+  private final LoopLag loopLag;
   private final String runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
 
   Workloads(Vertx vertx, Args args) {
@@ -39,6 +40,7 @@ final class Workloads {
     this.ports = args.ints("ports", "9381");
     this.target = args.str("target", "chorus");
     this.pool = new ClientPool(vertx, args.integer("source-addresses", 8));
+    this.loopLag = new LoopLag(pool.loops());
   }
 
   private Tokens tokens() {
@@ -125,11 +127,13 @@ final class Workloads {
    * settled nodes from ones still compiling their hot paths, -1 when a node's threads could not
    * be read or none are known; and how long this load generator stood still in its own
    * collections ({@code loadgen_gc_ms_per_s}), during which every frame it should have read is
-   * timed late, whatever the target (docs/bench/findings.md, 50).
+   * timed late, whatever the target (docs/bench/findings.md, 50); and how far behind its event
+   * loops ran ({@code loadgen_loop_lag}, {@link LoopLag}), which delays every read as much.
    */
-  private static JsonObject withStepCosts(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
+  private JsonObject withStepCosts(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
     long[] before = nodePids.stream().mapToLong(CompilerCpu::millis).toArray();
     long gcBefore = ownCollectionMillis();
+    loopLag.take();
     long start = System.nanoTime();
     JsonObject figures = round.call();
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -139,7 +143,8 @@ final class Workloads {
       most = before[n] < 0 || after < 0 || most < 0 ? -1 : Math.max(most, (after - before[n]) / seconds);
     }
     return figures.put("node_jit_ms_per_s", most < 0 ? -1 : Latency.round(most))
-        .put("loadgen_gc_ms_per_s", Latency.round((ownCollectionMillis() - gcBefore) / seconds));
+        .put("loadgen_gc_ms_per_s", Latency.round((ownCollectionMillis() - gcBefore) / seconds))
+        .put("loadgen_loop_lag", loopLag.take());
   }
 
   /** The time this JVM's collectors have taken so far (for G1 and Serial: their pauses). */

@@ -459,8 +459,36 @@ public final class ReportWriter {
             longest.getDouble("loadgen_gc_ms_per_s"), target, longest.getString("label")));
       }
     });
-    return parts.isEmpty() ? "" : "In the measured steps the load generator's own garbage collections stopped it for up to "
-        + String.join(", ", parts) + ": a frame arriving meanwhile is timed late, whatever the target.\n\n";
+    List<String> lags = new ArrayList<>();
+    long[] timerMs = {5};
+    stepsByTarget.forEach((target, steps) -> {
+      JsonObject most = steps == null ? null : mostLoopLag(steps);
+      if (most != null) {
+        JsonObject lag = most.getJsonObject("loadgen_loop_lag");
+        lags.add(String.format(Locale.ROOT, "%.1f ms with %s (at %s; p50 %.1f ms)", lag.getDouble("p99_ms"), target,
+            most.getString("label"), lag.getDouble("p50_ms")));
+        timerMs[0] = lag.getLong("timer_ms", timerMs[0]);
+      }
+    });
+    String pauses = parts.isEmpty() ? "" : "In the measured steps the load generator's own garbage collections stopped it for up to "
+        + String.join(", ", parts) + ": a frame arriving meanwhile is timed late, whatever the target.";
+    String behind = lags.isEmpty() ? "" : "Its event loop ran behind by a p99 of up to " + String.join(", ", lags)
+        + " (a timer set every " + timerMs[0] + " ms, timed against when it was due): a frame is read, and timed, as late as its loop "
+        + "runs, so a latency under that is more than this load generator can resolve on these cores.";
+    return pauses.isEmpty() && behind.isEmpty() ? "" : (pauses + (pauses.isEmpty() || behind.isEmpty() ? "" : " ") + behind + "\n\n");
+  }
+
+  /** The step whose load generator loop ran furthest behind (p99); null when no step measured it (older results). */
+  private static JsonObject mostLoopLag(JsonArray steps) {
+    JsonObject most = null;
+    for (int i = 0; i < steps.size(); i++) {
+      JsonObject lag = steps.getJsonObject(i).getJsonObject("loadgen_loop_lag");
+      if (lag != null && lag.getLong("count", 0L) > 0
+          && (most == null || lag.getDouble("p99_ms") > most.getJsonObject("loadgen_loop_lag").getDouble("p99_ms"))) {
+        most = steps.getJsonObject(i);
+      }
+    }
+    return most;
   }
 
   /** The step with the highest {@code field}, the first of equals; null when no step has it (older results: -1 or absent). */

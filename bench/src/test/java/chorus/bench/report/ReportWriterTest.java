@@ -122,11 +122,28 @@ class ReportWriterTest {
     assertTrue(md.contains("In the measured steps the load generator's own garbage collections stopped it for up to 12.3 ms a second with "
         + "chorus (at 400.0), 1.0 with socketio (at 100.0): a frame arriving meanwhile is timed late, whatever the target."), md);
 
+    assertFalse(md.contains("event loop ran behind"), "no loop lag recorded, none reported: " + md);
+
+    // the loop's lag: the step where it ran furthest behind, per target
+    chorus.getJsonObject(0).put("loadgen_loop_lag", lag(0.2, 48.5));
+    chorus.getJsonObject(1).put("loadgen_loop_lag", lag(9.0, 31.0));
+    socketio.getJsonObject(1).put("loadgen_loop_lag", lag(0.1, 0.4));
+    String lagging = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(lagging.contains("whatever the target. Its event loop ran behind by a p99 of up to 48.5 ms with chorus (at 100.0; p50 0.2 ms), "
+        + "0.4 ms with socketio (at 400.0; p50 0.1 ms) (a timer set every 5 ms, timed against when it was due)"), lagging);
+
     // results from before the figure was recorded: no sentence rather than a made-up one
+    chorus.forEach(step -> ((JsonObject) step).remove("loadgen_loop_lag"));
+    socketio.forEach(step -> ((JsonObject) step).remove("loadgen_loop_lag"));
     chorus.forEach(step -> ((JsonObject) step).remove("loadgen_gc_ms_per_s"));
     socketio.forEach(step -> ((JsonObject) step).remove("loadgen_gc_ms_per_s"));
     String older = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertFalse(older.contains("load generator's own garbage collections"), older);
+    assertFalse(older.contains("event loop ran behind"), older);
+  }
+
+  private static JsonObject lag(double p50, double p99) {
+    return new JsonObject().put("count", 3000).put("p50_ms", p50).put("p99_ms", p99).put("max_ms", p99 * 2).put("timer_ms", 5);
   }
 
   @Test
