@@ -24,6 +24,12 @@ public final class MeterNames {
    * AI role's and the gateway's nodes' clocks must agree, as NTP gives.
    */
   public static final String AI_DELTA_LATENCY = "chorus.ai.delta.latency";
+  /**
+   * Timer, tag {@code loop} (the event loop's thread): how much later than due a timer on
+   * the loop fired, every {@code metrics.eventLoopLagProbeMs}. What else waits on that loop
+   * waits about as long.
+   */
+  public static final String EVENT_LOOP_LAG = "chorus.event.loop.lag";
   /** Counter, tag {@code role}: messages committed by this node's persistence role (rate = messages per second). */
   public static final String MESSAGES_PERSISTED = "chorus.messages.persisted";
   /** Distribution: appends committed together in one transaction (group commit under load). */

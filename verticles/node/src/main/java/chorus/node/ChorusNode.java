@@ -91,8 +91,10 @@ public final class ChorusNode {
     registry.config().commonTags("node", nodeId);
     NodeMetrics nodeMetrics = new NodeMetrics(registry, registry::scrape);
     Control control;
+    long lagProbeMs;
     try {
       control = new Control(nodeInstance, clusterManager, NodeConfig.drainTimeoutMs(config));
+      lagProbeMs = NodeConfig.eventLoopLagProbeMs(config);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -120,8 +122,11 @@ public final class ChorusNode {
       PayloadCodecs.install(vertx);
       DeploymentOptions options = new DeploymentOptions().setConfig(config);
       HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
+      // one probe per event loop: a deployment's instances take the loops in turn
+      Future<?> deployed = lagProbeMs == 0 ? Future.succeededFuture()
+          : vertx.deployVerticle(() -> new EventLoopLagProbe(registry, lagProbeMs),
+              new DeploymentOptions().setInstances(vertxOptions.getEventLoopPoolSize()));
       // persistence first (it migrates the schema), the gateway last (it opens the door)
-      Future<?> deployed = Future.succeededFuture();
       for (NodeRole role : NodeRole.values()) {
         if (roles.contains(role)) {
           Deployable verticle = switch (role) {

@@ -34,6 +34,15 @@ public final class NodeConfig {
     return config.getJsonObject("metrics", new JsonObject()).getBoolean("vertxEventBus", false);
   }
 
+  /** {@code metrics.eventLoopLagProbeMs}: how often each event loop's lag is sampled (default 10 ms; 0 turns the probe off). */
+  public static long eventLoopLagProbeMs(JsonObject config) {
+    long periodMs = config.getJsonObject("metrics", new JsonObject()).getLong("eventLoopLagProbeMs", 10L);
+    if (periodMs < 0) {
+      throw new IllegalArgumentException("metrics.eventLoopLagProbeMs must be 0 (off) or positive, got " + periodMs);
+    }
+    return periodMs;
+  }
+
   public static Future<JsonObject> load(Vertx vertx, String path) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setIncludeDefaultStores(false)

@@ -8,10 +8,17 @@ import chorus.node.support.Await;
 import chorus.node.support.TestCluster;
 import chorus.node.support.TestCluster.HttpResult;
 import chorus.node.support.WsClient;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +162,54 @@ class MetricsTest {
     assertEquals(200, result.status());
     assertTrue(result.headers().get("content-type").startsWith("text/plain"), result.headers().get("content-type"));
     return result.body().getString("_raw");
+  }
+
+  /** Each event loop reports how far behind it runs, and a loop held busy shows it. */
+  @Test
+  void everyEventLoopReportsHowFarBehindItRuns() throws Exception {
+    Await.until("every loop probed", Duration.ofSeconds(5), () -> loopsProbed(scrape(0)).size() == new VertxOptions().getEventLoopPoolSize());
+    String before = scrape(0);
+    for (String loop : loopsProbed(before)) {
+      assertTrue(value(before, "chorus_event_loop_lag_seconds_count", "loop=\"" + loop + "\"") > 0, loop);
+    }
+
+    // one of node 0's loops does 300 ms of work in one go: the probe's timer due meanwhile fires that late
+    CountDownLatch done = new CountDownLatch(1);
+    cluster.node(0).vertx().getOrCreateContext().runOnContext(v -> {
+      long until = System.nanoTime() + 300_000_000L;
+      while (System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      done.countDown();
+    });
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    double slowBefore = lagSamplesOver(before, 0.25);
+    Await.until("the stall recorded", Duration.ofSeconds(5), () -> lagSamplesOver(scrape(0), 0.25) > slowBefore);
+  }
+
+  /** How many of the probes' samples, all loops together, were later than {@code seconds} (by the histogram's bucket bounds). */
+  private static double lagSamplesOver(String exposition, double seconds) {
+    double over = 0;
+    for (String loop : loopsProbed(exposition)) {
+      String series = "loop=\"" + loop + "\"";
+      double within = exposition.lines()
+          .filter(line -> line.startsWith("chorus_event_loop_lag_seconds_bucket{") && line.contains(series))
+          .filter(line -> !line.contains("le=\"+Inf\"") && Double.parseDouble(line.replaceAll(".*le=\"([^\"]+)\".*", "$1")) <= seconds)
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+          .max().orElse(0);
+      over += value(exposition, "chorus_event_loop_lag_seconds_count", series) - within;
+    }
+    return over;
+  }
+
+  /** The loops named by the probe's series. */
+  private static Set<String> loopsProbed(String exposition) {
+    Set<String> loops = new TreeSet<>();
+    Matcher loop = Pattern.compile("^chorus_event_loop_lag_seconds_count\\{.*loop=\"([^\"]+)\"", Pattern.MULTILINE).matcher(exposition);
+    while (loop.find()) {
+      loops.add(loop.group(1));
+    }
+    return loops;
   }
 
   @Test
