@@ -45,6 +45,11 @@ public final class NodeMetrics {
     return histogram(before, after, "chorus_ai_delta_latency_seconds");
   }
 
+  /** How late the node's event loops ran (all loops together) between two scrapes, by its probe's timer: see {@link #histogram}. */
+  public static JsonObject eventLoopLag(List<String> before, List<String> after) {
+    return histogram(before, after, "chorus_event_loop_lag_seconds");
+  }
+
   /**
    * What a timer ({@code metric}, Prometheus base name, in seconds) recorded between two
    * scrapes of the same nodes (texts added up per node), in its series whose labels contain

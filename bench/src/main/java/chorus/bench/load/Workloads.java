@@ -657,7 +657,9 @@ final class Workloads {
     double seconds = (System.nanoTime() - t0) / 1e9;
     // the node's own share: each delta timed from its read off the provider to its dispatch
     // to the sockets, every delta of the round (ramps included), by the node's histogram buckets
-    JsonObject nodeDeltaLatency = NodeMetrics.aiDeltaLatency(nodeMetersBefore, scrapeAll(ports));
+    List<String> nodeMetersAfter = scrapeAll(ports);
+    JsonObject nodeDeltaLatency = NodeMetrics.aiDeltaLatency(nodeMetersBefore, nodeMetersAfter);
+    JsonObject nodeLoopLag = NodeMetrics.eventLoopLag(nodeMetersBefore, nodeMetersAfter);
     double measuredSeconds = measuredDeltas.sum() > 1 ? (measuredTo.get() - measuredFrom.get()) / 1e9 : 0;
     JsonObject step = new JsonObject().put("shape", shape.name())
         .put("label", shape.asks() + " asks (" + shape.name() + ") x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
@@ -673,6 +675,7 @@ final class Workloads {
         .put("delivery_latency", added.toJson())
         .put("delivery_timeline", timeline.toJson())
         .put("node_delta_latency", nodeDeltaLatency)
+        .put("node_loop_lag", nodeLoopLag)
         .put("first_delta_latency", firstDelta.toJson())
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))

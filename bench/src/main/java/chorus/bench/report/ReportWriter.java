@@ -665,6 +665,15 @@ public final class ReportWriter {
             node.getDouble("mean_ms")));
       }
     }
+    StringBuilder loops = new StringBuilder();
+    for (JsonObject s : new JsonObject[] {burst, steady}) {
+      JsonObject lag = s == null ? null : s.getJsonObject("node_loop_lag");
+      if (lag != null && lag.getLong("count", 0L) > 0) {
+        loops.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |%n", s == steady ? "steady" : "burst", lag.getLong("count"),
+            bucketBound(lag.getDouble("p50_ms")), bucketBound(lag.getDouble("p99_ms")), bucketBound(lag.getDouble("p999_ms")),
+            lag.getDouble("mean_ms")));
+      }
+    }
     if (rows.isEmpty()) {
       return;
     }
@@ -675,6 +684,13 @@ public final class ReportWriter {
         .append("bound of the histogram bucket they fall in.\n\n")
         .append("| round | deltas timed | p50 ms | p99 ms | p99.9 ms | mean ms |\n| --- | --- | --- | --- | --- | --- |\n")
         .append(rows).append('\n');
+    if (!loops.isEmpty()) {
+      md.append("How far behind the node's event loops ran meanwhile (`chorus_event_loop_lag_seconds`, all loops together: a timer on ")
+          .append("each, timed against when it was due). A word the provider has written waits about this long for the AI role's loop ")
+          .append("to read it, before the node's own figures above begin:\n\n")
+          .append("| round | samples | p50 ms | p99 ms | p99.9 ms | mean ms |\n| --- | --- | --- | --- | --- | --- |\n")
+          .append(loops).append('\n');
+    }
   }
 
   /** A histogram percentile's bucket bound in ms; -1 is past the last finite bucket. */

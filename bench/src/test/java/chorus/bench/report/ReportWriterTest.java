@@ -296,17 +296,21 @@ class ReportWriterTest {
   void theAiReportGivesTheNodesOwnShareWhenItWasRead(@TempDir Path dir) throws Exception {
     JsonObject burst = aiRound("burst", 1000, 1000, 90).put("node_delta_latency",
         new JsonObject().put("count", 100000).put("mean_ms", 3.2).put("p50_ms", 1.0).put("p99_ms", 22.4).put("p999_ms", -1.0));
+    burst.put("node_loop_lag", new JsonObject().put("count", 4000).put("mean_ms", 2.5).put("p50_ms", 1.0).put("p99_ms", 35.8).put("p999_ms", 143.2));
     JsonObject steady = aiRound("steady", 4000, 1010, 40).put("node_delta_latency", new JsonObject().put("count", 0));
     Map<String, JsonObject> results = new TreeMap<>();
     results.put("ai", new JsonObject().put("workload", "ai").put("problems", new JsonArray()).put("steps", new JsonArray().add(burst).add(steady)));
     String md = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(md.contains("| burst | 100000 | <= 1.0 | <= 22.4 | over the last bucket | 3.20 |"), md);
     assertFalse(md.contains("| steady | 0 |"), "a round with no delta timed has no row: " + md);
+    assertTrue(md.contains("How far behind the node's event loops ran meanwhile"), md);
+    assertTrue(md.contains("| burst | 4000 | <= 1.0 | <= 35.8 | <= 143.2 | 2.50 |"), md);
 
     // a result from before the node timed its deltas says nothing about it
     burst.remove("node_delta_latency");
     String older = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertFalse(older.contains("Inside the node"), older);
+    assertFalse(older.contains("event loops ran meanwhile"), older);
   }
 
   @Test
