@@ -29,6 +29,16 @@ public final class Latency {
     recordMicros(Math.max(1, nanos / 1000));
   }
 
+  /**
+   * A sample due every {@code intervalNanos} that came {@code nanos} late: the samples the
+   * wait kept from being taken are counted too ({@code nanos - interval}, {@code - 2 x
+   * interval}, ...), as something due at any moment of the wait would have waited
+   * (HdrHistogram's correction for coordinated omission).
+   */
+  public void recordNanosEvery(long nanos, long intervalNanos) {
+    histogram.recordValueWithExpectedInterval(Math.min(Math.max(1, nanos / 1000), MAX_MICROS), Math.max(1, intervalNanos / 1000));
+  }
+
   public void recordMicros(long micros) {
     histogram.recordValue(Math.min(Math.max(1, micros), MAX_MICROS));
   }

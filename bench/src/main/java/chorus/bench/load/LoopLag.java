@@ -8,9 +8,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How far behind the load generator's own event loops run: each loop sets a short timer again
- * and again and records how much later than due it fired. A loop that is behind reads its
- * sockets as late, and a frame is timed when it is read, so a latency measured while the
- * loop ran this late is partly the load generator's, whatever the target (findings 55).
+ * and again and records how much later than due it fired, counting a late firing once for
+ * every period it kept the next from being set (so the figures are how late something due at
+ * any moment was handled, not one sample per stall). A loop that is behind reads its sockets
+ * as late, and a frame is timed when it is read, so a latency measured while the loop ran
+ * this late is partly the load generator's, whatever the target (findings 55).
  */
 final class LoopLag {
   static final long PERIOD_MS = 5;
@@ -26,7 +28,7 @@ final class LoopLag {
   private void schedule(Context loop) {
     long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
     loop.owner().setTimer(PERIOD_MS, id -> {
-      lag.get().recordNanos(System.nanoTime() - due);
+      lag.get().recordNanosEvery(System.nanoTime() - due, TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
       schedule(loop);
     });
   }

@@ -93,7 +93,8 @@ public final class NodeMetrics {
           continue;
         }
         String le = bound.group(1);
-        byBound.put(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+        // one series per loop, stage...: their buckets add up
+        byBound.merge(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
       }
     }
     return byBound;

@@ -473,7 +473,8 @@ public final class ReportWriter {
     String pauses = parts.isEmpty() ? "" : "In the measured steps the load generator's own garbage collections stopped it for up to "
         + String.join(", ", parts) + ": a frame arriving meanwhile is timed late, whatever the target.";
     String behind = lags.isEmpty() ? "" : "Its event loop ran behind by a p99 of up to " + String.join(", ", lags)
-        + " (a timer set every " + timerMs[0] + " ms, timed against when it was due): a frame is read, and timed, as late as its loop "
+        + " (a timer set every " + timerMs[0] + " ms, timed against when it was due, a late one counted for every period it "
+        + "stood still): a frame is read, and timed, as late as its loop "
         + "runs, so a latency under that is more than this load generator can resolve on these cores.";
     return pauses.isEmpty() && behind.isEmpty() ? "" : (pauses + (pauses.isEmpty() || behind.isEmpty() ? "" : " ") + behind + "\n\n");
   }

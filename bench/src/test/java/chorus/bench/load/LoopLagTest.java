@@ -36,8 +36,11 @@ class LoopLagTest {
       assertTrue(done.await(10, TimeUnit.SECONDS));
       Thread.sleep(50);
       JsonObject busy = lag.take();
-      // the timer due within 5 ms of the work's start fired after its end
+      // the timer due within 5 ms of the work's start fired after its end, and the 200 ms it
+      // stood still count as the 40 samples it kept from being taken
       assertTrue(busy.getDouble("max_ms") >= 190, busy.encode());
+      assertTrue(busy.getLong("count") >= 40 + 5, busy.encode());
+      assertTrue(busy.getDouble("mean_ms") > idle.getDouble("mean_ms") + 10, idle + " then " + busy);
       assertTrue(busy.getDouble("max_ms") > idle.getDouble("max_ms"), idle + " then " + busy);
     } finally {
       vertx.close().await();

@@ -55,6 +55,23 @@ class NodeMetricsTest {
   }
 
   @Test
+  void theSeriesOfEveryLoopAddUp() {
+    // two loops, 100 samples each: one always on time, the other 60 on time and 40 late
+    String after = "chorus_event_loop_lag_seconds_bucket{loop=\"l0\",node=\"b1\",le=\"0.001\"} 100.0\n"
+        + "chorus_event_loop_lag_seconds_bucket{loop=\"l0\",node=\"b1\",le=\"0.1\"} 100.0\n"
+        + "chorus_event_loop_lag_seconds_bucket{loop=\"l0\",node=\"b1\",le=\"+Inf\"} 100.0\n"
+        + "chorus_event_loop_lag_seconds_count{loop=\"l0\",node=\"b1\"} 100.0\n"
+        + "chorus_event_loop_lag_seconds_bucket{loop=\"l1\",node=\"b1\",le=\"0.001\"} 60.0\n"
+        + "chorus_event_loop_lag_seconds_bucket{loop=\"l1\",node=\"b1\",le=\"0.1\"} 100.0\n"
+        + "chorus_event_loop_lag_seconds_bucket{loop=\"l1\",node=\"b1\",le=\"+Inf\"} 100.0\n"
+        + "chorus_event_loop_lag_seconds_count{loop=\"l1\",node=\"b1\"} 100.0\n";
+    JsonObject lag = NodeMetrics.eventLoopLag(List.of(""), List.of(after));
+    assertEquals(200, lag.getLong("count"));
+    assertEquals(1.0, lag.getDouble("p50_ms"), "160 of 200 within 1 ms");
+    assertEquals(100.0, lag.getDouble("p99_ms"));
+  }
+
+  @Test
   void socketsOpenAddsUpEveryProfile() {
     String text = "# HELP chorus_sockets_open x\n# TYPE chorus_sockets_open gauge\n"
         + "chorus_sockets_open{node=\"b1\",profile=\"conversation\"} 3300.0\n"

@@ -130,7 +130,7 @@ class ReportWriterTest {
     socketio.getJsonObject(1).put("loadgen_loop_lag", lag(0.1, 0.4));
     String lagging = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(lagging.contains("whatever the target. Its event loop ran behind by a p99 of up to 48.5 ms with chorus (at 100.0; p50 0.2 ms), "
-        + "0.4 ms with socketio (at 400.0; p50 0.1 ms) (a timer set every 5 ms, timed against when it was due)"), lagging);
+        + "0.4 ms with socketio (at 400.0; p50 0.1 ms) (a timer set every 5 ms, timed against when it was due, a late one counted for every period it stood still)"), lagging);
 
     // results from before the figure was recorded: no sentence rather than a made-up one
     chorus.forEach(step -> ((JsonObject) step).remove("loadgen_loop_lag"));
