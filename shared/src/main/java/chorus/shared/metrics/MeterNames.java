@@ -26,8 +26,9 @@ public final class MeterNames {
   public static final String AI_DELTA_LATENCY = "chorus.ai.delta.latency";
   /**
    * Timer, tag {@code loop} (the event loop's thread): how much later than due a timer on
-   * the loop fired, every {@code metrics.eventLoopLagProbeMs}. What else waits on that loop
-   * waits about as long.
+   * the loop fired, every {@code metrics.eventLoopLagProbeMs}; a late one also counts the
+   * periods it stood still (a 100 ms stall at 10 ms: 100, 90, ... 10), so the figures are
+   * how late something due at any moment was run. What else waits on that loop waits about as long.
    */
   public static final String EVENT_LOOP_LAG = "chorus.event.loop.lag";
   /** Counter, tag {@code role}: messages committed by this node's persistence role (rate = messages per second). */

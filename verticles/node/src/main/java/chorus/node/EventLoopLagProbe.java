@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How far behind an event loop runs: a timer set again and again, timed against when it was
- * due ({@link MeterNames#EVENT_LOOP_LAG}, tagged with the loop's thread). Whatever waits on a
+ * due ({@link MeterNames#EVENT_LOOP_LAG}, tagged with the loop's thread); a late one also
+ * counts the periods it stood still, so the figures are how late something due at any moment
+ * was run. Whatever waits on a
  * loop (a socket's frames, an event-bus message, a database answer) waits about as long: a
  * loop kept busy by one hot path, or a node short of CPU, shows here before it shows in
  * latencies. Deployed once per event loop of the node.
@@ -35,9 +37,16 @@ final class EventLoopLagProbe extends VerticleBase {
   }
 
   private void schedule() {
-    long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(periodMs);
+    long periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMs);
+    long due = System.nanoTime() + periodNanos;
     timerId = vertx.setTimer(periodMs, id -> {
-      lag.record(Math.max(0, System.nanoTime() - due), TimeUnit.NANOSECONDS);
+      long late = Math.max(0, System.nanoTime() - due);
+      lag.record(late, TimeUnit.NANOSECONDS);
+      // the samples this wait kept from being taken: whatever came due during it waited too,
+      // so a stall counts by how long it lasted, not once
+      for (long missed = late - periodNanos; missed > 0; missed -= periodNanos) {
+        lag.record(missed, TimeUnit.NANOSECONDS);
+      }
       schedule();
     });
   }

@@ -185,6 +185,8 @@ class MetricsTest {
     assertTrue(done.await(10, TimeUnit.SECONDS));
     double slowBefore = lagSamplesOver(before, 0.25);
     Await.until("the stall recorded", Duration.ofSeconds(5), () -> lagSamplesOver(scrape(0), 0.25) > slowBefore);
+    // it counts by how long it lasted: the 10 ms samples it kept from being taken, 300 ms late down to 10
+    assertTrue(lagSamplesOver(scrape(0), 0.1) - lagSamplesOver(before, 0.1) >= 15, scrape(0));
   }
 
   /** How many of the probes' samples, all loops together, were later than {@code seconds} (by the histogram's bucket bounds). */
