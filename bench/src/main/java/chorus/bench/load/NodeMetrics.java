@@ -45,9 +45,33 @@ public final class NodeMetrics {
     return histogram(before, after, "chorus_ai_delta_latency_seconds");
   }
 
-  /** How late the node's event loops ran (all loops together) between two scrapes, by its probe's timer: see {@link #histogram}. */
+  /**
+   * How late the nodes' event loops ran between two scrapes, by their probes' timers: all
+   * loops together (see {@link #histogram}), and the p99 of the loop that ran furthest
+   * behind ({@code worst_loop_p99_ms}, {@code worst_loop}: node index and thread), since one
+   * loop that is behind (the AI role's, say) reads as little among several that are not.
+   */
   public static JsonObject eventLoopLag(List<String> before, List<String> after) {
-    return histogram(before, after, "chorus_event_loop_lag_seconds");
+    String metric = "chorus_event_loop_lag_seconds";
+    JsonObject all = histogram(before, after, metric);
+    Pattern loopLabel = Pattern.compile("^" + metric + "_count\\{.*loop=\"([^\"]+)\"", Pattern.MULTILINE);
+    double worst = 0;
+    double worstRank = -1;
+    String worstLoop = null;
+    for (int n = 0; n < after.size(); n++) {
+      Matcher loop = loopLabel.matcher(after.get(n));
+      while (loop.find()) {
+        JsonObject one = histogram(List.of(before.get(n)), List.of(after.get(n)), metric, "loop=\"" + loop.group(1) + "\"");
+        double p99 = one.getDouble("p99_ms");
+        double rank = p99 < 0 ? Double.POSITIVE_INFINITY : p99; // -1: past the last bucket
+        if (one.getLong("count") > 0 && rank > worstRank) {
+          worst = p99;
+          worstRank = rank;
+          worstLoop = n + "/" + loop.group(1);
+        }
+      }
+    }
+    return worstLoop == null ? all : all.put("worst_loop_p99_ms", worst).put("worst_loop", worstLoop);
   }
 
   /**

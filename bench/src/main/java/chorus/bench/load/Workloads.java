@@ -127,12 +127,15 @@ final class Workloads {
    * settled nodes from ones still compiling their hot paths, -1 when a node's threads could not
    * be read or none are known; and how long this load generator stood still in its own
    * collections ({@code loadgen_gc_ms_per_s}), during which every frame it should have read is
-   * timed late, whatever the target (docs/bench/findings.md, 50); and how far behind its event
-   * loops ran ({@code loadgen_loop_lag}, {@link LoopLag}), which delays every read as much.
+   * timed late, whatever the target (docs/bench/findings.md, 50); how far behind its event
+   * loops ran ({@code loadgen_loop_lag}, {@link LoopLag}), which delays every read as much; and
+   * how far behind the Chorus nodes' event loops ran ({@code node_loop_lag}, all loops of the
+   * nodes that answered before and after, from their {@code chorus_event_loop_lag_seconds}).
    */
   private JsonObject withStepCosts(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
     long[] before = nodePids.stream().mapToLong(CompilerCpu::millis).toArray();
     long gcBefore = ownCollectionMillis();
+    List<String> nodeMetersBefore = scrapeEachNode();
     loopLag.take();
     long start = System.nanoTime();
     JsonObject figures = round.call();
@@ -142,9 +145,33 @@ final class Workloads {
       long after = CompilerCpu.millis(nodePids.get(n));
       most = before[n] < 0 || after < 0 || most < 0 ? -1 : Math.max(most, (after - before[n]) / seconds);
     }
-    return figures.put("node_jit_ms_per_s", most < 0 ? -1 : Latency.round(most))
+    figures.put("node_jit_ms_per_s", most < 0 ? -1 : Latency.round(most))
         .put("loadgen_gc_ms_per_s", Latency.round((ownCollectionMillis() - gcBefore) / seconds))
         .put("loadgen_loop_lag", loopLag.take());
+    List<String> nodeMetersAfter = scrapeEachNode();
+    List<String> answeredBefore = new ArrayList<>();
+    List<String> answeredAfter = new ArrayList<>();
+    for (int n = 0; n < nodeMetersBefore.size(); n++) {
+      if (nodeMetersBefore.get(n) != null && nodeMetersAfter.get(n) != null) {
+        answeredBefore.add(nodeMetersBefore.get(n));
+        answeredAfter.add(nodeMetersAfter.get(n));
+      }
+    }
+    if (!answeredBefore.isEmpty()) {
+      figures.put("node_loop_lag", NodeMetrics.eventLoopLag(answeredBefore, answeredAfter).put("nodes", answeredBefore.size()));
+    }
+    return figures;
+  }
+
+  /** Each Chorus node's {@code /metrics} text, null for one that did not answer (a killed node); all null for a peer, which has none. */
+  private List<String> scrapeEachNode() {
+    List<String> texts = new ArrayList<>();
+    for (int port : ports) {
+      texts.add("chorus".equals(target)
+          ? NodeMetrics.scrape(vertx, host, port).timeout(5, TimeUnit.SECONDS).otherwise((String) null).await()
+          : null);
+    }
+    return texts;
   }
 
   /** The time this JVM's collectors have taken so far (for G1 and Serial: their pauses). */
@@ -657,9 +684,7 @@ final class Workloads {
     double seconds = (System.nanoTime() - t0) / 1e9;
     // the node's own share: each delta timed from its read off the provider to its dispatch
     // to the sockets, every delta of the round (ramps included), by the node's histogram buckets
-    List<String> nodeMetersAfter = scrapeAll(ports);
-    JsonObject nodeDeltaLatency = NodeMetrics.aiDeltaLatency(nodeMetersBefore, nodeMetersAfter);
-    JsonObject nodeLoopLag = NodeMetrics.eventLoopLag(nodeMetersBefore, nodeMetersAfter);
+    JsonObject nodeDeltaLatency = NodeMetrics.aiDeltaLatency(nodeMetersBefore, scrapeAll(ports));
     double measuredSeconds = measuredDeltas.sum() > 1 ? (measuredTo.get() - measuredFrom.get()) / 1e9 : 0;
     JsonObject step = new JsonObject().put("shape", shape.name())
         .put("label", shape.asks() + " asks (" + shape.name() + ") x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
@@ -675,7 +700,6 @@ final class Workloads {
         .put("delivery_latency", added.toJson())
         .put("delivery_timeline", timeline.toJson())
         .put("node_delta_latency", nodeDeltaLatency)
-        .put("node_loop_lag", nodeLoopLag)
         .put("first_delta_latency", firstDelta.toJson())
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))

@@ -304,7 +304,7 @@ public final class ReportWriter {
     }
     warmupSentence(md, r, "the first rate");
     JsonArray steps = r.getJsonArray("steps");
-    md.append(loadGeneratorPauses(Map.of("chorus", steps)));
+    md.append(loadGeneratorPauses(Map.of("chorus", steps))).append(nodeLoopLag(steps));
     md.append("| offered msg/s | sent | acked | refused | lost | acked/s | p50 ms | p99 ms | p99.9 ms | max ms | errors |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     SvgChart curves = new SvgChart("Round trip: latency by percentile", "percentile", "ms (send to committed ack)", true);
@@ -479,6 +479,31 @@ public final class ReportWriter {
     return pauses.isEmpty() && behind.isEmpty() ? "" : (pauses + (pauses.isEmpty() || behind.isEmpty() ? "" : " ") + behind + "\n\n");
   }
 
+  /**
+   * How far behind Chorus's own event loops ran, at the step where they ran furthest behind
+   * (p99, all loops of its nodes): a message waiting on a loop waits about as long. Empty for
+   * results from before the nodes measured it.
+   */
+  static String nodeLoopLag(JsonArray chorusSteps) {
+    JsonObject most = null;
+    for (int i = 0; chorusSteps != null && i < chorusSteps.size(); i++) {
+      JsonObject lag = chorusSteps.getJsonObject(i).getJsonObject("node_loop_lag");
+      if (lag != null && lag.getLong("count", 0L) > 0
+          && (most == null || lag.getDouble("p99_ms") > most.getJsonObject("node_loop_lag").getDouble("p99_ms"))) {
+        most = chorusSteps.getJsonObject(i);
+      }
+    }
+    if (most == null) {
+      return "";
+    }
+    JsonObject lag = most.getJsonObject("node_loop_lag");
+    return String.format(Locale.ROOT, "Chorus's own event loops (`chorus_event_loop_lag_seconds`, every loop of its %s together; a timer "
+        + "on each, timed against when it was due, a late one counted for every period it stood still) ran behind by a p99 of %s ms "
+        + "at most (at %s; p50 %s ms; the loop furthest behind: %s): a message waiting on a loop waits about as long.%n%n",
+        lag.getInteger("nodes", 1) == 1 ? "node" : lag.getInteger("nodes") + " nodes",
+        bucketBound(lag.getDouble("p99_ms")), most.getString("label"), bucketBound(lag.getDouble("p50_ms")), worstLoop(lag));
+  }
+
   /** The step whose load generator loop ran furthest behind (p99); null when no step measured it (older results). */
   private static JsonObject mostLoopLag(JsonArray steps) {
     JsonObject most = null;
@@ -526,7 +551,7 @@ public final class ReportWriter {
       JsonObject r = results.get(prefix + "-" + t);
       stepsByTarget.put(t, r == null ? null : r.getJsonArray("steps"));
     }
-    md.append(loadGeneratorPauses(stepsByTarget));
+    md.append(loadGeneratorPauses(stepsByTarget)).append(nodeLoopLag(stepsByTarget.get("chorus")));
     SvgChart ratePlot = new SvgChart(title + ": deliveries/s vs p99", "deliveries/s", "delivery p99 ms", false);
     Map<String, Double> sustained = new TreeMap<>();
     JsonObject chorusLast = null;
@@ -670,9 +695,9 @@ public final class ReportWriter {
     for (JsonObject s : new JsonObject[] {burst, steady}) {
       JsonObject lag = s == null ? null : s.getJsonObject("node_loop_lag");
       if (lag != null && lag.getLong("count", 0L) > 0) {
-        loops.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |%n", s == steady ? "steady" : "burst", lag.getLong("count"),
+        loops.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f | %s |%n", s == steady ? "steady" : "burst", lag.getLong("count"),
             bucketBound(lag.getDouble("p50_ms")), bucketBound(lag.getDouble("p99_ms")), bucketBound(lag.getDouble("p999_ms")),
-            lag.getDouble("mean_ms")));
+            lag.getDouble("mean_ms"), worstLoop(lag)));
       }
     }
     if (rows.isEmpty()) {
@@ -688,10 +713,18 @@ public final class ReportWriter {
     if (!loops.isEmpty()) {
       md.append("How far behind the node's event loops ran meanwhile (`chorus_event_loop_lag_seconds`, all loops together: a timer on ")
           .append("each, timed against when it was due). A word the provider has written waits about this long for the AI role's loop ")
-          .append("to read it, before the node's own figures above begin:\n\n")
-          .append("| round | samples | p50 ms | p99 ms | p99.9 ms | mean ms |\n| --- | --- | --- | --- | --- | --- |\n")
+          .append("to read it, before the node's own figures above begin. A late timer also counts the periods it stood still, so a ")
+          .append("stall weighs by how long it lasted:\n\n")
+          .append("| round | samples | p50 ms | p99 ms | p99.9 ms | mean ms | the loop furthest behind, p99 ms |\n")
+          .append("| --- | --- | --- | --- | --- | --- | --- |\n")
           .append(loops).append('\n');
     }
+  }
+
+  /** The p99 of the loop that ran furthest behind and its thread; "-" for results that do not have it. */
+  private static String worstLoop(JsonObject lag) {
+    String loop = lag.getString("worst_loop");
+    return loop == null ? "-" : bucketBound(lag.getDouble("worst_loop_p99_ms")) + " (" + loop.substring(loop.indexOf('/') + 1) + ")";
   }
 
   /** A histogram percentile's bucket bound in ms; -1 is past the last finite bucket. */

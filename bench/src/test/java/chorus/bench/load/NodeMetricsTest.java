@@ -69,6 +69,8 @@ class NodeMetricsTest {
     assertEquals(200, lag.getLong("count"));
     assertEquals(1.0, lag.getDouble("p50_ms"), "160 of 200 within 1 ms");
     assertEquals(100.0, lag.getDouble("p99_ms"));
+    assertEquals(100.0, lag.getDouble("worst_loop_p99_ms"));
+    assertEquals("0/l1", lag.getString("worst_loop"), "the loop with late samples");
   }
 
   @Test
