@@ -74,6 +74,15 @@ public final class NodeMetrics {
     return worstLoop == null ? all : all.put("worst_loop_p99_ms", worst).put("worst_loop", worstLoop);
   }
 
+  /** The most collection pause time (ms, {@code jvm_gc_pause_seconds}) any one node had between two scrapes. */
+  public static double mostGcPauseMillis(List<String> before, List<String> after) {
+    double most = 0;
+    for (int n = 0; n < after.size(); n++) {
+      most = Math.max(most, (sample(after.get(n), "jvm_gc_pause_seconds_sum") - sample(before.get(n), "jvm_gc_pause_seconds_sum")) * 1000);
+    }
+    return most;
+  }
+
   /**
    * What a timer ({@code metric}, Prometheus base name, in seconds) recorded between two
    * scrapes of the same nodes (texts added up per node), in its series whose labels contain

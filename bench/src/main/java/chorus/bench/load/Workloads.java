@@ -130,7 +130,9 @@ final class Workloads {
    * timed late, whatever the target (docs/bench/findings.md, 50); how far behind its event
    * loops ran ({@code loadgen_loop_lag}, {@link LoopLag}), which delays every read as much; and
    * how far behind the Chorus nodes' event loops ran ({@code node_loop_lag}, all loops of the
-   * nodes that answered before and after, from their {@code chorus_event_loop_lag_seconds}).
+   * nodes that answered before and after, from their {@code chorus_event_loop_lag_seconds}), and
+   * how long the node that paused most stood still in its collections ({@code node_gc_ms_per_s},
+   * from {@code jvm_gc_pause_seconds}), which every one of its loops waits for alike.
    */
   private JsonObject withStepCosts(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
     long[] before = nodePids.stream().mapToLong(CompilerCpu::millis).toArray();
@@ -158,7 +160,8 @@ final class Workloads {
       }
     }
     if (!answeredBefore.isEmpty()) {
-      figures.put("node_loop_lag", NodeMetrics.eventLoopLag(answeredBefore, answeredAfter).put("nodes", answeredBefore.size()));
+      figures.put("node_loop_lag", NodeMetrics.eventLoopLag(answeredBefore, answeredAfter).put("nodes", answeredBefore.size()))
+          .put("node_gc_ms_per_s", Latency.round(NodeMetrics.mostGcPauseMillis(answeredBefore, answeredAfter) / seconds));
     }
     return figures;
   }

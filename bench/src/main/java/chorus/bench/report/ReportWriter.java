@@ -499,9 +499,12 @@ public final class ReportWriter {
     JsonObject lag = most.getJsonObject("node_loop_lag");
     return String.format(Locale.ROOT, "Chorus's own event loops (`chorus_event_loop_lag_seconds`, every loop of its %s together; a timer "
         + "on each, timed against when it was due, a late one counted for every period it stood still) ran behind by a p99 of %s ms "
-        + "at most (at %s; p50 %s ms; the loop furthest behind: %s): a message waiting on a loop waits about as long.%n%n",
+        + "at most (at %s; p50 %s ms; the loop furthest behind: %s)%s: a message waiting on a loop waits about as long.%n%n",
         lag.getInteger("nodes", 1) == 1 ? "node" : lag.getInteger("nodes") + " nodes",
-        bucketBound(lag.getDouble("p99_ms")), most.getString("label"), bucketBound(lag.getDouble("p50_ms")), worstLoop(lag));
+        bucketBound(lag.getDouble("p99_ms")), most.getString("label"), bucketBound(lag.getDouble("p50_ms")), worstLoop(lag),
+        most.containsKey("node_gc_ms_per_s")
+            ? String.format(Locale.ROOT, "; in that step a node stood still in its collections for %.1f ms a second", most.getDouble("node_gc_ms_per_s"))
+            : "");
   }
 
   /** The step whose load generator loop ran furthest behind (p99); null when no step measured it (older results). */
@@ -683,21 +686,17 @@ public final class ReportWriter {
    */
   private static void nodeDeltaLatency(StringBuilder md, JsonObject burst, JsonObject steady) {
     StringBuilder rows = new StringBuilder();
-    for (JsonObject s : new JsonObject[] {burst, steady}) {
-      JsonObject node = s == null ? null : s.getJsonObject("node_delta_latency");
-      if (node != null && node.getLong("count", 0L) > 0) {
-        rows.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |%n", s == steady ? "steady" : "burst", node.getLong("count"),
-            bucketBound(node.getDouble("p50_ms")), bucketBound(node.getDouble("p99_ms")), bucketBound(node.getDouble("p999_ms")),
-            node.getDouble("mean_ms")));
-      }
-    }
     StringBuilder loops = new StringBuilder();
     for (JsonObject s : new JsonObject[] {burst, steady}) {
+      String round = s == steady ? "steady" : "burst";
+      JsonObject node = s == null ? null : s.getJsonObject("node_delta_latency");
+      if (node != null && node.getLong("count", 0L) > 0) {
+        rows.append(histogramCells(round, node)).append('\n');
+      }
       JsonObject lag = s == null ? null : s.getJsonObject("node_loop_lag");
       if (lag != null && lag.getLong("count", 0L) > 0) {
-        loops.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f | %s |%n", s == steady ? "steady" : "burst", lag.getLong("count"),
-            bucketBound(lag.getDouble("p50_ms")), bucketBound(lag.getDouble("p99_ms")), bucketBound(lag.getDouble("p999_ms")),
-            lag.getDouble("mean_ms"), worstLoop(lag)));
+        loops.append(histogramCells(round, lag)).append(' ').append(worstLoop(lag)).append(" | ")
+            .append(s.containsKey("node_gc_ms_per_s") ? String.format(Locale.ROOT, "%.1f", s.getDouble("node_gc_ms_per_s")) : "-").append(" |\n");
       }
     }
     if (rows.isEmpty()) {
@@ -715,10 +714,16 @@ public final class ReportWriter {
           .append("each, timed against when it was due). A word the provider has written waits about this long for the AI role's loop ")
           .append("to read it, before the node's own figures above begin. A late timer also counts the periods it stood still, so a ")
           .append("stall weighs by how long it lasted:\n\n")
-          .append("| round | samples | p50 ms | p99 ms | p99.9 ms | mean ms | the loop furthest behind, p99 ms |\n")
-          .append("| --- | --- | --- | --- | --- | --- | --- |\n")
+          .append("| round | samples | p50 ms | p99 ms | p99.9 ms | mean ms | the loop furthest behind, p99 ms | node's collection pauses, ms a second |\n")
+          .append("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
           .append(loops).append('\n');
     }
+  }
+
+  /** A row's first cells for a node histogram: its round, count, p50, p99 and p99.9 (bucket bounds) and mean. */
+  private static String histogramCells(String round, JsonObject histogram) {
+    return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |", round, histogram.getLong("count"), bucketBound(histogram.getDouble("p50_ms")),
+        bucketBound(histogram.getDouble("p99_ms")), bucketBound(histogram.getDouble("p999_ms")), histogram.getDouble("mean_ms"));
   }
 
   /** The p99 of the loop that ran furthest behind and its thread; "-" for results that do not have it. */

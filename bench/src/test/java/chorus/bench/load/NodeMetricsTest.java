@@ -74,6 +74,16 @@ class NodeMetricsTest {
   }
 
   @Test
+  void theNodeThatPausedMostIsTheFigure() {
+    String before = "jvm_gc_pause_seconds_sum{action=\"end of minor GC\",cause=\"G1 Evacuation Pause\",gc=\"G1 Young Generation\",node=\"b1\"} 1.5\n";
+    String after = "jvm_gc_pause_seconds_sum{action=\"end of minor GC\",cause=\"G1 Evacuation Pause\",gc=\"G1 Young Generation\",node=\"b1\"} 1.75\n"
+        + "jvm_gc_pause_seconds_sum{action=\"end of major GC\",cause=\"G1 Compaction Pause\",gc=\"G1 Old Generation\",node=\"b1\"} 0.05\n";
+    String other = "jvm_gc_pause_seconds_sum{action=\"end of minor GC\",cause=\"G1 Evacuation Pause\",gc=\"G1 Young Generation\",node=\"b2\"} 0.1\n";
+    // node one: 250 ms young and 50 ms full in between; node two: 100 ms, all before
+    assertEquals(300.0, NodeMetrics.mostGcPauseMillis(List.of(before, other), List.of(after, other)), 1e-9);
+  }
+
+  @Test
   void socketsOpenAddsUpEveryProfile() {
     String text = "# HELP chorus_sockets_open x\n# TYPE chorus_sockets_open gauge\n"
         + "chorus_sockets_open{node=\"b1\",profile=\"conversation\"} 3300.0\n"

@@ -136,11 +136,12 @@ class ReportWriterTest {
     assertFalse(lagging.contains("Chorus's own event loops"), lagging);
     chorus.getJsonObject(0).put("node_loop_lag", lag(1.0, 12.6).put("nodes", 3));
     chorus.getJsonObject(1).put("node_loop_lag", lag(1.0, 44.7).put("nodes", 3).put("worst_loop_p99_ms", 89.5)
-        .put("worst_loop", "2/vert.x-eventloop-thread-1"));
+        .put("worst_loop", "2/vert.x-eventloop-thread-1")).put("node_gc_ms_per_s", 31.5);
     String nodes = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(nodes.contains("Chorus's own event loops (`chorus_event_loop_lag_seconds`, every loop of its 3 nodes together; a timer on each, "
         + "timed against when it was due, a late one counted for every period it stood still) ran behind by a p99 of <= 44.7 ms at most "
-        + "(at 400.0; p50 <= 1.0 ms; the loop furthest behind: <= 89.5 (vert.x-eventloop-thread-1))"), nodes);
+        + "(at 400.0; p50 <= 1.0 ms; the loop furthest behind: <= 89.5 (vert.x-eventloop-thread-1)); in that step a node stood still in "
+        + "its collections for 31.5 ms a second: a message waiting"), nodes);
 
     // results from before the figure was recorded: no sentence rather than a made-up one
     chorus.forEach(step -> ((JsonObject) step).remove("node_loop_lag"));
@@ -316,7 +317,7 @@ class ReportWriterTest {
     assertTrue(md.contains("| burst | 100000 | <= 1.0 | <= 22.4 | over the last bucket | 3.20 |"), md);
     assertFalse(md.contains("| steady | 0 |"), "a round with no delta timed has no row: " + md);
     assertTrue(md.contains("How far behind the node's event loops ran meanwhile"), md);
-    assertTrue(md.contains("| burst | 4000 | <= 1.0 | <= 35.8 | <= 143.2 | 2.50 | - |"), md);
+    assertTrue(md.contains("| burst | 4000 | <= 1.0 | <= 35.8 | <= 143.2 | 2.50 | - | - |"), md);
 
     // a result from before the node timed its deltas says nothing about it
     burst.remove("node_delta_latency");
