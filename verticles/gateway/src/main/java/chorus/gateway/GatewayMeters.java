@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the gateway records (names in {@link MeterNames}): sockets open and how long they
- * lived per profile, frames in and out per profile, commit-to-dispatch latency and an AI
- * reply's read-to-dispatch latency, deliveries
- * by whether they crossed nodes, and error frames by profile and code. Safe from any event loop.
+ * lived per profile, frames in and out per profile, a message's commit-to-dispatch and an AI
+ * reply piece's read-to-dispatch latency, deliveries by whether they crossed nodes, and error
+ * frames by profile and code. Safe from any event loop.
  */
 public final class GatewayMeters {
   private final MeterRegistry registry;

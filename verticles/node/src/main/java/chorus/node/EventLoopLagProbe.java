@@ -9,12 +9,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How far behind an event loop runs: a timer set again and again, timed against when it was
- * due ({@link MeterNames#EVENT_LOOP_LAG}, tagged with the loop's thread); a late one also
+ * due ({@link MeterNames#EVENT_LOOP_LAG}, tagged with the loop's thread). A late one also
  * counts the periods it stood still, so the figures are how late something due at any moment
- * was run. Whatever waits on a
- * loop (a socket's frames, an event-bus message, a database answer) waits about as long: a
- * loop kept busy by one hot path, or a node short of CPU, shows here before it shows in
- * latencies. Deployed once per event loop of the node.
+ * was run. Whatever waits on a loop (a socket's frames, an event-bus message, a database
+ * answer) waits about as long: a loop kept busy by one hot path, or a node short of CPU, shows
+ * here before it shows in latencies. Deployed once per event loop of the node.
  */
 final class EventLoopLagProbe extends VerticleBase {
   private final MeterRegistry registry;

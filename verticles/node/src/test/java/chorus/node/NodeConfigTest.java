@@ -69,6 +69,15 @@ class NodeConfigTest {
   }
 
   @Test
+  void theEventLoopLagProbeIsOnByDefaultAndCanBeTurnedOff() {
+    assertEquals(10L, NodeConfig.eventLoopLagProbeMs(new JsonObject()));
+    assertEquals(0L, NodeConfig.eventLoopLagProbeMs(new JsonObject().put("metrics", new JsonObject().put("eventLoopLagProbeMs", 0))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> NodeConfig.eventLoopLagProbeMs(new JsonObject().put("metrics", new JsonObject().put("eventLoopLagProbeMs", -5))));
+    assertEquals("metrics.eventLoopLagProbeMs must be 0 (off) or positive, got -5", e.getMessage());
+  }
+
+  @Test
   void envNamesAreUpperSnakeCase() {
     assertEquals("CHORUS_PG_POOL_SIZE", NodeConfig.envName("pg", "poolSize"));
     assertEquals("CHORUS_LIMITS_MAX_FRAME_BYTES", NodeConfig.envName("limits", "maxFrameBytes"));
