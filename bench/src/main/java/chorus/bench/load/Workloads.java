@@ -132,7 +132,8 @@ final class Workloads {
    * how far behind the Chorus nodes' event loops ran ({@code node_loop_lag}, all loops of the
    * nodes that answered before and after, from their {@code chorus_event_loop_lag_seconds}), and
    * how long the node that paused most stood still in its collections ({@code node_gc_ms_per_s},
-   * from {@code jvm_gc_pause_seconds}), which every one of its loops waits for alike.
+   * from {@code jvm_gc_pause_seconds}), which every one of its loops waits for alike; and, in a
+   * step with AI replies, the node's own time per delta ({@code node_delta_latency}).
    */
   private JsonObject withStepCosts(List<Long> nodePids, Callable<JsonObject> round) throws Exception {
     long[] before = nodePids.stream().mapToLong(CompilerCpu::millis).toArray();
@@ -162,6 +163,11 @@ final class Workloads {
     if (!answeredBefore.isEmpty()) {
       figures.put("node_loop_lag", NodeMetrics.eventLoopLag(answeredBefore, answeredAfter).put("nodes", answeredBefore.size()))
           .put("node_gc_ms_per_s", Latency.round(NodeMetrics.mostGcPauseMillis(answeredBefore, answeredAfter) / seconds));
+      // an AI round's deltas, timed by the node from its read off the provider to its dispatch
+      JsonObject deltas = NodeMetrics.aiDeltaLatency(answeredBefore, answeredAfter);
+      if (deltas.getLong("count") > 0) {
+        figures.put("node_delta_latency", deltas);
+      }
     }
     return figures;
   }
@@ -600,7 +606,6 @@ final class Workloads {
       }
     };
     LongSet seen = new LongSet();
-    List<String> nodeMetersBefore = scrapeAll(ports);
     for (ChorusConversationClient client : clients) {
       int g = client.index();
       client.otherFrames(frame -> {
@@ -685,9 +690,6 @@ final class Workloads {
       problems.add(prefix + waiting.size() + " asks never found a conversation free before the round's deadline");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    // the node's own share: each delta timed from its read off the provider to its dispatch
-    // to the sockets, every delta of the round (ramps included), by the node's histogram buckets
-    JsonObject nodeDeltaLatency = NodeMetrics.aiDeltaLatency(nodeMetersBefore, scrapeAll(ports));
     double measuredSeconds = measuredDeltas.sum() > 1 ? (measuredTo.get() - measuredFrom.get()) / 1e9 : 0;
     JsonObject step = new JsonObject().put("shape", shape.name())
         .put("label", shape.asks() + " asks (" + shape.name() + ") x " + tokensPerReply + " tokens @ " + (1000 / intervalMs) + "/s")
@@ -702,7 +704,6 @@ final class Workloads {
         .put("ack_latency", tracker.ackLatency.toJson())
         .put("delivery_latency", added.toJson())
         .put("delivery_timeline", timeline.toJson())
-        .put("node_delta_latency", nodeDeltaLatency)
         .put("first_delta_latency", firstDelta.toJson())
         .put("provider_max_concurrent", provider.maxConcurrent())
         .put("deltas_per_s", Latency.round(tracker.counts.delivered.sum() / seconds))

@@ -462,7 +462,7 @@ public final class ReportWriter {
     List<String> lags = new ArrayList<>();
     long[] timerMs = {5};
     stepsByTarget.forEach((target, steps) -> {
-      JsonObject most = steps == null ? null : mostLoopLag(steps);
+      JsonObject most = mostBehindStep(steps, "loadgen_loop_lag");
       if (most != null) {
         JsonObject lag = most.getJsonObject("loadgen_loop_lag");
         lags.add(String.format(Locale.ROOT, "%.1f ms with %s (at %s; p50 %.1f ms)", lag.getDouble("p99_ms"), target,
@@ -485,14 +485,7 @@ public final class ReportWriter {
    * results from before the nodes measured it.
    */
   static String nodeLoopLag(JsonArray chorusSteps) {
-    JsonObject most = null;
-    for (int i = 0; chorusSteps != null && i < chorusSteps.size(); i++) {
-      JsonObject lag = chorusSteps.getJsonObject(i).getJsonObject("node_loop_lag");
-      if (lag != null && lag.getLong("count", 0L) > 0
-          && (most == null || lag.getDouble("p99_ms") > most.getJsonObject("node_loop_lag").getDouble("p99_ms"))) {
-        most = chorusSteps.getJsonObject(i);
-      }
-    }
+    JsonObject most = mostBehindStep(chorusSteps, "node_loop_lag");
     if (most == null) {
       return "";
     }
@@ -507,13 +500,16 @@ public final class ReportWriter {
             : "");
   }
 
-  /** The step whose load generator loop ran furthest behind (p99); null when no step measured it (older results). */
-  private static JsonObject mostLoopLag(JsonArray steps) {
+  /**
+   * The step whose {@code field} (a lag histogram: loadgen_loop_lag, node_loop_lag) has the
+   * highest p99; null when no step has it (older results).
+   */
+  private static JsonObject mostBehindStep(JsonArray steps, String field) {
     JsonObject most = null;
-    for (int i = 0; i < steps.size(); i++) {
-      JsonObject lag = steps.getJsonObject(i).getJsonObject("loadgen_loop_lag");
+    for (int i = 0; steps != null && i < steps.size(); i++) {
+      JsonObject lag = steps.getJsonObject(i).getJsonObject(field);
       if (lag != null && lag.getLong("count", 0L) > 0
-          && (most == null || lag.getDouble("p99_ms") > most.getJsonObject("loadgen_loop_lag").getDouble("p99_ms"))) {
+          && (most == null || lag.getDouble("p99_ms") > most.getJsonObject(field).getDouble("p99_ms"))) {
         most = steps.getJsonObject(i);
       }
     }
