@@ -3,8 +3,11 @@ package chorus.bench.load;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,8 +51,9 @@ public final class NodeMetrics {
   /**
    * How late the nodes' event loops ran between two scrapes, by their probes' timers: all
    * loops together (see {@link #histogram}), and the p99 of the loop that ran furthest
-   * behind ({@code worst_loop_p99_ms}, {@code worst_loop}: node index and thread), since one
-   * loop that is behind (the AI role's, say) reads as little among several that are not.
+   * behind ({@code worst_loop_p99_ms}, {@code worst_loop}: node index and thread, and
+   * {@code worst_loop_verticles}: what runs on it), since one loop that is behind (the AI
+   * role's, say) reads as little among several that are not.
    */
   public static JsonObject eventLoopLag(List<String> before, List<String> after) {
     String metric = "chorus_event_loop_lag_seconds";
@@ -71,7 +75,30 @@ public final class NodeMetrics {
         }
       }
     }
-    return worstLoop == null ? all : all.put("worst_loop_p99_ms", worst).put("worst_loop", worstLoop);
+    if (worstLoop == null) {
+      return all;
+    }
+    all.put("worst_loop_p99_ms", worst).put("worst_loop", worstLoop);
+    String thread = worstLoop.substring(worstLoop.indexOf('/') + 1);
+    List<String> verticles = verticlesOn(after.get(Integer.parseInt(worstLoop.substring(0, worstLoop.indexOf('/')))), thread);
+    return verticles.isEmpty() ? all : all.put("worst_loop_verticles", new JsonArray(verticles));
+  }
+
+  /** The verticles a node runs on one of its loops ({@code chorus_event_loop_verticles}), in name order; empty from a node without that meter. */
+  static List<String> verticlesOn(String exposition, String loop) {
+    Matcher series = Pattern.compile("^chorus_event_loop_verticles\\{(.*)\\} (\\S+)$", Pattern.MULTILINE).matcher(exposition);
+    List<String> verticles = new ArrayList<>();
+    while (series.find()) {
+      String labels = series.group(1);
+      if (labels.contains("loop=\"" + loop + "\"")) {
+        String verticle = labels.replaceAll(".*verticle=\"([^\"]+)\".*", "$1");
+        for (int i = 0; i < (int) Double.parseDouble(series.group(2)); i++) {
+          verticles.add(verticle);
+        }
+      }
+    }
+    Collections.sort(verticles);
+    return verticles;
   }
 
   /** The most collection pause time (ms, {@code jvm_gc_pause_seconds}) any one node had between two scrapes. */

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Writes docs/benchmarks.md and the SVG charts from the load generator's JSON results:
@@ -722,10 +723,15 @@ public final class ReportWriter {
         bucketBound(histogram.getDouble("p99_ms")), bucketBound(histogram.getDouble("p999_ms")), histogram.getDouble("mean_ms"));
   }
 
-  /** The p99 of the loop that ran furthest behind and its thread; "-" for results that do not have it. */
+  /** The p99 of the loop that ran furthest behind, its thread and what runs on it; "-" for results that do not have it. */
   private static String worstLoop(JsonObject lag) {
     String loop = lag.getString("worst_loop");
-    return loop == null ? "-" : bucketBound(lag.getDouble("worst_loop_p99_ms")) + " (" + loop.substring(loop.indexOf('/') + 1) + ")";
+    if (loop == null) {
+      return "-";
+    }
+    JsonArray verticles = lag.getJsonArray("worst_loop_verticles");
+    String carries = verticles == null ? "" : ": " + verticles.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    return bucketBound(lag.getDouble("worst_loop_p99_ms")) + " (" + loop.substring(loop.indexOf('/') + 1) + carries + ")";
   }
 
   /** A histogram percentile's bucket bound in ms; -1 is past the last finite bucket. */

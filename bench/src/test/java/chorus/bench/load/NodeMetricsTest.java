@@ -64,13 +64,21 @@ class NodeMetricsTest {
         + "chorus_event_loop_lag_seconds_bucket{loop=\"l1\",node=\"b1\",le=\"0.001\"} 60.0\n"
         + "chorus_event_loop_lag_seconds_bucket{loop=\"l1\",node=\"b1\",le=\"0.1\"} 100.0\n"
         + "chorus_event_loop_lag_seconds_bucket{loop=\"l1\",node=\"b1\",le=\"+Inf\"} 100.0\n"
-        + "chorus_event_loop_lag_seconds_count{loop=\"l1\",node=\"b1\"} 100.0\n";
+        + "chorus_event_loop_lag_seconds_count{loop=\"l1\",node=\"b1\"} 100.0\n"
+        + "chorus_event_loop_verticles{loop=\"l1\",node=\"b1\",verticle=\"persistence\"} 1.0\n"
+        + "chorus_event_loop_verticles{loop=\"l1\",node=\"b1\",verticle=\"ai\"} 1.0\n"
+        + "chorus_event_loop_verticles{loop=\"l1\",node=\"b1\",verticle=\"gateway\"} 0.0\n"
+        + "chorus_event_loop_verticles{loop=\"l10\",node=\"b1\",verticle=\"presence\"} 1.0\n"
+        + "chorus_event_loop_verticles{loop=\"l0\",node=\"b1\",verticle=\"gateway-server\"} 2.0\n";
     JsonObject lag = NodeMetrics.eventLoopLag(List.of(""), List.of(after));
     assertEquals(200, lag.getLong("count"));
     assertEquals(1.0, lag.getDouble("p50_ms"), "160 of 200 within 1 ms");
     assertEquals(100.0, lag.getDouble("p99_ms"));
     assertEquals(100.0, lag.getDouble("worst_loop_p99_ms"));
     assertEquals("0/l1", lag.getString("worst_loop"), "the loop with late samples");
+    assertEquals(List.of("ai", "persistence"), lag.getJsonArray("worst_loop_verticles").getList(), "what runs on it now, not on l10");
+    assertEquals(List.of("gateway-server", "gateway-server"), NodeMetrics.verticlesOn(after, "l0"));
+    assertEquals(List.of(), NodeMetrics.verticlesOn("", "l0"), "a node without the meter");
   }
 
   @Test

@@ -136,11 +136,12 @@ class ReportWriterTest {
     assertFalse(lagging.contains("Chorus's own event loops"), lagging);
     chorus.getJsonObject(0).put("node_loop_lag", lag(1.0, 12.6).put("nodes", 3));
     chorus.getJsonObject(1).put("node_loop_lag", lag(1.0, 44.7).put("nodes", 3).put("worst_loop_p99_ms", 89.5)
-        .put("worst_loop", "2/vert.x-eventloop-thread-1")).put("node_gc_ms_per_s", 31.5);
+        .put("worst_loop", "2/vert.x-eventloop-thread-1").put("worst_loop_verticles", new JsonArray().add("ai").add("persistence")))
+        .put("node_gc_ms_per_s", 31.5);
     String nodes = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
     assertTrue(nodes.contains("Chorus's own event loops (`chorus_event_loop_lag_seconds`, every loop of its 3 nodes together; a timer on each, "
         + "timed against when it was due, a late one counted for every period it stood still) ran behind by a p99 of <= 44.7 ms at most "
-        + "(at 400.0; p50 <= 1.0 ms; the loop furthest behind: <= 89.5 (vert.x-eventloop-thread-1)); in that step a node stood still in "
+        + "(at 400.0; p50 <= 1.0 ms; the loop furthest behind: <= 89.5 (vert.x-eventloop-thread-1: ai, persistence)); in that step a node stood still in "
         + "its collections for 31.5 ms a second: a message waiting"), nodes);
 
     // results from before the figure was recorded: no sentence rather than a made-up one

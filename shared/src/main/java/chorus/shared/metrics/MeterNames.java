@@ -31,6 +31,12 @@ public final class MeterNames {
    * how late something due at any moment was run. What else waits on that loop waits about as long.
    */
   public static final String EVENT_LOOP_LAG = "chorus.event.loop.lag";
+  /**
+   * Gauge, tags {@code loop} and {@code verticle}: how many instances of a verticle run on
+   * that event loop (a verticle stays on the loop it was deployed on), so a loop that lags is
+   * put down to the work it carries.
+   */
+  public static final String EVENT_LOOP_VERTICLES = "chorus.event.loop.verticles";
   /** Counter, tag {@code role}: messages committed by this node's persistence role (rate = messages per second). */
   public static final String MESSAGES_PERSISTED = "chorus.messages.persisted";
   /** Distribution: appends committed together in one transaction (group commit under load). */

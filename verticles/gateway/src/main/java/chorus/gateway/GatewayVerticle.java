@@ -85,7 +85,7 @@ public final class GatewayVerticle extends VerticleBase {
   /** A child deployment: undeployed with this verticle. */
   private Future<GatewayServer> deployServer(int port) {
     GatewayServer server = new GatewayServer(parts, port);
-    return vertx.deployVerticle(server, new DeploymentOptions().setConfig(config())).map(id -> {
+    return vertx.deployVerticle(metrics.loops().counted("gateway-server", server), new DeploymentOptions().setConfig(config())).map(id -> {
       servers.add(server);
       return server;
     });

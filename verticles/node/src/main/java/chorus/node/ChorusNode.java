@@ -132,9 +132,10 @@ public final class ChorusNode {
             case AI -> new AiVerticle(nodeMetrics);
             case GATEWAY -> gateway;
           };
-          deployed = deployed.compose(v -> vertx.deployVerticle(verticle, options)
+          String name = role.name().toLowerCase();
+          deployed = deployed.compose(v -> vertx.deployVerticle(nodeMetrics.loops().counted(name, verticle), options)
               .onSuccess(id -> control.deployed(role, verticle, id))
-              .onFailure(e -> log.error("could not start the {} role: {}", role.name().toLowerCase(), e.getMessage())));
+              .onFailure(e -> log.error("could not start the {} role: {}", name, e.getMessage())));
         }
       }
       // then one lag probe per event loop (a deployment's instances take the loops in turn), once
@@ -145,6 +146,7 @@ public final class ChorusNode {
             new DeploymentOptions().setInstances(vertxOptions.getEventLoopPoolSize())));
       }
       return deployed
+          .onSuccess(v -> log.info("node {} event loops: {}", nodeId, nodeMetrics.loops().byLoop()))
           .map(v -> new ChorusNode(vertx, clusterManager, nodeId, nodeInstance, control))
           .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
     });

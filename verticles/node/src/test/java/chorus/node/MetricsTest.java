@@ -13,7 +13,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -187,6 +189,28 @@ class MetricsTest {
     Await.until("the stall recorded", Duration.ofSeconds(5), () -> lagSamplesOver(scrape(0), 0.25) > slowBefore);
     // it counts by how long it lasted: the 10 ms samples it kept from being taken, 300 ms late down to 10
     assertTrue(lagSamplesOver(scrape(0), 0.1) - lagSamplesOver(before, 0.1) >= 15, scrape(0));
+  }
+
+  /** A lagging loop is put down to what it runs: every role and each gateway server is named with its loop. */
+  @Test
+  void everyRoleIsNamedWithTheEventLoopItRunsOn() {
+    String exposition = scrape(0);
+    Map<String, Double> instances = new TreeMap<>();
+    Set<String> serverLoops = new TreeSet<>();
+    Matcher series = Pattern.compile("^chorus_event_loop_verticles\\{.*loop=\"([^\"]+)\".*verticle=\"([^\"]+)\".*\\} (\\S+)$", Pattern.MULTILINE)
+        .matcher(exposition);
+    while (series.find()) {
+      double count = Double.parseDouble(series.group(3));
+      instances.merge(series.group(2), count, Double::sum);
+      assertTrue(loopsProbed(exposition).contains(series.group(1)), "a loop the lag probe knows: " + series.group(1));
+      if (series.group(2).equals("gateway-server") && count > 0) {
+        serverLoops.add(series.group(1));
+      }
+    }
+    // http.instances 0: a gateway server per core (on as many of the node's loops, two a core)
+    int servers = Runtime.getRuntime().availableProcessors();
+    assertEquals(Map.of("ai", 1.0, "gateway", 1.0, "gateway-server", (double) servers, "persistence", 1.0, "presence", 1.0), instances, exposition);
+    assertEquals(servers, serverLoops.size(), "each gateway server on a loop of its own: " + serverLoops);
   }
 
   /** How many of the probes' samples, all loops together, were later than {@code seconds} (by the histogram's bucket bounds). */
