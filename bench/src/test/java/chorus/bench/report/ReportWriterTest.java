@@ -110,6 +110,23 @@ class ReportWriterTest {
   }
 
   @Test
+  void pgbenchAtFixedRatesStandsBesideTheRoundTripAtTheSameRate(@TempDir Path dir) throws Exception {
+    Map<String, JsonObject> results = new TreeMap<>();
+    results.put("roundtrip", new JsonObject().put("workload", "roundtrip").put("problems", new JsonArray())
+        .put("steps", new JsonArray().add(step(1000, 10, 10, 0, 0, 0)).add(step(5000, 30, 30, 0, 0, 0))));
+    results.put("pgbench", new JsonObject().put("clients", 8).put("one_row", "tps=900 rows_per_s=900 latency_avg_ms=8")
+        .put("batched", "tps=50 rows_per_s=5000 latency_avg_ms=100")
+        .put("one_row_at_rates", new JsonArray().add("rate=1000 tps=998.5 p50_ms=0.460 p99_ms=2.009 p999_ms=5.882 max_ms=39.077")
+            .add("").add("rate=5000 tps=4991.9 p50_ms=0.531 p99_ms=31.482 p999_ms=59.457 max_ms=108.582")
+            .add("rate=10000 tps=9100.0 p50_ms=100.000 p99_ms=900.000 p999_ms=950.000 max_ms=990.000")));
+    String md = new ReportWriter(results, new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertTrue(md.contains("| 1000 | 999 | 0.46 / 2.01 / 5.88 | 5.00 / 10.00 / 15.00 |\n"), md);
+    assertTrue(md.contains("| 5000 | 4992 | 0.53 / 31.48 / 59.46 | 15.00 / 30.00 / 45.00 |\n"), md);
+    assertTrue(md.contains("| 10000 | 9100 | 100.00 / 900.00 / 950.00 | not run |\n"), "a rate Chorus was not offered: " + md);
+    assertTrue(md.contains("| 2 round trip | p99 < 25 ms at 5,000 msg/s | p99 30.0 ms (pgbench's one-row insert at 5,000 tps: p99 31.5 ms) | **not met** |"), md);
+  }
+
+  @Test
   void theReportSaysHowLongTheLoadGeneratorStoodStillInEachTargetsSteps(@TempDir Path dir) throws Exception {
     Map<String, JsonObject> results = new TreeMap<>();
     JsonArray chorus = new JsonArray().add(step(100, 10, 10, 10_000, 0, 0).put("loadgen_gc_ms_per_s", 3.5))
