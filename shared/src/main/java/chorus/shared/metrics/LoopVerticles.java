@@ -37,12 +37,26 @@ public final class LoopVerticles {
         // Vert.x deploys on the verticle's own context: this thread is its loop
         count = instances(Thread.currentThread().getName(), name);
         count.incrementAndGet();
-        return verticle.deploy(context).onFailure(e -> count.decrementAndGet());
+        Future<?> started;
+        try {
+          started = verticle.deploy(context);
+        } catch (Exception | Error e) {
+          count.decrementAndGet(); // a start that throws fails the deployment as a failed future does
+          throw e;
+        }
+        return started.onFailure(e -> count.decrementAndGet());
       }
 
       @Override
       public Future<?> undeploy(Context context) throws Exception {
-        return verticle.undeploy(context).onComplete(ar -> count.decrementAndGet());
+        Future<?> stopped;
+        try {
+          stopped = verticle.undeploy(context);
+        } catch (Exception | Error e) {
+          count.decrementAndGet(); // undeployed all the same
+          throw e;
+        }
+        return stopped.onComplete(ar -> count.decrementAndGet());
       }
     };
   }

@@ -63,14 +63,22 @@ class LoopVerticlesTest {
         return Future.failedFuture("no key");
       }
     };
-    Future<String> deployed = vertx.deployVerticle(loops.counted("gateway", failing));
-    try {
-      deployed.await(10, TimeUnit.SECONDS);
-    } catch (Exception expected) {
-      // the deployment fails, as it should
+    VerticleBase throwing = new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        throw new IllegalStateException("no key either");
+      }
+    };
+    for (VerticleBase verticle : new VerticleBase[] {failing, throwing}) {
+      Future<String> deployed = vertx.deployVerticle(loops.counted("gateway", verticle));
+      try {
+        deployed.await(10, TimeUnit.SECONDS);
+      } catch (Exception expected) {
+        // the deployment fails, as it should
+      }
+      assertTrue(deployed.failed());
+      assertEquals(Map.of(), loops.byLoop());
     }
-    assertTrue(deployed.failed());
-    assertEquals(Map.of(), loops.byLoop());
   }
 
   private double gauge(String loop, String verticle) {
