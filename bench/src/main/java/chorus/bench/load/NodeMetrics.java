@@ -86,20 +86,20 @@ public final class NodeMetrics {
 
   /** The verticles a node runs on one of its loops ({@code chorus_event_loop_verticles}), in name order; empty from a node without that meter. */
   static List<String> verticlesOn(String exposition, String loop) {
-    Matcher series = Pattern.compile("^chorus_event_loop_verticles\\{(.*)\\} (\\S+)$", Pattern.MULTILINE).matcher(exposition);
     List<String> verticles = new ArrayList<>();
-    while (series.find()) {
-      String labels = series.group(1);
-      if (labels.contains("loop=\"" + loop + "\"")) {
-        String verticle = labels.replaceAll(".*verticle=\"([^\"]+)\".*", "$1");
-        for (int i = 0; i < (int) Double.parseDouble(series.group(2)); i++) {
-          verticles.add(verticle);
+    for (String line : exposition.split("\n")) {
+      Matcher verticle = VERTICLE.matcher(line);
+      if (line.startsWith("chorus_event_loop_verticles{") && line.contains("loop=\"" + loop + "\"") && verticle.find()) {
+        for (int i = 0; i < (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)); i++) {
+          verticles.add(verticle.group(1));
         }
       }
     }
     Collections.sort(verticles);
     return verticles;
   }
+
+  private static final Pattern VERTICLE = Pattern.compile("[{,]verticle=\"([^\"]+)\"");
 
   /** The most collection pause time (ms, {@code jvm_gc_pause_seconds}) any one node had between two scrapes. */
   public static double mostGcPauseMillis(List<String> before, List<String> after) {

@@ -342,7 +342,7 @@ public final class ReportWriter {
     chart(md, "roundtrip-latency.svg", curves);
     chart(md, "roundtrip-rate-p99.svg", new SvgChart("Round trip: offered rate vs p99", "offered msg/s", "p99 ms", false).add("Chorus", rateVsP99));
     JsonObject pg = results.get("pgbench");
-    Map<Long, String> pgbenchAtRates = Map.of();
+    Map<Long, Double> pgbenchP99AtRate = Map.of();
     double oneRow = -1;
     double batchedRows = -1;
     md.append("### pgbench on the same PostgreSQL\n\n");
@@ -357,14 +357,15 @@ public final class ReportWriter {
       md.append("pgbench runs flat out. A step's acked/s is its acknowledgements per second from its first send to its last ")
           .append("acknowledgement (at least the step's length), so a step offered past what the node carries reads what it carried, ")
           .append("its backlog's tail included, not the rate offered.\n\n");
-      pgbenchAtRates = pgbenchAtRates(md, pg.getJsonArray("one_row_at_rates"), latencyAtRate);
+      pgbenchP99AtRate = pgbenchAtRates(md, pg.getJsonArray("one_row_at_rates"), latencyAtRate);
     }
     boolean beatsPg = oneRow > 0 && bestAcked > oneRow;
     boolean fast = p99At5k != null && p99At5k < 25;
     goals.add(new String[] {"2 round trip", "more acked msg/s than pgbench one-row tps",
         String.format(Locale.ROOT, "%.0f acked/s vs %s", bestAcked, oneRow < 0 ? "pgbench not run" : String.format(Locale.ROOT, "%.0f tps", oneRow)),
         oneRow < 0 ? "**not measured**" : yesNo(beatsPg)});
-    String pgbenchAt5k = pgbenchAtRates.containsKey(5000L) ? " (pgbench's one-row insert at 5,000 tps: p99 " + pgbenchAtRates.get(5000L) + " ms)" : "";
+    String pgbenchAt5k = pgbenchP99AtRate.containsKey(5000L)
+        ? String.format(Locale.ROOT, " (pgbench's one-row insert at 5,000 tps: p99 %.1f ms)", pgbenchP99AtRate.get(5000L)) : "";
     goals.add(new String[] {"2 round trip", "p99 < 25 ms at 5,000 msg/s",
         p99At5k == null ? "5,000 msg/s not run" : String.format(Locale.ROOT, "p99 %.1f ms", p99At5k) + pgbenchAt5k,
         p99At5k == null ? "**not measured**" : yesNo(fast)});
@@ -373,11 +374,11 @@ public final class ReportWriter {
 
   /**
    * pgbench's one-row insert at fixed rates beside Chorus's round trip at the same offered rate:
-   * what the database alone gives a commit per message. Returns each rate's pgbench p99 (ms, as
-   * printed); nothing for results from before it was measured.
+   * what the database alone gives a commit per message. Returns each rate's pgbench p99 (ms);
+   * nothing for results from before it was measured.
    */
-  private static Map<Long, String> pgbenchAtRates(StringBuilder md, JsonArray runs, Map<Long, JsonObject> chorusAtRate) {
-    Map<Long, String> p99s = new TreeMap<>();
+  private static Map<Long, Double> pgbenchAtRates(StringBuilder md, JsonArray runs, Map<Long, JsonObject> chorusAtRate) {
+    Map<Long, Double> p99s = new TreeMap<>();
     if (runs == null || runs.isEmpty()) {
       return p99s;
     }
@@ -394,8 +395,7 @@ public final class ReportWriter {
         continue; // a run that failed left an empty line
       }
       long at = Math.round(rate);
-      String p99 = String.format(Locale.ROOT, "%.1f", pgbenchFigure(line, "p99_ms"));
-      p99s.put(at, p99);
+      p99s.put(at, pgbenchFigure(line, "p99_ms"));
       JsonObject chorus = chorusAtRate.get(at);
       md.append(String.format(Locale.ROOT, "| %d | %.0f | %.2f / %.2f / %.2f | %s |\n", at, pgbenchFigure(line, "tps"), pgbenchFigure(line, "p50_ms"),
           pgbenchFigure(line, "p99_ms"), pgbenchFigure(line, "p999_ms"), chorus == null ? "not run"
