@@ -16,6 +16,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import chorus.shared.bus.LastSeqs;
 import chorus.shared.bus.LastSeqsRequest;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** Writes and reads messages. Each call is one statement, so a successful future means committed. */
 final class MessageStore {
@@ -97,7 +99,7 @@ final class MessageStore {
    * (a duplicate, a non-member...) fails only its own inner future, as {@link #append} would.
    */
   Future<List<Future<AppendResult>>> appendAll(List<Tuple> batch) {
-    return appendPool.withTransaction(connection -> connection.preparedQuery(Sql.APPEND).executeBatch(batch)).map(first -> {
+    return inOneRoundTrip(connection -> connection.preparedQuery(Sql.APPEND).executeBatch(batch)).map(first -> {
       List<Future<AppendResult>> results = new ArrayList<>(batch.size());
       for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
         try {
@@ -155,8 +157,7 @@ final class MessageStore {
       jobIds[i] = params.getUUID(12);
     }
     UUID[] locked = Arrays.stream(conversations).distinct().sorted().toArray(UUID[]::new);
-    return appendPool.withTransaction(connection -> {
-      // pipelined: the insert is sent at once and runs when the locks are held
+    return inOneRoundTrip(connection -> {
       Future<RowSet<Row>> locks = connection.preparedQuery(Sql.LOCK_CONVERSATIONS).execute(Tuple.of(locked));
       Future<RowSet<Row>> stored = connection.preparedQuery(Sql.APPEND_MANY).execute(Tuple.of(ids, conversations, requesters,
           roles, senders, contents, metas, clientIds, wantsReply, jobIds));
@@ -171,6 +172,35 @@ final class MessageStore {
         results.add(byId.get(id));
       }
       return results;
+    });
+  }
+
+  /**
+   * Runs a batch's statements as one transaction in one round trip: BEGIN, the statements
+   * and COMMIT are written to the connection together (the client pipelines them in order).
+   * {@code Pool.withTransaction} waits for BEGIN's answer before the statements and for
+   * theirs before COMMIT: two more trips through this node's event loop, during which the
+   * batch's conversation rows stay locked. {@code statements} must send every statement
+   * before it returns (none may wait on another's result). When one fails, PostgreSQL
+   * ignores the rest, answers COMMIT by rolling back, and the future fails with that
+   * failure: nothing of the batch is stored. The connection goes back to the pool only once
+   * COMMIT is answered, so it is never lent out inside the transaction.
+   */
+  private <T> Future<T> inOneRoundTrip(Function<SqlConnection, Future<T>> statements) {
+    return appendPool.withConnection(connection -> {
+      Future<RowSet<Row>> begin = connection.query("BEGIN").execute();
+      Future<T> result;
+      String end = "COMMIT";
+      try {
+        result = statements.apply(connection);
+      } catch (RuntimeException e) {
+        // some statements may have been sent: none of them may commit
+        result = Future.failedFuture(e);
+        end = "ROLLBACK";
+      }
+      Future<RowSet<Row>> ended = connection.query(end).execute();
+      Future<T> stored = result;
+      return Future.join(begin, stored, ended).map(all -> stored.result());
     });
   }
 

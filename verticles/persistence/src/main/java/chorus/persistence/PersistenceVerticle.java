@@ -231,7 +231,7 @@ public class PersistenceVerticle extends VerticleBase {
    * only statements under 2,048 characters, and APPEND, the one run most, is longer, so it
    * was parsed and planned again for every message.
    */
-  private static PgConnectOptions preparedOnce(PgConnectOptions options) {
+  static PgConnectOptions preparedOnce(PgConnectOptions options) {
     return options.setCachePreparedStatements(true).setPreparedStatementCacheSqlLimit(PREPARED_SQL_LIMIT)
         .setPipeliningLimit(PIPELINING_LIMIT);
   }
