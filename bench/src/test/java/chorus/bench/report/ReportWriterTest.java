@@ -63,6 +63,34 @@ class ReportWriterTest {
   }
 
   @Test
+  void aFigureHeldAtTheLargestStepIsAFloorAndDecidesOnlyWhereAFloorCan() {
+    double top = 120_000;
+    // neither held the top: both figures are limits
+    assertEquals("**met**", ReportWriter.atLeast(90_000, 60_000, 1.5, top, "Socket.IO"));
+    assertEquals("**not met**", ReportWriter.atLeast(80_000, 60_000, 1.5, top, "Socket.IO"));
+    // Chorus at the top, the peer's limit known: met stays met, a shortfall is not known
+    assertEquals("**met**", ReportWriter.atLeast(120_000, 60_000, 1.5, top, "Socket.IO"));
+    assertEquals("**not judged** (Chorus held the largest step run, 120000 deliveries/s: a floor, not a limit; "
+        + "more steps: BENCH_FANOUT_CONVERSATIONS)", ReportWriter.atLeast(120_000, 100_000, 1.5, top, "Socket.IO"));
+    // the peer at the top: a shortfall stays one, a lead is not known
+    assertEquals("**not met**", ReportWriter.atLeast(100_000, 120_000, 1.5, top, "Socket.IO"));
+    assertTrue(ReportWriter.atLeast(80_000, 120_000, 0.5, top, "the raw server").startsWith("**not judged** (the raw server held"));
+    // both at the top: nothing is known of their ratio
+    assertTrue(ReportWriter.atLeast(120_000, 120_000, 1.5, top, "Socket.IO").startsWith("**not judged** (both Chorus and Socket.IO held"));
+    assertTrue(ReportWriter.atLeast(120_000, 120_000, 0.5, top, "the raw server").startsWith("**not judged** (both"));
+    // nothing held
+    assertEquals("**not met** (Chorus held no step under 50 ms)", ReportWriter.atLeast(-1, 60_000, 1.5, top, "Socket.IO"));
+  }
+
+  @Test
+  void theLargestStepRunIsTheMostAnyServerWasOffered() {
+    JsonArray chorus = new JsonArray().add(step(100, 5, 5, 10_000, 0, 0)).add(step(200, 5, 80, 19_000, 0, 0));
+    JsonArray socketIo = new JsonArray().add(step(100, 5, 5, 10_000, 0, 0)).add(step(200, 5, 5, 20_000, 0, 0))
+        .add(step(400, 5, 5, 40_000, 0, 0));
+    assertEquals(40_000, ReportWriter.ladderTop(java.util.Arrays.asList(chorus, socketIo, null)));
+  }
+
+  @Test
   void ratiosAndPgbenchLines() {
     assertEquals("1.50x", ReportWriter.ratio(15_000, 10_000));
     assertEquals("n/a", ReportWriter.ratio(-1, 10_000));
