@@ -265,6 +265,12 @@ public final class ReportWriter {
     row(md, "Node.js / Socket.IO", machine.getString("node", "?") + " / " + machine.getString("socketio", "?"));
     row(md, "PostgreSQL", machine.getString("postgresql", "?"));
     row(md, "open files per process (ulimit -n)", String.valueOf(machine.getValue("nofile", "?")));
+    JsonObject probe = machine.getJsonObject("speed_probe_s");
+    if (probe != null) {
+      // the same host's speed moves from hour to hour: this is how fast it was during this run
+      row(md, "speed probe (one core hashes 400 MB with sha256)", String.format(Locale.ROOT, "%.2f s before the workloads, %.2f s after",
+          probe.getDouble("before"), probe.getDouble("after")));
+    }
     md.append('\n');
   }
 

@@ -418,4 +418,15 @@ class ReportWriterTest {
     plain.render();
     assertFalse(plain.headline().contains("Conditions of this run"), plain.headline());
   }
+
+  @Test
+  void theMachineTableSaysHowFastTheHostWasDuringTheRun(@TempDir Path dir) throws Exception {
+    JsonObject machine = new JsonObject().put("cores", 2).put("quick", false)
+        .put("speed_probe_s", new JsonObject().put("before", 2.49).put("after", 1.13));
+    String md = new ReportWriter(new TreeMap<>(), machine, dir, "bench").render();
+    assertTrue(md.contains("| speed probe (one core hashes 400 MB with sha256) | 2.49 s before the workloads, 1.13 s after |"), md);
+    // a run from before the probe says nothing of it
+    String older = new ReportWriter(new TreeMap<>(), new JsonObject().put("cores", 2).put("quick", false), dir, "bench").render();
+    assertFalse(older.contains("speed probe"), older);
+  }
 }
