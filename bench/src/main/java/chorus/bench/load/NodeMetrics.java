@@ -43,6 +43,11 @@ public final class NodeMetrics {
         .put("stage", stage);
   }
 
+  /** The nodes' appends, from the persistence role receiving one to its commit, between two scrapes: see {@link #histogram}. */
+  public static JsonObject appendLatency(List<String> before, List<String> after) {
+    return histogram(before, after, "chorus_append_latency_seconds");
+  }
+
   /** The node's own AI delta latency (a piece read off the provider to its dispatch to sockets) between two scrapes: see {@link #histogram}. */
   public static JsonObject aiDeltaLatency(List<String> before, List<String> after) {
     return histogram(before, after, "chorus_ai_delta_latency_seconds");

@@ -168,6 +168,11 @@ final class Workloads {
       if (deltas.getLong("count") > 0) {
         figures.put("node_delta_latency", deltas);
       }
+      // what the commit takes of a durable step's latency
+      JsonObject appends = NodeMetrics.appendLatency(answeredBefore, answeredAfter);
+      if (appends.getLong("count") > 0) {
+        figures.put("node_append_latency", appends);
+      }
     }
     return figures;
   }

@@ -384,6 +384,7 @@ public final class ReportWriter {
     double held = highestRateHeld(steps, HELD_P99_MS);
     md.append('\n').append("Highest offered rate held with p99 under ").append((int) HELD_P99_MS).append(" ms and nothing lost: **")
         .append(held < 0 ? "none of the rates tried" : String.format(Locale.ROOT, "%.0f msg/s", held)).append("**.\n\n");
+    md.append(nodeAppendLatency(steps));
     chart(md, "roundtrip-latency.svg", curves);
     chart(md, "roundtrip-rate-p99.svg", new SvgChart("Round trip: offered rate vs p99", "offered msg/s", "p99 ms", false).add("Chorus", rateVsP99));
     JsonObject pg = results.get("pgbench");
@@ -587,6 +588,31 @@ public final class ReportWriter {
   }
 
   /**
+   * Each step's appends as the nodes timed them, received to committed: what a durable
+   * acknowledgement or delivery waits for before it leaves, so the rest of its latency is
+   * the gateway's, the event bus's and the load generator's. Empty for results without them.
+   */
+  static String nodeAppendLatency(JsonArray chorusSteps) {
+    if (chorusSteps == null || chorusSteps.stream().noneMatch(o -> ((JsonObject) o).containsKey("node_append_latency"))) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("Inside Chorus, each step's appends from the persistence role receiving one to its commit "
+        + "(`chorus_append_latency_seconds`, every node together; a histogram, so each figure is its bucket's upper bound): "
+        + "a durable acknowledgement or delivery leaves only after this, and the rest of its latency is the gateway, the event bus "
+        + "and the load generator.\n\n| step | appends | p50 ms | p99 ms | p99.9 ms | mean ms |\n| --- | --- | --- | --- | --- | --- |\n");
+    for (Object o : chorusSteps) {
+      JsonObject step = (JsonObject) o;
+      JsonObject appends = step.getJsonObject("node_append_latency");
+      if (appends != null) {
+        md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |%n", step.getString("label"), appends.getLong("count"),
+            bucketBound(appends.getDouble("p50_ms")), bucketBound(appends.getDouble("p99_ms")), bucketBound(appends.getDouble("p999_ms")),
+            appends.getDouble("mean_ms")));
+      }
+    }
+    return md.append('\n').toString();
+  }
+
+  /**
    * The step whose {@code field} (a lag histogram: loadgen_loop_lag, node_loop_lag) has the
    * highest p99; null when no step has it (older results).
    */
@@ -673,6 +699,9 @@ public final class ReportWriter {
         points.add(new double[] {s.getDouble("deliveries_per_s"), l.getDouble("p99_ms")});
       }
       md.append('\n');
+      if ("chorus".equals(t)) {
+        md.append(nodeAppendLatency(steps));
+      }
       ratePlot.add(t, points);
       sustained.put(t, sustainedDeliveries(steps, HELD_P99_MS));
       problems(md, r);

@@ -55,6 +55,26 @@ class NodeMetricsTest {
   }
 
   @Test
+  void theCommitsAreTheAppendTimersHistogram() {
+    String before = "chorus_append_latency_seconds_bucket{node=\"n1\",le=\"0.002\"} 10.0\n"
+        + "chorus_append_latency_seconds_bucket{node=\"n1\",le=\"0.01\"} 10.0\n"
+        + "chorus_append_latency_seconds_bucket{node=\"n1\",le=\"+Inf\"} 10.0\n"
+        + "chorus_append_latency_seconds_count{node=\"n1\"} 10.0\nchorus_append_latency_seconds_sum{node=\"n1\"} 0.01\n"
+        // another timer's buckets in the same text are not the commits'
+        + "chorus_delivery_latency_seconds_bucket{node=\"n1\",le=\"0.002\"} 500.0\n";
+    String after = "chorus_append_latency_seconds_bucket{node=\"n1\",le=\"0.002\"} 60.0\n"
+        + "chorus_append_latency_seconds_bucket{node=\"n1\",le=\"0.01\"} 110.0\n"
+        + "chorus_append_latency_seconds_bucket{node=\"n1\",le=\"+Inf\"} 110.0\n"
+        + "chorus_append_latency_seconds_count{node=\"n1\"} 110.0\nchorus_append_latency_seconds_sum{node=\"n1\"} 0.41\n"
+        + "chorus_delivery_latency_seconds_bucket{node=\"n1\",le=\"0.002\"} 9000.0\n";
+    JsonObject appends = NodeMetrics.appendLatency(List.of(before), List.of(after));
+    assertEquals(100, appends.getLong("count"));
+    assertEquals(4.0, appends.getDouble("mean_ms"));
+    assertEquals(2.0, appends.getDouble("p50_ms"));
+    assertEquals(10.0, appends.getDouble("p99_ms"));
+  }
+
+  @Test
   void theSeriesOfEveryLoopAddUp() {
     // two loops, 100 samples each: one always on time, the other 60 on time and 40 late
     String after = "chorus_event_loop_lag_seconds_bucket{loop=\"l0\",node=\"b1\",le=\"0.001\"} 100.0\n"

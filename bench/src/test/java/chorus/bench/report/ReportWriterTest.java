@@ -420,6 +420,19 @@ class ReportWriterTest {
   }
 
   @Test
+  void eachStepsCommitsAreGivenWhereTheNodesTimedThem() {
+    JsonArray steps = new JsonArray()
+        .add(step(2000, 10, 10, 0, 0, 0).put("label", "2000 msg/s").put("node_append_latency",
+            new JsonObject().put("count", 30_000).put("mean_ms", 2.5).put("p50_ms", 2.0).put("p99_ms", 8.4).put("p999_ms", -1.0)))
+        .add(step(5000, 30, 30, 0, 0, 0).put("label", "5000 msg/s"));
+    String md = ReportWriter.nodeAppendLatency(steps);
+    assertTrue(md.contains("| 2000 msg/s | 30000 | <= 2.0 | <= 8.4 | over the last bucket | 2.50 |"), md);
+    assertFalse(md.contains("5000 msg/s"), "a step the nodes did not time has no row: " + md);
+    // results from before the nodes' commits were read say nothing of them
+    assertEquals("", ReportWriter.nodeAppendLatency(new JsonArray().add(step(5000, 30, 30, 0, 0, 0))));
+  }
+
+  @Test
   void theMachineTableSaysHowFastTheHostWasDuringTheRun(@TempDir Path dir) throws Exception {
     JsonObject machine = new JsonObject().put("cores", 2).put("quick", false)
         .put("speed_probe_s", new JsonObject().put("before", 2.49).put("after", 1.13));
