@@ -604,9 +604,7 @@ public final class ReportWriter {
       JsonObject step = (JsonObject) o;
       JsonObject appends = step.getJsonObject("node_append_latency");
       if (appends != null) {
-        md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |%n", step.getString("label"), appends.getLong("count"),
-            bucketBound(appends.getDouble("p50_ms")), bucketBound(appends.getDouble("p99_ms")), bucketBound(appends.getDouble("p999_ms")),
-            appends.getDouble("mean_ms")));
+        md.append(histogramCells(step.getString("label"), appends)).append('\n');
       }
     }
     return md.append('\n').toString();
@@ -835,7 +833,7 @@ public final class ReportWriter {
     }
   }
 
-  /** A row's first cells for a node histogram: its round, count, p50, p99 and p99.9 (bucket bounds) and mean. */
+  /** A row's first cells for a node histogram: its round (or step), count, p50, p99 and p99.9 (bucket bounds) and mean. */
   private static String histogramCells(String round, JsonObject histogram) {
     return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f |", round, histogram.getLong("count"), bucketBound(histogram.getDouble("p50_ms")),
         bucketBound(histogram.getDouble("p99_ms")), bucketBound(histogram.getDouble("p999_ms")), histogram.getDouble("mean_ms"));
